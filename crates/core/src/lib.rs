@@ -1,0 +1,17 @@
+//! Domain types and rules as pure functions: no I/O, no clock reads, no database.
+//!
+//! Everything here is a function of its inputs (and an injected [`time::Clock`] where time matters),
+//! so it is unit-tested without a server.
+
+pub mod ids;
+pub mod markdown;
+pub mod roles;
+pub mod signing;
+pub mod text;
+pub mod time;
+pub mod totp;
+pub mod validate;
+
+pub use ids::*;
+pub use roles::Role;
+pub use time::{Clock, FixedClock, SystemClock, Timestamp};
