@@ -80,6 +80,7 @@ pub fn validate_header(name: &str, value: &str) -> Result<(), MailError> {
 }
 
 /// A message ready to send, with what the transports need to know about it.
+#[derive(Debug)]
 pub(crate) struct BuiltMessage {
     pub message: Message,
     /// The UUID in the Message-ID, reused for the outbox file name.
@@ -248,7 +249,10 @@ pub(crate) mod tests {
         let text = String::from_utf8(built.message.formatted()).expect("utf-8");
         assert!(text.contains(&format!("Message-ID: <{}@gsco.example>\r\n", built.id)));
         assert!(text.contains("\r\nDate: "));
-        assert!(text.contains("Reply-To: Membership Desk <members@gsco.example>\r\n"));
+        assert!(
+            text.contains("Reply-To: \"Membership Desk\" <members@gsco.example>\r\n"),
+            "{text}"
+        );
         assert!(text.contains("List-Unsubscribe: <https://gsco.example/unsubscribe/t>\r\n"));
         assert!(text.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"));
         assert!(text.contains("To: member@example.org\r\n"));

@@ -1,1 +1,6 @@
+//! Test support: a fresh database per test on SQLite or PostgreSQL, and a real SMTP server on
+//! loopback that records what it receives.
 
+pub mod db;
+
+pub use db::{TestDb, test_db};
