@@ -115,6 +115,26 @@ impl ScopedTx {
         Ok(())
     }
 
+    /// Drop expired sessions and used or expired tokens (the daily maintenance job).
+    pub async fn prune_expired(&mut self, now: Timestamp) -> StoreResult<u64> {
+        let society = self.society_id.0;
+        let sessions = exec!(self.tx.conn(), |c| sqlx::query(
+            "DELETE FROM session WHERE society_id = $1 AND expires_at < $2"
+        )
+        .bind(society)
+        .bind(now.0)
+        .execute(c)
+        .await)?;
+        let tokens = exec!(self.tx.conn(), |c| sqlx::query(
+            "DELETE FROM login_token WHERE society_id = $1 AND (expires_at < $2 OR used_at IS NOT NULL)"
+        )
+        .bind(society)
+        .bind(now.0)
+        .execute(c)
+        .await)?;
+        Ok(sessions + tokens)
+    }
+
     pub async fn delete_session(&mut self, id_hash: &str) -> StoreResult<()> {
         let society = self.society_id.0;
         exec!(self.tx.conn(), |c| sqlx::query(

@@ -147,8 +147,15 @@ impl Store {
     }
 }
 
-/// Insert a society and its primary host inside `tx`. Use-cases add the first owner in the same
-/// transaction through [`crate::ScopedTx::for_new_society`].
+/// Create a society and its primary host, and hand back a transaction scoped to it so the first
+/// owner and content are written atomically with it. This is the only way to get a scoped
+/// transaction for a society that was not loaded from the database.
+pub async fn create_society(mut tx: Tx, new: &NewSociety, now: Timestamp) -> StoreResult<crate::ScopedTx> {
+    let society_id = insert_society(&mut tx, new, now).await?;
+    Ok(crate::ScopedTx { tx, society_id })
+}
+
+/// Insert a society and its primary host inside `tx`.
 pub async fn insert_society(
     tx: &mut Tx,
     new: &NewSociety,
