@@ -1,0 +1,279 @@
+//! Staff pages: the dashboard, content pages, redirects, the team, failed jobs and the audit log.
+
+use axum::extract::{Path, Query};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect};
+use chapterhouse_app::pages::{self, PageForm};
+use chapterhouse_app::{AppError, accounts, redirects};
+use chapterhouse_core::validate::FieldErrors;
+use chapterhouse_core::{JobId, PageId, RedirectId, Role, Timestamp};
+use serde::Deserialize;
+
+use crate::ctx::{Ctx, Form};
+use crate::error::{WebError, WebResult};
+use crate::views::*;
+
+#[derive(Deserialize)]
+pub struct PagePost {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    action: String,
+    #[serde(flatten)]
+    form: PageForm,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct PreviewForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    body: String,
+}
+
+#[derive(Deserialize)]
+pub struct RedirectForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    from_path: String,
+    #[serde(default)]
+    to_path: String,
+}
+
+#[derive(Deserialize)]
+pub struct InviteForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    role: String,
+}
+
+/// Ids in paths that don't parse are simply pages that don't exist.
+fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
+    raw.parse().map_err(|_| WebError::NotFound)
+}
+
+pub async fn dashboard(ctx: Ctx) -> WebResult {
+    let user = ctx.require_role(Role::Staff)?;
+    ok(&DashboardView {
+        name: user.account.display_name.clone(),
+        page_count: ctx.scoped.pages().await?.len(),
+        redirect_count: ctx.scoped.redirects().await?.len(),
+        failed_jobs: ctx.scoped.failed_jobs().await?.len(),
+        chrome: ctx.chrome(None).await?,
+    })
+}
+
+pub async fn pages(ctx: Ctx) -> WebResult {
+    ctx.require_role(Role::Staff)?;
+    ok(&PagesView { pages: ctx.scoped.pages().await?, chrome: ctx.chrome(None).await? })
+}
+
+async fn edit_view(ctx: &Ctx, id: Option<PageId>, form: PageForm, errors: FieldErrors, notice: Option<String>) -> WebResult {
+    let preview_html = pages::preview(&form.body);
+    let public_path = if form.slug == "home" { "/".to_string() } else { format!("/{}", form.slug) };
+    let status = form_status(&errors);
+    render(
+        status,
+        &PageEditView {
+            chrome: ctx.chrome(notice).await?,
+            errors,
+            is_new: id.is_none(),
+            action: id.map(|id| format!("/staff/pages/{id}")).unwrap_or_else(|| "/staff/pages/new".into()),
+            public_path,
+            preview_html,
+            form,
+        },
+    )
+}
+
+pub async fn new_page_form(ctx: Ctx) -> WebResult {
+    ctx.require_role(Role::Staff)?;
+    edit_view(&ctx, None, PageForm { published: Some("on".into()), ..Default::default() }, FieldErrors::new(), None).await
+}
+
+pub async fn create_page(ctx: Ctx, Form(post): Form<PagePost>) -> WebResult {
+    ctx.check_csrf(&post.csrf)?;
+    ctx.require_role(Role::Staff)?;
+    if post.action == "preview" {
+        return edit_view(&ctx, None, post.form, FieldErrors::new(), None).await;
+    }
+    match pages::create_page(&ctx.app, &ctx.scoped, &post.form, &ctx.actor).await {
+        Ok(id) => Ok(Redirect::to(&format!("/staff/pages/{id}?saved=1")).into_response()),
+        Err(AppError::Invalid(errors)) => edit_view(&ctx, None, post.form, errors, None).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn edit_page_form(ctx: Ctx, Path(id): Path<String>, Query(q): Query<SavedQuery>) -> WebResult {
+    ctx.require_role(Role::Staff)?;
+    let id: PageId = parse_id(&id)?;
+    let page = ctx.scoped.page_by_id(id).await?.ok_or(WebError::NotFound)?;
+    let form = PageForm {
+        title: page.title,
+        slug: page.slug,
+        summary: page.summary,
+        body: page.body_markdown,
+        menu_label: page.menu_label.unwrap_or_default(),
+        menu_order: page.menu_order.to_string(),
+        published: page.published.then(|| "on".into()),
+        version: page.version,
+    };
+    let notice = q.saved.map(|_| "Page saved.".to_string());
+    edit_view(&ctx, Some(id), form, FieldErrors::new(), notice).await
+}
+
+pub async fn save_page(ctx: Ctx, Path(id): Path<String>, Form(post): Form<PagePost>) -> WebResult {
+    ctx.check_csrf(&post.csrf)?;
+    ctx.require_role(Role::Staff)?;
+    let id: PageId = parse_id(&id)?;
+    if post.action == "preview" {
+        return edit_view(&ctx, Some(id), post.form, FieldErrors::new(), None).await;
+    }
+    match pages::save_page(&ctx.app, &ctx.scoped, id, &post.form, &ctx.actor).await {
+        Ok(()) => Ok(Redirect::to(&format!("/staff/pages/{id}?saved=1")).into_response()),
+        Err(AppError::Invalid(errors)) => edit_view(&ctx, Some(id), post.form, errors, None).await,
+        Err(AppError::Stale) => {
+            // Keep what they typed; tell them to compare with the newer version.
+            let mut errors = FieldErrors::new();
+            errors.add("body", "Someone else saved this page while you were editing. Your text is kept below: copy what you need, reload the page, and apply your changes to the newer version.");
+            edit_view(&ctx, Some(id), post.form, errors, None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn delete_page(ctx: Ctx, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> WebResult {
+    ctx.check_csrf(&form.csrf)?;
+    ctx.require_role(Role::Staff)?;
+    let id: PageId = parse_id(&id)?;
+    match pages::delete_page(&ctx.app, &ctx.scoped, id, &ctx.actor).await {
+        Ok(()) => Ok(Redirect::to("/staff/pages").into_response()),
+        Err(AppError::Invalid(errors)) => Err(WebError::BadRequest(errors.to_string())),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// The live preview's fragment: the same sanitiser as a saved page.
+pub async fn preview(ctx: Ctx, Form(form): Form<PreviewForm>) -> WebResult {
+    ctx.check_csrf(&form.csrf)?;
+    ctx.require_role(Role::Staff)?;
+    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], pages::preview(&form.body)).into_response())
+}
+
+async fn redirects_view(ctx: &Ctx, errors: FieldErrors, from_path: String, to_path: String) -> WebResult {
+    render(
+        form_status(&errors),
+        &RedirectsView { redirects: ctx.scoped.redirects().await?, chrome: ctx.chrome(None).await?, errors, from_path, to_path },
+    )
+}
+
+pub async fn redirects(ctx: Ctx) -> WebResult {
+    ctx.require_role(Role::Staff)?;
+    redirects_view(&ctx, FieldErrors::new(), String::new(), String::new()).await
+}
+
+pub async fn add_redirect(ctx: Ctx, Form(form): Form<RedirectForm>) -> WebResult {
+    ctx.check_csrf(&form.csrf)?;
+    ctx.require_role(Role::Staff)?;
+    match redirects::add_redirect(&ctx.app, &ctx.scoped, &form.from_path, &form.to_path, &ctx.actor).await {
+        Ok(_) => Ok(Redirect::to("/staff/redirects").into_response()),
+        Err(AppError::Invalid(errors)) => redirects_view(&ctx, errors, form.from_path, form.to_path).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn delete_redirect(ctx: Ctx, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> WebResult {
+    ctx.check_csrf(&form.csrf)?;
+    ctx.require_role(Role::Staff)?;
+    let id: RedirectId = parse_id(&id)?;
+    redirects::delete_redirect(&ctx.app, &ctx.scoped, id, &ctx.actor).await?;
+    Ok(Redirect::to("/staff/redirects").into_response())
+}
+
+async fn team_view(ctx: &Ctx, errors: FieldErrors, display_name: String, email: String, role: String) -> WebResult {
+    let user = ctx.require_role(Role::Staff)?;
+    let roles = Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Member && user.role().may_grant(*r))
+        .map(|r| (r.as_str().to_string(), r.label().to_string()))
+        .collect::<Vec<_>>();
+    render(
+        form_status(&errors),
+        &TeamView {
+            accounts: ctx.scoped.staff_accounts().await?,
+            invitations: ctx.scoped.pending_invitations(ctx.now()).await?,
+            can_invite: user.role().satisfies(Role::Admin),
+            roles,
+            chrome: ctx.chrome(None).await?,
+            errors,
+            display_name,
+            email,
+            role,
+        },
+    )
+}
+
+pub async fn team(ctx: Ctx) -> WebResult {
+    team_view(&ctx, FieldErrors::new(), String::new(), String::new(), "staff".into()).await
+}
+
+pub async fn invite(ctx: Ctx, Form(form): Form<InviteForm>) -> WebResult {
+    ctx.check_csrf(&form.csrf)?;
+    let user = ctx.require_role(Role::Admin)?;
+    let Ok(role) = form.role.parse::<Role>() else {
+        let mut errors = FieldErrors::new();
+        errors.add("role", "Choose a role from the list.");
+        return team_view(&ctx, errors, form.display_name, form.email, form.role).await;
+    };
+    match accounts::invite(&ctx.app, &ctx.scoped, user, &form.email, &form.display_name, role, &ctx.actor).await {
+        Ok(()) => Ok(Redirect::to("/staff/team").into_response()),
+        Err(AppError::Invalid(errors)) => team_view(&ctx, errors, form.display_name, form.email, form.role).await,
+        Err(e) => Err(e.into()),
+    }
+}
+
+pub async fn failed_jobs(ctx: Ctx) -> WebResult {
+    ctx.require_role(Role::Staff)?;
+    ok(&JobsView { jobs: ctx.scoped.failed_jobs().await?, chrome: ctx.chrome(None).await? })
+}
+
+pub async fn retry_job(ctx: Ctx, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> WebResult {
+    ctx.check_csrf(&form.csrf)?;
+    ctx.require_role(Role::Admin)?;
+    let id: JobId = parse_id(&id)?;
+    if !ctx.scoped.retry_job(id, ctx.now()).await? {
+        return Err(WebError::NotFound);
+    }
+    Ok(Redirect::to("/staff/jobs").into_response())
+}
+
+pub async fn audit(ctx: Ctx) -> WebResult {
+    ctx.require_role(Role::Admin)?;
+    let zone = ctx.society().time_zone.clone();
+    let entries = ctx
+        .scoped
+        .audit_entries(200)
+        .await?
+        .into_iter()
+        .map(|e| (Timestamp(e.at).display_in(&zone), e.actor_name.unwrap_or_else(|| "—".into()), e.action, e.subject, e.ip))
+        .collect();
+    render(StatusCode::OK, &AuditView { entries, chrome: ctx.chrome(None).await? })
+}
