@@ -11,7 +11,7 @@ use crate::{Actor, App, AppError, AppResult};
 /// Paths the site itself uses: a page may not take them.
 const RESERVED: &[&str] = &[
     "staff", "operator", "sign-in", "sign-out", "account", "api", "assets", "healthz", "readyz",
-    "metrics", "password-reset", "verify-email", "invitations", "files", "home",
+    "metrics", "password-reset", "verify-email", "invitations", "files",
 ];
 
 /// What the page form posts.
@@ -31,8 +31,10 @@ pub struct PageForm {
     pub menu_order: String,
     #[serde(default)]
     pub published: Option<String>,
+    /// The version the form was loaded at, as text: forms carry strings (and serde's flatten
+    /// cannot parse numbers from them).
     #[serde(default)]
-    pub version: i64,
+    pub version: String,
 }
 
 pub const MAX_BODY_CHARS: usize = 100_000;
@@ -103,7 +105,8 @@ pub async fn save_page(app: &App, scoped: &Scoped, id: PageId, form: &PageForm, 
     let fields = form.to_fields(Some(&existing.slug))?;
     let now = app.now();
     let mut tx = scoped.begin().await?;
-    match tx.update_page(id, form.version, &fields, actor.account, now).await {
+    let version: i64 = form.version.trim().parse().map_err(|_| AppError::Stale)?;
+    match tx.update_page(id, version, &fields, actor.account, now).await {
         Err(StoreError::Conflict(_)) => return Err(slug_taken()),
         other => other?,
     }

@@ -2,5 +2,7 @@
 //! loopback that records what it receives.
 
 pub mod db;
+pub mod smtp_sink;
 
 pub use db::{TestDb, test_db};
+pub use smtp_sink::{ReceivedMail, SmtpSink};

@@ -134,7 +134,7 @@ pub async fn edit_page_form(ctx: Ctx, Path(id): Path<String>, Query(q): Query<Sa
         menu_label: page.menu_label.unwrap_or_default(),
         menu_order: page.menu_order.to_string(),
         published: page.published.then(|| "on".into()),
-        version: page.version,
+        version: page.version.to_string(),
     };
     let notice = q.saved.map(|_| "Page saved.".to_string());
     edit_view(&ctx, Some(id), form, FieldErrors::new(), notice).await

@@ -86,7 +86,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
                         menu_label: page.menu_label.unwrap_or_default().into(),
                         menu_order: (order * 10).to_string(),
                         published: Some("on".into()),
-                        version: 0,
+                        version: String::new(),
                     };
                     let fields = form.to_fields(Some(page.slug)).map_err(AppError::Invalid)?;
                     let mut tx = scoped.begin().await?;
