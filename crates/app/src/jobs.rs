@@ -38,12 +38,19 @@ pub fn backoff_seconds(attempts: i64) -> i64 {
 pub struct Worker {
     app: App,
     id: String,
+    lock_seconds: i64,
 }
 
 impl Worker {
     pub fn new(app: App) -> Worker {
         let id = format!("{}-{}", hostname(), uuid::Uuid::now_v7().simple());
-        Worker { app, id }
+        Worker { app, id, lock_seconds: LOCK_SECONDS }
+    }
+
+    /// How long a claim lasts before another worker may take the job (default five minutes).
+    pub fn with_lock_seconds(mut self, seconds: i64) -> Worker {
+        self.lock_seconds = seconds.max(1);
+        self
     }
 
     pub fn id(&self) -> &str {
@@ -53,7 +60,7 @@ impl Worker {
     /// Claim and run one batch; returns how many jobs ran.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let now = self.app.now();
-        let jobs = self.app.store.claim_jobs(&self.id, now, now.plus_seconds(LOCK_SECONDS), BATCH).await?;
+        let jobs = self.app.store.claim_jobs(&self.id, now, now.plus_seconds(self.lock_seconds), BATCH).await?;
         let count = jobs.len();
         for job in jobs {
             let outcome = self.run_job(&job).await;

@@ -18,6 +18,8 @@ pub struct Config {
     pub https: bool,
     pub log_format: String,
     pub max_body_bytes: usize,
+    /// Seconds a worker's claim on a job lasts; a job whose worker died runs again after this.
+    pub job_lock_seconds: i64,
     pub mail: MailConfig,
 }
 
@@ -47,6 +49,7 @@ impl Default for Config {
             https: false,
             log_format: "text".into(),
             max_body_bytes: 1024 * 1024,
+            job_lock_seconds: 300,
             mail: MailConfig::default(),
         }
     }
@@ -82,6 +85,10 @@ log_format = "text"
 
 # Largest request body accepted, in bytes; larger ones get 413.  (CHAPTERHOUSE_MAX_BODY_BYTES)
 max_body_bytes = 1048576
+
+# How long a worker's claim on a job lasts. A job whose worker died is run again after this.
+#                                                              (CHAPTERHOUSE_JOB_LOCK_SECONDS)
+job_lock_seconds = 300
 
 [mail]
 # "outbox": write each message as a .eml file in data_dir/outbox (development).
@@ -147,6 +154,9 @@ impl Config {
         }
         if let Some(v) = env("CHAPTERHOUSE_MAX_BODY_BYTES") {
             self.max_body_bytes = v.parse().map_err(|_| anyhow::anyhow!("CHAPTERHOUSE_MAX_BODY_BYTES must be a number of bytes"))?;
+        }
+        if let Some(v) = env("CHAPTERHOUSE_JOB_LOCK_SECONDS") {
+            self.job_lock_seconds = v.parse().map_err(|_| anyhow::anyhow!("CHAPTERHOUSE_JOB_LOCK_SECONDS must be a number of seconds"))?;
         }
         if let Some(v) = env("CHAPTERHOUSE_MAIL_MODE") {
             self.mail.mode = v;
@@ -250,7 +260,7 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let config = Config { database_url: Some(Secret::new("postgres://u:hunter2@db/x".into())), ..Config::default() };
+        let config = Config { database_url: Some(Secret::new("postgres://u:hunter2@db/x")), ..Config::default() };
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
     }

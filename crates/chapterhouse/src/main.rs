@@ -225,7 +225,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             init_logging(&config);
             let (app, _) = open(&config).await?;
             let (tx, rx) = watch::channel(false);
-            let worker = tokio::spawn(Worker::new(app).run(rx));
+            let worker = tokio::spawn(Worker::new(app).with_lock_seconds(config.job_lock_seconds).run(rx));
             shutdown_signal().await;
             let _ = tx.send(true);
             let _ = worker.await;
@@ -337,7 +337,7 @@ async fn serve(config: Config, demo: bool, no_worker: bool) -> anyhow::Result<()
     let worker = if no_worker && matches!(store.db(), Db::Postgres(_)) {
         None
     } else {
-        Some(tokio::spawn(Worker::new(app).run(worker_rx)))
+        Some(tokio::spawn(Worker::new(app).with_lock_seconds(config.job_lock_seconds).run(worker_rx)))
     };
     tracing::info!(%addr, database = store.db().backend_name(), startup_ms = started.elapsed().as_millis() as u64, "listening");
     // Graceful: stop accepting, finish in-flight requests, then stop the worker, which gives back
