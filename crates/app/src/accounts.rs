@@ -9,7 +9,9 @@ use chapterhouse_core::signing::{random_token, token_hash};
 use chapterhouse_core::text::{looks_like_email, normalize_email};
 use chapterhouse_core::validate::{FieldErrors, password_problem};
 use chapterhouse_core::{Role, Timestamp, UserId, totp};
-use chapterhouse_store::{Account, NewAccount, NewAudit, Scoped, ScopedTx, SessionRow, StoreError, TokenPurpose};
+use chapterhouse_store::{
+    Account, NewAccount, NewAudit, Scoped, ScopedTx, SessionRow, StoreError, TokenPurpose,
+};
 
 use crate::mail::{EmailJob, enqueue_email};
 use crate::{Actor, App, AppError, AppResult, passwords};
@@ -29,8 +31,7 @@ const MAX_LINKS_PER_EMAIL: i64 = 5;
 /// Sessions are touched at most this often, so browsing is not a stream of writes.
 const SEEN_EVERY_SECONDS: i64 = 5 * 60;
 
-pub const BAD_CREDENTIALS: &str =
-    "That email and password don't match an account here. Check both, or use \"Email me a sign-in link\".";
+pub const BAD_CREDENTIALS: &str = "That email and password don't match an account here. Check both, or use \"Email me a sign-in link\".";
 pub const BAD_LINK: &str =
     "This link has expired or has already been used. Request a new one below.";
 
@@ -67,24 +68,53 @@ fn window(now: Timestamp) -> i64 {
     (now.0 / 1_000_000).div_euclid(RATE_WINDOW_SECONDS)
 }
 
-async fn audit(tx: &mut ScopedTx, actor: &Actor, who: Option<UserId>, action: &str, subject: &str, now: Timestamp) -> AppResult<()> {
+async fn audit(
+    tx: &mut ScopedTx,
+    actor: &Actor,
+    who: Option<UserId>,
+    action: &str,
+    subject: &str,
+    now: Timestamp,
+) -> AppResult<()> {
     tx.audit(
-        NewAudit { actor: actor.account.or(who), action, subject, detail: "", ip: &actor.ip },
+        NewAudit {
+            actor: actor.account.or(who),
+            action,
+            subject,
+            detail: "",
+            ip: &actor.ip,
+        },
         now,
     )
     .await?;
     Ok(())
 }
 
-async fn start_session(tx: &mut ScopedTx, account: &Account, now: Timestamp) -> AppResult<(String, bool)> {
+async fn start_session(
+    tx: &mut ScopedTx,
+    account: &Account,
+    now: Timestamp,
+) -> AppResult<(String, bool)> {
     let token = random_token();
     let mfa_pending = account.has_mfa();
-    tx.insert_session(&token_hash(&token), account.id, now, now.plus_seconds(SESSION_DAYS * 86_400), mfa_pending)
-        .await?;
+    tx.insert_session(
+        &token_hash(&token),
+        account.id,
+        now,
+        now.plus_seconds(SESSION_DAYS * 86_400),
+        mfa_pending,
+    )
+    .await?;
     Ok((token, mfa_pending))
 }
 
-pub async fn sign_in_with_password(app: &App, scoped: &Scoped, email: &str, password: &str, actor: &Actor) -> AppResult<SignedIn> {
+pub async fn sign_in_with_password(
+    app: &App,
+    scoped: &Scoped,
+    email: &str,
+    password: &str,
+    actor: &Actor,
+) -> AppResult<SignedIn> {
     let now = app.now();
     let email = normalize_email(email);
     let mut errors = FieldErrors::new();
@@ -92,8 +122,12 @@ pub async fn sign_in_with_password(app: &App, scoped: &Scoped, email: &str, pass
     errors.check(password.is_empty(), "password", "Enter your password.");
     errors.into_result()?;
 
-    let per_email = scoped.hit_rate_limit(&format!("signin:email:{email}"), window(now)).await?;
-    let per_ip = scoped.hit_rate_limit(&format!("signin:ip:{}", actor.ip), window(now)).await?;
+    let per_email = scoped
+        .hit_rate_limit(&format!("signin:email:{email}"), window(now))
+        .await?;
+    let per_ip = scoped
+        .hit_rate_limit(&format!("signin:ip:{}", actor.ip), window(now))
+        .await?;
     if per_email > MAX_PER_EMAIL || per_ip > MAX_PER_IP {
         return Err(AppError::RateLimited);
     }
@@ -119,20 +153,46 @@ pub async fn sign_in_with_password(app: &App, scoped: &Scoped, email: &str, pass
         return Err(AppError::field("email", BAD_CREDENTIALS));
     };
     let (session_token, mfa_pending) = start_session(&mut tx, &account, now).await?;
-    audit(&mut tx, actor, Some(account.id), "sign_in.password", &account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(account.id),
+        "sign_in.password",
+        &account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(SignedIn { session_token, account, mfa_pending })
+    Ok(SignedIn {
+        session_token,
+        account,
+        mfa_pending,
+    })
 }
 
 /// Email a single-use sign-in link. Answers the same whether or not the account exists.
-pub async fn request_sign_in_link(app: &App, scoped: &Scoped, email: &str, actor: &Actor) -> AppResult<()> {
+pub async fn request_sign_in_link(
+    app: &App,
+    scoped: &Scoped,
+    email: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     let now = app.now();
     let email = normalize_email(email);
     if !looks_like_email(&email) {
-        return Err(AppError::field("email", "Enter an email address like name@example.org."));
+        return Err(AppError::field(
+            "email",
+            "Enter an email address like name@example.org.",
+        ));
     }
-    let sent = scoped.hit_rate_limit(&format!("link:email:{email}"), window(now)).await?;
-    let Some(account) = scoped.account_by_email(&email).await?.filter(|a| a.disabled_at.is_none()) else {
+    let sent = scoped
+        .hit_rate_limit(&format!("link:email:{email}"), window(now))
+        .await?;
+    let Some(account) = scoped
+        .account_by_email(&email)
+        .await?
+        .filter(|a| a.disabled_at.is_none())
+    else {
         return Ok(());
     };
     if sent > MAX_LINKS_PER_EMAIL {
@@ -140,9 +200,18 @@ pub async fn request_sign_in_link(app: &App, scoped: &Scoped, email: &str, actor
     }
     let token = random_token();
     let mut tx = scoped.begin().await?;
-    tx.insert_login_token(&token_hash(&token), account.id, TokenPurpose::SignIn, now, now.plus_seconds(LINK_MINUTES * 60))
-        .await?;
-    let link = format!("{}/sign-in/link/{token}", app.links.base_url(scoped.society()));
+    tx.insert_login_token(
+        &token_hash(&token),
+        account.id,
+        TokenPurpose::SignIn,
+        now,
+        now.plus_seconds(LINK_MINUTES * 60),
+    )
+    .await?;
+    let link = format!(
+        "{}/sign-in/link/{token}",
+        app.links.base_url(scoped.society())
+    );
     enqueue_email(
         &mut tx,
         &EmailJob {
@@ -157,40 +226,79 @@ pub async fn request_sign_in_link(app: &App, scoped: &Scoped, email: &str, actor
         now,
     )
     .await?;
-    audit(&mut tx, actor, Some(account.id), "sign_in.link_requested", &account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(account.id),
+        "sign_in.link_requested",
+        &account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn sign_in_with_link(app: &App, scoped: &Scoped, token: &str, actor: &Actor) -> AppResult<SignedIn> {
+pub async fn sign_in_with_link(
+    app: &App,
+    scoped: &Scoped,
+    token: &str,
+    actor: &Actor,
+) -> AppResult<SignedIn> {
     let now = app.now();
     let mut tx = scoped.begin().await?;
-    let Some(account_id) = tx.consume_login_token(&token_hash(token), TokenPurpose::SignIn, now).await? else {
+    let Some(account_id) = tx
+        .consume_login_token(&token_hash(token), TokenPurpose::SignIn, now)
+        .await?
+    else {
         return Err(AppError::field("email", BAD_LINK));
     };
     // Following a link sent to the address proves it is theirs.
     tx.mark_email_verified(account_id, now).await?;
     tx.commit().await?;
-    let account = scoped.account_by_id(account_id).await?.ok_or(AppError::NotFound)?;
+    let account = scoped
+        .account_by_id(account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     if account.disabled_at.is_some() {
         return Err(AppError::field("email", BAD_LINK));
     }
     let mut tx = scoped.begin().await?;
     let (session_token, mfa_pending) = start_session(&mut tx, &account, now).await?;
-    audit(&mut tx, actor, Some(account.id), "sign_in.link", &account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(account.id),
+        "sign_in.link",
+        &account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    Ok(SignedIn { session_token, account, mfa_pending })
+    Ok(SignedIn {
+        session_token,
+        account,
+        mfa_pending,
+    })
 }
 
 /// The signed-in user for a session cookie, or None for a missing, expired or foreign session.
-pub async fn current_user(app: &App, scoped: &Scoped, session_token: &str) -> AppResult<Option<CurrentUser>> {
+pub async fn current_user(
+    app: &App,
+    scoped: &Scoped,
+    session_token: &str,
+) -> AppResult<Option<CurrentUser>> {
     let now = app.now();
     let hash = token_hash(session_token);
-    let Some(session) = scoped.session(&hash).await? else { return Ok(None) };
+    let Some(session) = scoped.session(&hash).await? else {
+        return Ok(None);
+    };
     if session.expires_at <= now.0 {
         return Ok(None);
     }
-    let Some(account) = scoped.account_by_id(session.account_id).await? else { return Ok(None) };
+    let Some(account) = scoped.account_by_id(session.account_id).await? else {
+        return Ok(None);
+    };
     if account.disabled_at.is_some() {
         return Ok(None);
     }
@@ -202,20 +310,45 @@ pub async fn current_user(app: &App, scoped: &Scoped, session_token: &str) -> Ap
     Ok(Some(CurrentUser { account, session }))
 }
 
-pub async fn sign_out(app: &App, scoped: &Scoped, user: &CurrentUser, actor: &Actor) -> AppResult<()> {
+pub async fn sign_out(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    actor: &Actor,
+) -> AppResult<()> {
     let now = app.now();
     let mut tx = scoped.begin().await?;
     tx.delete_session(&user.session.id_hash).await?;
-    audit(&mut tx, actor, Some(user.id()), "sign_out", &user.account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(user.id()),
+        "sign_out",
+        &user.account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Check a TOTP code: for the second step of sign-in, or to re-authenticate.
-pub async fn verify_mfa(app: &App, scoped: &Scoped, user: &CurrentUser, code: &str, actor: &Actor) -> AppResult<()> {
+pub async fn verify_mfa(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    code: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     let now = app.now();
-    let secret = user.account.totp_secret.as_deref().ok_or(AppError::Forbidden)?;
-    let per_account = scoped.hit_rate_limit(&format!("mfa:{}", user.id()), window(now)).await?;
+    let secret = user
+        .account
+        .totp_secret
+        .as_deref()
+        .ok_or(AppError::Forbidden)?;
+    let per_account = scoped
+        .hit_rate_limit(&format!("mfa:{}", user.id()), window(now))
+        .await?;
     if per_account > MAX_PER_EMAIL {
         return Err(AppError::RateLimited);
     }
@@ -226,53 +359,116 @@ pub async fn verify_mfa(app: &App, scoped: &Scoped, user: &CurrentUser, code: &s
         None => false,
     };
     if !accepted {
-        audit(&mut tx, actor, Some(user.id()), "mfa.failed", &user.account.email, now).await?;
+        audit(
+            &mut tx,
+            actor,
+            Some(user.id()),
+            "mfa.failed",
+            &user.account.email,
+            now,
+        )
+        .await?;
         tx.commit().await?;
-        return Err(AppError::field("code", "That code is not right. Enter the 6-digit code your authenticator app shows now."));
+        return Err(AppError::field(
+            "code",
+            "That code is not right. Enter the 6-digit code your authenticator app shows now.",
+        ));
     }
     tx.touch_session_auth(&user.session.id_hash, now).await?;
-    audit(&mut tx, actor, Some(user.id()), "mfa.passed", &user.account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(user.id()),
+        "mfa.passed",
+        &user.account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// Confirm the password again before a sensitive change.
-pub async fn reauthenticate(app: &App, scoped: &Scoped, user: &CurrentUser, password: &str, actor: &Actor) -> AppResult<()> {
+pub async fn reauthenticate(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    password: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     let now = app.now();
-    let per_account = scoped.hit_rate_limit(&format!("reauth:{}", user.id()), window(now)).await?;
+    let per_account = scoped
+        .hit_rate_limit(&format!("reauth:{}", user.id()), window(now))
+        .await?;
     if per_account > MAX_PER_EMAIL {
         return Err(AppError::RateLimited);
     }
-    let ok = user.account.password_hash.as_deref().is_some_and(|h| passwords::verify(password, h));
+    let ok = user
+        .account
+        .password_hash
+        .as_deref()
+        .is_some_and(|h| passwords::verify(password, h));
     let mut tx = scoped.begin().await?;
     if !ok {
-        audit(&mut tx, actor, Some(user.id()), "reauth.failed", &user.account.email, now).await?;
+        audit(
+            &mut tx,
+            actor,
+            Some(user.id()),
+            "reauth.failed",
+            &user.account.email,
+            now,
+        )
+        .await?;
         tx.commit().await?;
         return Err(AppError::field("password", "That password is not right."));
     }
     tx.touch_session_auth(&user.session.id_hash, now).await?;
-    audit(&mut tx, actor, Some(user.id()), "reauth", &user.account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(user.id()),
+        "reauth",
+        &user.account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 fn require_recent_auth(app: &App, user: &CurrentUser) -> AppResult<()> {
-    if user.recently_authenticated(app.now()) { Ok(()) } else { Err(AppError::Forbidden) }
+    if user.recently_authenticated(app.now()) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
 }
 
-pub async fn change_password(app: &App, scoped: &Scoped, user: &CurrentUser, new_password: &str, confirm: &str, actor: &Actor) -> AppResult<()> {
+pub async fn change_password(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    new_password: &str,
+    confirm: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     require_recent_auth(app, user)?;
     let mut errors = FieldErrors::new();
     if let Some(problem) = password_problem(new_password) {
         errors.add("new_password", problem);
     }
-    errors.check(new_password != confirm, "confirm_password", "The two passwords differ. Type the same password twice.");
+    errors.check(
+        new_password != confirm,
+        "confirm_password",
+        "The two passwords differ. Type the same password twice.",
+    );
     errors.into_result()?;
     let now = app.now();
     let hash = passwords::hash(new_password)?;
     let mut tx = scoped.begin().await?;
     tx.set_password_hash(user.id(), &hash).await?;
-    tx.delete_other_sessions(user.id(), Some(&user.session.id_hash)).await?;
+    tx.delete_other_sessions(user.id(), Some(&user.session.id_hash))
+        .await?;
     enqueue_email(
         &mut tx,
         &EmailJob {
@@ -283,22 +479,42 @@ pub async fn change_password(app: &App, scoped: &Scoped, user: &CurrentUser, new
         now,
     )
     .await?;
-    audit(&mut tx, actor, Some(user.id()), "password.changed", &user.account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(user.id()),
+        "password.changed",
+        &user.account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn change_email(app: &App, scoped: &Scoped, user: &CurrentUser, new_email: &str, actor: &Actor) -> AppResult<()> {
+pub async fn change_email(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    new_email: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     require_recent_auth(app, user)?;
     let email = normalize_email(new_email);
     if !looks_like_email(&email) {
-        return Err(AppError::field("email", "Enter an email address like name@example.org."));
+        return Err(AppError::field(
+            "email",
+            "Enter an email address like name@example.org.",
+        ));
     }
     let now = app.now();
     let mut tx = scoped.begin().await?;
     match tx.set_email(user.id(), &email).await {
         Err(StoreError::Conflict(_)) => {
-            return Err(AppError::field("email", "That address can't be used. Choose another, or contact the office."));
+            return Err(AppError::field(
+                "email",
+                "That address can't be used. Choose another, or contact the office.",
+            ));
         }
         other => other?,
     }
@@ -312,18 +528,50 @@ pub async fn change_email(app: &App, scoped: &Scoped, user: &CurrentUser, new_em
         now,
     )
     .await?;
-    send_verification_in(app, scoped, &mut tx, user.id(), &email, &user.account.display_name).await?;
-    audit(&mut tx, actor, Some(user.id()), "email.changed", &email, now).await?;
+    send_verification_in(
+        app,
+        scoped,
+        &mut tx,
+        user.id(),
+        &email,
+        &user.account.display_name,
+    )
+    .await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(user.id()),
+        "email.changed",
+        &email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-async fn send_verification_in(app: &App, scoped: &Scoped, tx: &mut ScopedTx, account: UserId, email: &str, name: &str) -> AppResult<()> {
+async fn send_verification_in(
+    app: &App,
+    scoped: &Scoped,
+    tx: &mut ScopedTx,
+    account: UserId,
+    email: &str,
+    name: &str,
+) -> AppResult<()> {
     let now = app.now();
     let token = random_token();
-    tx.insert_login_token(&token_hash(&token), account, TokenPurpose::VerifyEmail, now, now.plus_seconds(VERIFY_HOURS * 3600))
-        .await?;
-    let link = format!("{}/verify-email/{token}", app.links.base_url(scoped.society()));
+    tx.insert_login_token(
+        &token_hash(&token),
+        account,
+        TokenPurpose::VerifyEmail,
+        now,
+        now.plus_seconds(VERIFY_HOURS * 3600),
+    )
+    .await?;
+    let link = format!(
+        "{}/verify-email/{token}",
+        app.links.base_url(scoped.society())
+    );
     enqueue_email(
         tx,
         &EmailJob {
@@ -338,7 +586,15 @@ async fn send_verification_in(app: &App, scoped: &Scoped, tx: &mut ScopedTx, acc
 
 pub async fn send_verification(app: &App, scoped: &Scoped, user: &CurrentUser) -> AppResult<()> {
     let mut tx = scoped.begin().await?;
-    send_verification_in(app, scoped, &mut tx, user.id(), &user.account.email, &user.account.display_name).await?;
+    send_verification_in(
+        app,
+        scoped,
+        &mut tx,
+        user.id(),
+        &user.account.email,
+        &user.account.display_name,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -346,7 +602,10 @@ pub async fn send_verification(app: &App, scoped: &Scoped, user: &CurrentUser) -
 pub async fn verify_email(app: &App, scoped: &Scoped, token: &str, actor: &Actor) -> AppResult<()> {
     let now = app.now();
     let mut tx = scoped.begin().await?;
-    let Some(account) = tx.consume_login_token(&token_hash(token), TokenPurpose::VerifyEmail, now).await? else {
+    let Some(account) = tx
+        .consume_login_token(&token_hash(token), TokenPurpose::VerifyEmail, now)
+        .await?
+    else {
         return Err(AppError::field("token", BAD_LINK));
     };
     tx.mark_email_verified(account, now).await?;
@@ -356,14 +615,28 @@ pub async fn verify_email(app: &App, scoped: &Scoped, token: &str, actor: &Actor
 }
 
 /// Email a password-reset link; the same answer whether or not the account exists.
-pub async fn request_password_reset(app: &App, scoped: &Scoped, email: &str, actor: &Actor) -> AppResult<()> {
+pub async fn request_password_reset(
+    app: &App,
+    scoped: &Scoped,
+    email: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     let now = app.now();
     let email = normalize_email(email);
     if !looks_like_email(&email) {
-        return Err(AppError::field("email", "Enter an email address like name@example.org."));
+        return Err(AppError::field(
+            "email",
+            "Enter an email address like name@example.org.",
+        ));
     }
-    let sent = scoped.hit_rate_limit(&format!("reset:email:{email}"), window(now)).await?;
-    let Some(account) = scoped.account_by_email(&email).await?.filter(|a| a.disabled_at.is_none()) else {
+    let sent = scoped
+        .hit_rate_limit(&format!("reset:email:{email}"), window(now))
+        .await?;
+    let Some(account) = scoped
+        .account_by_email(&email)
+        .await?
+        .filter(|a| a.disabled_at.is_none())
+    else {
         return Ok(());
     };
     if sent > MAX_LINKS_PER_EMAIL {
@@ -371,9 +644,18 @@ pub async fn request_password_reset(app: &App, scoped: &Scoped, email: &str, act
     }
     let token = random_token();
     let mut tx = scoped.begin().await?;
-    tx.insert_login_token(&token_hash(&token), account.id, TokenPurpose::PasswordReset, now, now.plus_seconds(RESET_MINUTES * 60))
-        .await?;
-    let link = format!("{}/password-reset/{token}", app.links.base_url(scoped.society()));
+    tx.insert_login_token(
+        &token_hash(&token),
+        account.id,
+        TokenPurpose::PasswordReset,
+        now,
+        now.plus_seconds(RESET_MINUTES * 60),
+    )
+    .await?;
+    let link = format!(
+        "{}/password-reset/{token}",
+        app.links.base_url(scoped.society())
+    );
     enqueue_email(
         &mut tx,
         &EmailJob {
@@ -384,22 +666,44 @@ pub async fn request_password_reset(app: &App, scoped: &Scoped, email: &str, act
         now,
     )
     .await?;
-    audit(&mut tx, actor, Some(account.id), "password.reset_requested", &account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(account.id),
+        "password.reset_requested",
+        &account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn reset_password(app: &App, scoped: &Scoped, token: &str, new_password: &str, confirm: &str, actor: &Actor) -> AppResult<()> {
+pub async fn reset_password(
+    app: &App,
+    scoped: &Scoped,
+    token: &str,
+    new_password: &str,
+    confirm: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     let mut errors = FieldErrors::new();
     if let Some(problem) = password_problem(new_password) {
         errors.add("new_password", problem);
     }
-    errors.check(new_password != confirm, "confirm_password", "The two passwords differ. Type the same password twice.");
+    errors.check(
+        new_password != confirm,
+        "confirm_password",
+        "The two passwords differ. Type the same password twice.",
+    );
     errors.into_result()?;
     let now = app.now();
     let hash = passwords::hash(new_password)?;
     let mut tx = scoped.begin().await?;
-    let Some(account) = tx.consume_login_token(&token_hash(token), TokenPurpose::PasswordReset, now).await? else {
+    let Some(account) = tx
+        .consume_login_token(&token_hash(token), TokenPurpose::PasswordReset, now)
+        .await?
+    else {
         return Err(AppError::field("new_password", BAD_LINK));
     };
     tx.set_password_hash(account, &hash).await?;
@@ -415,35 +719,74 @@ pub async fn reset_password(app: &App, scoped: &Scoped, token: &str, new_passwor
 /// abandoned set-up leaves nothing behind.
 pub fn new_totp_setup(app: &App, user: &CurrentUser) -> (String, String) {
     let secret = totp::generate_secret();
-    let proof = app.signer.sign("totp_setup", &[&user.id().to_string(), &secret], app.now().plus_seconds(900));
+    let proof = app.signer.sign(
+        "totp_setup",
+        &[&user.id().to_string(), &secret],
+        app.now().plus_seconds(900),
+    );
     (secret, proof)
 }
 
-pub async fn enable_totp(app: &App, scoped: &Scoped, user: &CurrentUser, secret: &str, proof: &str, code: &str, actor: &Actor) -> AppResult<()> {
+pub async fn enable_totp(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    secret: &str,
+    proof: &str,
+    code: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     require_recent_auth(app, user)?;
     let now = app.now();
     app.signer
         .verify("totp_setup", &[&user.id().to_string(), secret], proof, now)
         .map_err(|_| AppError::field("code", "This set-up has expired. Start again."))?;
     let Some(step) = totp::verify(secret, code, now, None) else {
-        return Err(AppError::field("code", "That code is not right. Enter the 6-digit code your authenticator app shows now."));
+        return Err(AppError::field(
+            "code",
+            "That code is not right. Enter the 6-digit code your authenticator app shows now.",
+        ));
     };
     let mut tx = scoped.begin().await?;
     tx.set_totp(user.id(), Some(secret), Some(step)).await?;
-    audit(&mut tx, actor, Some(user.id()), "mfa.enabled", &user.account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(user.id()),
+        "mfa.enabled",
+        &user.account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn disable_totp(app: &App, scoped: &Scoped, user: &CurrentUser, actor: &Actor) -> AppResult<()> {
+pub async fn disable_totp(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    actor: &Actor,
+) -> AppResult<()> {
     require_recent_auth(app, user)?;
     if user.role() == Role::Owner && scoped.society().require_owner_mfa {
-        return Err(AppError::field("code", "Owners of this society must keep two-step sign-in on."));
+        return Err(AppError::field(
+            "code",
+            "Owners of this society must keep two-step sign-in on.",
+        ));
     }
     let now = app.now();
     let mut tx = scoped.begin().await?;
     tx.set_totp(user.id(), None, None).await?;
-    audit(&mut tx, actor, Some(user.id()), "mfa.disabled", &user.account.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(user.id()),
+        "mfa.disabled",
+        &user.account.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -454,19 +797,50 @@ pub fn must_set_up_mfa(scoped: &Scoped, user: &CurrentUser) -> bool {
 }
 
 /// Invite someone to the staff; they choose their password from the emailed link.
-pub async fn invite(app: &App, scoped: &Scoped, inviter: &CurrentUser, email: &str, name: &str, role: Role, actor: &Actor) -> AppResult<()> {
+pub async fn invite(
+    app: &App,
+    scoped: &Scoped,
+    inviter: &CurrentUser,
+    email: &str,
+    name: &str,
+    role: Role,
+    actor: &Actor,
+) -> AppResult<()> {
     let email = normalize_email(email);
     let mut errors = FieldErrors::new();
-    errors.check(!looks_like_email(&email), "email", "Enter an email address like name@example.org.");
-    errors.check(name.trim().is_empty(), "display_name", "Enter the person's name.");
-    errors.check(!inviter.role().may_grant(role), "role", "You can only invite people to a role up to your own.");
+    errors.check(
+        !looks_like_email(&email),
+        "email",
+        "Enter an email address like name@example.org.",
+    );
+    errors.check(
+        name.trim().is_empty(),
+        "display_name",
+        "Enter the person's name.",
+    );
+    errors.check(
+        !inviter.role().may_grant(role),
+        "role",
+        "You can only invite people to a role up to your own.",
+    );
     errors.into_result()?;
     let now = app.now();
     let token = random_token();
     let mut tx = scoped.begin().await?;
-    tx.insert_invitation(&email, name.trim(), role, &token_hash(&token), inviter.id(), now, now.plus_seconds(INVITE_DAYS * 86_400))
-        .await?;
-    let link = format!("{}/invitations/{token}", app.links.base_url(scoped.society()));
+    tx.insert_invitation(
+        &email,
+        name.trim(),
+        role,
+        &token_hash(&token),
+        inviter.id(),
+        now,
+        now.plus_seconds(INVITE_DAYS * 86_400),
+    )
+    .await?;
+    let link = format!(
+        "{}/invitations/{token}",
+        app.links.base_url(scoped.society())
+    );
     enqueue_email(
         &mut tx,
         &EmailJob {
@@ -477,12 +851,27 @@ pub async fn invite(app: &App, scoped: &Scoped, inviter: &CurrentUser, email: &s
         now,
     )
     .await?;
-    audit(&mut tx, actor, Some(inviter.id()), "invitation.sent", &email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(inviter.id()),
+        "invitation.sent",
+        &email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
-pub async fn accept_invitation(app: &App, scoped: &Scoped, token: &str, password: &str, confirm: &str, actor: &Actor) -> AppResult<SignedIn> {
+pub async fn accept_invitation(
+    app: &App,
+    scoped: &Scoped,
+    token: &str,
+    password: &str,
+    confirm: &str,
+    actor: &Actor,
+) -> AppResult<SignedIn> {
     let now = app.now();
     let invitation = scoped
         .invitation_by_token(&token_hash(token))
@@ -493,12 +882,18 @@ pub async fn accept_invitation(app: &App, scoped: &Scoped, token: &str, password
     if let Some(problem) = password_problem(password) {
         errors.add("new_password", problem);
     }
-    errors.check(password != confirm, "confirm_password", "The two passwords differ. Type the same password twice.");
+    errors.check(
+        password != confirm,
+        "confirm_password",
+        "The two passwords differ. Type the same password twice.",
+    );
     errors.into_result()?;
     let hash = passwords::hash(password)?;
     let existing = scoped.account_by_email(&invitation.email).await?;
     let mut tx = scoped.begin().await?;
-    tx.accept_invitation(invitation.id, now).await.map_err(|_| AppError::field("new_password", BAD_LINK))?;
+    tx.accept_invitation(invitation.id, now)
+        .await
+        .map_err(|_| AppError::field("new_password", BAD_LINK))?;
     let account_id = match existing {
         Some(account) => {
             tx.set_password_hash(account.id, &hash).await?;
@@ -523,21 +918,49 @@ pub async fn accept_invitation(app: &App, scoped: &Scoped, token: &str, password
             .await?
         }
     };
-    audit(&mut tx, actor, Some(account_id), "invitation.accepted", &invitation.email, now).await?;
+    audit(
+        &mut tx,
+        actor,
+        Some(account_id),
+        "invitation.accepted",
+        &invitation.email,
+        now,
+    )
+    .await?;
     tx.commit().await?;
-    let account = scoped.account_by_id(account_id).await?.ok_or(AppError::NotFound)?;
+    let account = scoped
+        .account_by_id(account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut tx = scoped.begin().await?;
     let (session_token, mfa_pending) = start_session(&mut tx, &account, now).await?;
     tx.commit().await?;
-    Ok(SignedIn { session_token, account, mfa_pending })
+    Ok(SignedIn {
+        session_token,
+        account,
+        mfa_pending,
+    })
 }
 
 /// Create an account directly (the `admin create-user` command and demo data).
-pub async fn create_account(app: &App, scoped: &Scoped, new: NewAccountInput, actor: &Actor) -> AppResult<UserId> {
+pub async fn create_account(
+    app: &App,
+    scoped: &Scoped,
+    new: NewAccountInput,
+    actor: &Actor,
+) -> AppResult<UserId> {
     let email = normalize_email(&new.email);
     let mut errors = FieldErrors::new();
-    errors.check(!looks_like_email(&email), "email", "Enter an email address like name@example.org.");
-    errors.check(new.display_name.trim().is_empty(), "display_name", "Enter the person's name.");
+    errors.check(
+        !looks_like_email(&email),
+        "email",
+        "Enter an email address like name@example.org.",
+    );
+    errors.check(
+        new.display_name.trim().is_empty(),
+        "display_name",
+        "Enter the person's name.",
+    );
     if let Some(password) = &new.password
         && let Some(problem) = password_problem(password)
     {
@@ -547,23 +970,34 @@ pub async fn create_account(app: &App, scoped: &Scoped, new: NewAccountInput, ac
     let password_hash = new.password.as_deref().map(passwords::hash).transpose()?;
     let now = app.now();
     let mut tx = scoped.begin().await?;
-    let id = insert_account_checked(&mut tx, &NewAccount {
-        email: email.clone(),
-        display_name: new.display_name.trim().to_string(),
-        role: new.role,
-        is_operator: new.is_operator,
-        password_hash,
-        email_verified: true,
-    }, now)
+    let id = insert_account_checked(
+        &mut tx,
+        &NewAccount {
+            email: email.clone(),
+            display_name: new.display_name.trim().to_string(),
+            role: new.role,
+            is_operator: new.is_operator,
+            password_hash,
+            email_verified: true,
+        },
+        now,
+    )
     .await?;
     audit(&mut tx, actor, None, "account.created", &email, now).await?;
     tx.commit().await?;
     Ok(id)
 }
 
-pub(crate) async fn insert_account_checked(tx: &mut ScopedTx, new: &NewAccount, now: Timestamp) -> AppResult<UserId> {
+pub(crate) async fn insert_account_checked(
+    tx: &mut ScopedTx,
+    new: &NewAccount,
+    now: Timestamp,
+) -> AppResult<UserId> {
     match tx.insert_account(new, now).await {
-        Err(StoreError::Conflict(_)) => Err(AppError::field("email", "An account with that email already exists.")),
+        Err(StoreError::Conflict(_)) => Err(AppError::field(
+            "email",
+            "An account with that email already exists.",
+        )),
         other => Ok(other?),
     }
 }

@@ -9,8 +9,8 @@ use chapterhouse_mail::MailError;
 use chapterhouse_store::{ClaimedJob, NewJob};
 use tokio::sync::watch;
 
-use crate::mail::{EmailJob, SEND_EMAIL, outgoing};
 use crate::App;
+use crate::mail::{EmailJob, SEND_EMAIL, outgoing};
 
 pub const DAILY_MAINTENANCE: &str = "daily_maintenance";
 /// Local hour at which each society's daily maintenance runs.
@@ -44,7 +44,11 @@ pub struct Worker {
 impl Worker {
     pub fn new(app: App) -> Worker {
         let id = format!("{}-{}", hostname(), uuid::Uuid::now_v7().simple());
-        Worker { app, id, lock_seconds: LOCK_SECONDS }
+        Worker {
+            app,
+            id,
+            lock_seconds: LOCK_SECONDS,
+        }
     }
 
     /// How long a claim lasts before another worker may take the job (default five minutes).
@@ -60,7 +64,11 @@ impl Worker {
     /// Claim and run one batch; returns how many jobs ran.
     pub async fn run_once(&self) -> anyhow::Result<usize> {
         let now = self.app.now();
-        let jobs = self.app.store.claim_jobs(&self.id, now, now.plus_seconds(self.lock_seconds), BATCH).await?;
+        let jobs = self
+            .app
+            .store
+            .claim_jobs(&self.id, now, now.plus_seconds(self.lock_seconds), BATCH)
+            .await?;
         let count = jobs.len();
         for job in jobs {
             let outcome = self.run_job(&job).await;
@@ -70,7 +78,10 @@ impl Worker {
                 Err(JobFailure::Retry(error)) if job.attempts < job.max_attempts => {
                     tracing::warn!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed; will retry");
                     let retry_at = now.plus_seconds(backoff_seconds(job.attempts));
-                    self.app.store.fail_job(job.id, &error, now, Some(retry_at)).await?;
+                    self.app
+                        .store
+                        .fail_job(job.id, &error, now, Some(retry_at))
+                        .await?;
                 }
                 Err(JobFailure::Retry(error) | JobFailure::Permanent(error)) => {
                     tracing::error!(job = %job.id, kind = %job.kind, attempts = job.attempts, %error, "job failed for good");
@@ -95,15 +106,22 @@ impl Worker {
         };
         match job.kind.as_str() {
             SEND_EMAIL => {
-                let society = society.ok_or_else(|| JobFailure::Permanent("mail needs a society".into()))?;
-                let email: EmailJob = serde_json::from_str(&job.payload).map_err(|e| JobFailure::Permanent(format!("bad payload: {e}")))?;
-                self.app.mailer.send(&outgoing(&society, &email)).await.map_err(|e| match e {
-                    MailError::Permanent(m) => JobFailure::Permanent(m),
-                    other => JobFailure::Retry(other.to_string()),
-                })
+                let society =
+                    society.ok_or_else(|| JobFailure::Permanent("mail needs a society".into()))?;
+                let email: EmailJob = serde_json::from_str(&job.payload)
+                    .map_err(|e| JobFailure::Permanent(format!("bad payload: {e}")))?;
+                self.app
+                    .mailer
+                    .send(&outgoing(&society, &email))
+                    .await
+                    .map_err(|e| match e {
+                        MailError::Permanent(m) => JobFailure::Permanent(m),
+                        other => JobFailure::Retry(other.to_string()),
+                    })
             }
             DAILY_MAINTENANCE => {
-                let society = society.ok_or_else(|| JobFailure::Permanent("maintenance needs a society".into()))?;
+                let society = society
+                    .ok_or_else(|| JobFailure::Permanent("maintenance needs a society".into()))?;
                 let scoped = self.app.scoped(&society);
                 let result: Result<u64, chapterhouse_store::StoreError> = async {
                     let mut tx = scoped.begin().await?;
@@ -126,7 +144,8 @@ impl Worker {
         let now = self.app.now();
         let mut enqueued = 0;
         for society in self.app.store.societies().await? {
-            let zone = jiff::tz::TimeZone::get(&society.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
+            let zone =
+                jiff::tz::TimeZone::get(&society.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
             let local = now.to_jiff().to_zoned(zone);
             if local.hour() < DAILY_HOUR {
                 continue;
@@ -135,7 +154,11 @@ impl Worker {
                 kind: DAILY_MAINTENANCE,
                 payload: "{}".into(),
                 run_at: now,
-                dedup_key: Some(format!("{DAILY_MAINTENANCE}:{}:{}", society.id, local.date())),
+                dedup_key: Some(format!(
+                    "{DAILY_MAINTENANCE}:{}:{}",
+                    society.id,
+                    local.date()
+                )),
                 max_attempts: 5,
             };
             if self.app.store.enqueue(Some(society.id), &job, now).await? {
@@ -182,7 +205,10 @@ impl Worker {
 }
 
 fn hostname() -> String {
-    std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "node".into())
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "node".into())
 }
 
 #[cfg(test)]

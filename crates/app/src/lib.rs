@@ -64,6 +64,9 @@ pub struct Actor {
 
 impl Actor {
     pub fn anonymous(ip: impl Into<String>) -> Actor {
-        Actor { account: None, ip: ip.into() }
+        Actor {
+            account: None,
+            ip: ip.into(),
+        }
     }
 }

@@ -20,7 +20,13 @@ pub struct EmailJob {
 pub async fn enqueue_email(tx: &mut ScopedTx, email: &EmailJob, now: Timestamp) -> AppResult<()> {
     let payload = serde_json::to_string(email).map_err(anyhow::Error::from)?;
     tx.enqueue(
-        &NewJob { kind: SEND_EMAIL, payload, run_at: now, dedup_key: None, max_attempts: 8 },
+        &NewJob {
+            kind: SEND_EMAIL,
+            payload,
+            run_at: now,
+            dedup_key: None,
+            max_attempts: 8,
+        },
         now,
     )
     .await?;

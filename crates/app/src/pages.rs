@@ -1,17 +1,29 @@
 //! Content pages: staff write Markdown through a toolbar; visitors get sanitised HTML.
 
+use chapterhouse_core::PageId;
 use chapterhouse_core::markdown;
 use chapterhouse_core::text::{is_valid_slug, slugify};
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::PageId;
 use chapterhouse_store::{NewAudit, PageFields, Scoped, StoreError};
 
 use crate::{Actor, App, AppError, AppResult};
 
 /// Paths the site itself uses: a page may not take them.
 const RESERVED: &[&str] = &[
-    "staff", "operator", "sign-in", "sign-out", "account", "api", "assets", "healthz", "readyz",
-    "metrics", "password-reset", "verify-email", "invitations", "files",
+    "staff",
+    "operator",
+    "sign-in",
+    "sign-out",
+    "account",
+    "api",
+    "assets",
+    "healthz",
+    "readyz",
+    "metrics",
+    "password-reset",
+    "verify-email",
+    "invitations",
+    "files",
 ];
 
 /// What the page form posts.
@@ -45,15 +57,33 @@ impl PageForm {
         let mut errors = FieldErrors::new();
         let title = self.title.trim();
         errors.check(title.is_empty(), "title", "Give the page a title.");
-        errors.check(title.chars().count() > 200, "title", "Keep the title under 200 characters.");
-        let slug = if self.slug.trim().is_empty() { slugify(title) } else { self.slug.trim().to_lowercase() };
+        errors.check(
+            title.chars().count() > 200,
+            "title",
+            "Keep the title under 200 characters.",
+        );
+        let slug = if self.slug.trim().is_empty() {
+            slugify(title)
+        } else {
+            self.slug.trim().to_lowercase()
+        };
         let keeps_own = existing_slug == Some(slug.as_str());
         if !is_valid_slug(&slug) {
-            errors.add("slug", "Use lowercase letters, digits and hyphens, like \"annual-meeting\".");
+            errors.add(
+                "slug",
+                "Use lowercase letters, digits and hyphens, like \"annual-meeting\".",
+            );
         } else if RESERVED.contains(&slug.as_str()) && !keeps_own {
-            errors.add("slug", "That address is used by the site itself. Choose another.");
+            errors.add(
+                "slug",
+                "That address is used by the site itself. Choose another.",
+            );
         }
-        errors.check(self.body.chars().count() > MAX_BODY_CHARS, "body", "The page is too long: keep it under 100,000 characters.");
+        errors.check(
+            self.body.chars().count() > MAX_BODY_CHARS,
+            "body",
+            "The page is too long: keep it under 100,000 characters.",
+        );
         let menu_order = if self.menu_order.trim().is_empty() {
             0
         } else {
@@ -65,7 +95,11 @@ impl PageForm {
                 }
             }
         };
-        errors.check(self.summary.chars().count() > 300, "summary", "Keep the summary under 300 characters.");
+        errors.check(
+            self.summary.chars().count() > 300,
+            "summary",
+            "Keep the summary under 300 characters.",
+        );
         errors.into_result()?;
         let menu_label = Some(self.menu_label.trim().to_string()).filter(|l| !l.is_empty());
         Ok(PageFields {
@@ -82,10 +116,18 @@ impl PageForm {
 }
 
 fn slug_taken() -> AppError {
-    AppError::field("slug", "Another page already uses that address. Choose another.")
+    AppError::field(
+        "slug",
+        "Another page already uses that address. Choose another.",
+    )
 }
 
-pub async fn create_page(app: &App, scoped: &Scoped, form: &PageForm, actor: &Actor) -> AppResult<PageId> {
+pub async fn create_page(
+    app: &App,
+    scoped: &Scoped,
+    form: &PageForm,
+    actor: &Actor,
+) -> AppResult<PageId> {
     let fields = form.to_fields(None)?;
     let now = app.now();
     let mut tx = scoped.begin().await?;
@@ -93,20 +135,38 @@ pub async fn create_page(app: &App, scoped: &Scoped, form: &PageForm, actor: &Ac
         Err(StoreError::Conflict(_)) => return Err(slug_taken()),
         other => other?,
     };
-    tx.audit(NewAudit { actor: actor.account, action: "page.created", subject: &fields.slug, detail: &fields.title, ip: &actor.ip }, now)
-        .await?;
+    tx.audit(
+        NewAudit {
+            actor: actor.account,
+            action: "page.created",
+            subject: &fields.slug,
+            detail: &fields.title,
+            ip: &actor.ip,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(id)
 }
 
 /// Save a page. Refused as `Stale` when someone saved it after the form was loaded.
-pub async fn save_page(app: &App, scoped: &Scoped, id: PageId, form: &PageForm, actor: &Actor) -> AppResult<()> {
+pub async fn save_page(
+    app: &App,
+    scoped: &Scoped,
+    id: PageId,
+    form: &PageForm,
+    actor: &Actor,
+) -> AppResult<()> {
     let existing = scoped.page_by_id(id).await?.ok_or(AppError::NotFound)?;
     let fields = form.to_fields(Some(&existing.slug))?;
     let now = app.now();
     let mut tx = scoped.begin().await?;
     let version: i64 = form.version.trim().parse().map_err(|_| AppError::Stale)?;
-    match tx.update_page(id, version, &fields, actor.account, now).await {
+    match tx
+        .update_page(id, version, &fields, actor.account, now)
+        .await
+    {
         Err(StoreError::Conflict(_)) => return Err(slug_taken()),
         other => other?,
     }
@@ -119,8 +179,17 @@ pub async fn save_page(app: &App, scoped: &Scoped, id: PageId, form: &PageForm, 
             Err(e) => return Err(e.into()),
         }
     }
-    tx.audit(NewAudit { actor: actor.account, action: "page.saved", subject: &fields.slug, detail: &fields.title, ip: &actor.ip }, now)
-        .await?;
+    tx.audit(
+        NewAudit {
+            actor: actor.account,
+            action: "page.saved",
+            subject: &fields.slug,
+            detail: &fields.title,
+            ip: &actor.ip,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -133,15 +202,27 @@ pub async fn delete_page(app: &App, scoped: &Scoped, id: PageId, actor: &Actor) 
     let now = app.now();
     let mut tx = scoped.begin().await?;
     tx.delete_page(id).await?;
-    tx.audit(NewAudit { actor: actor.account, action: "page.deleted", subject: &page.slug, detail: &page.title, ip: &actor.ip }, now)
-        .await?;
+    tx.audit(
+        NewAudit {
+            actor: actor.account,
+            action: "page.deleted",
+            subject: &page.slug,
+            detail: &page.title,
+            ip: &actor.ip,
+        },
+        now,
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The live preview: the same rendering and sanitising as a saved page.
 pub fn preview(body: &str) -> String {
-    markdown::render(&chapterhouse_core::text::truncate_chars(body, MAX_BODY_CHARS))
+    markdown::render(&chapterhouse_core::text::truncate_chars(
+        body,
+        MAX_BODY_CHARS,
+    ))
 }
 
 #[cfg(test)]
@@ -149,7 +230,13 @@ mod tests {
     use super::*;
 
     fn form(title: &str, slug: &str) -> PageForm {
-        PageForm { title: title.into(), slug: slug.into(), body: "Hello **there**".into(), published: Some("on".into()), ..Default::default() }
+        PageForm {
+            title: title.into(),
+            slug: slug.into(),
+            body: "Hello **there**".into(),
+            published: Some("on".into()),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -160,13 +247,22 @@ mod tests {
         let err = form("Staff", "staff").to_fields(None).unwrap_err();
         assert!(err.get("slug").unwrap().contains("used by the site"));
         assert!(form("Home", "home").to_fields(Some("home")).is_ok());
-        assert!(form("", "Bad Slug").to_fields(None).unwrap_err().get("title").is_some());
+        assert!(
+            form("", "Bad Slug")
+                .to_fields(None)
+                .unwrap_err()
+                .get("title")
+                .is_some()
+        );
     }
 
     #[test]
     fn menu_order_must_be_a_number() {
         let mut f = form("About", "about");
         f.menu_order = "first".into();
-        assert_eq!(f.to_fields(None).unwrap_err().get("menu_order"), Some("Enter a whole number from 0 to 1000."));
+        assert_eq!(
+            f.to_fields(None).unwrap_err().get("menu_order"),
+            Some("Enter a whole number from 0 to 1000.")
+        );
     }
 }

@@ -33,7 +33,10 @@ pub struct MailConfig {
 
 impl Default for MailConfig {
     fn default() -> Self {
-        MailConfig { mode: "outbox".into(), smtp: None }
+        MailConfig {
+            mode: "outbox".into(),
+            smtp: None,
+        }
     }
 }
 
@@ -117,9 +120,15 @@ impl Config {
     pub fn load(path: Option<&Path>) -> anyhow::Result<Config> {
         let mut config = match path {
             Some(path) => {
-                let text = std::fs::read_to_string(path)
-                    .map_err(|e| anyhow::anyhow!("cannot read the configuration file {}: {e}", path.display()))?;
-                toml::from_str(&text).map_err(|e| anyhow::anyhow!("the configuration file {} is not valid: {e}", path.display()))?
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("cannot read the configuration file {}: {e}", path.display())
+                })?;
+                toml::from_str(&text).map_err(|e| {
+                    anyhow::anyhow!(
+                        "the configuration file {} is not valid: {e}",
+                        path.display()
+                    )
+                })?
             }
             None => Config::default(),
         };
@@ -144,7 +153,10 @@ impl Config {
             self.public_scheme = v;
         }
         if let Some(v) = env("CHAPTERHOUSE_PUBLIC_PORT") {
-            self.public_port = Some(v.parse().map_err(|_| anyhow::anyhow!("CHAPTERHOUSE_PUBLIC_PORT must be a port number"))?);
+            self.public_port =
+                Some(v.parse().map_err(|_| {
+                    anyhow::anyhow!("CHAPTERHOUSE_PUBLIC_PORT must be a port number")
+                })?);
         }
         if let Some(v) = env("CHAPTERHOUSE_HTTPS") {
             self.https = matches!(v.as_str(), "1" | "true" | "yes");
@@ -153,10 +165,14 @@ impl Config {
             self.log_format = v;
         }
         if let Some(v) = env("CHAPTERHOUSE_MAX_BODY_BYTES") {
-            self.max_body_bytes = v.parse().map_err(|_| anyhow::anyhow!("CHAPTERHOUSE_MAX_BODY_BYTES must be a number of bytes"))?;
+            self.max_body_bytes = v.parse().map_err(|_| {
+                anyhow::anyhow!("CHAPTERHOUSE_MAX_BODY_BYTES must be a number of bytes")
+            })?;
         }
         if let Some(v) = env("CHAPTERHOUSE_JOB_LOCK_SECONDS") {
-            self.job_lock_seconds = v.parse().map_err(|_| anyhow::anyhow!("CHAPTERHOUSE_JOB_LOCK_SECONDS must be a number of seconds"))?;
+            self.job_lock_seconds = v.parse().map_err(|_| {
+                anyhow::anyhow!("CHAPTERHOUSE_JOB_LOCK_SECONDS must be a number of seconds")
+            })?;
         }
         if let Some(v) = env("CHAPTERHOUSE_MAIL_MODE") {
             self.mail.mode = v;
@@ -176,7 +192,9 @@ impl Config {
         }
         if let Some(smtp) = self.mail.smtp.as_mut() {
             if let Some(v) = env("CHAPTERHOUSE_SMTP_PORT") {
-                smtp.port = v.parse().map_err(|_| anyhow::anyhow!("CHAPTERHOUSE_SMTP_PORT must be a port number"))?;
+                smtp.port = v
+                    .parse()
+                    .map_err(|_| anyhow::anyhow!("CHAPTERHOUSE_SMTP_PORT must be a port number"))?;
             }
             if let Some(v) = env("CHAPTERHOUSE_SMTP_USERNAME") {
                 smtp.username = Some(v);
@@ -189,7 +207,9 @@ impl Config {
                     "none" => SmtpTls::None,
                     "starttls" => SmtpTls::StartTls,
                     "tls" => SmtpTls::Tls,
-                    _ => anyhow::bail!("CHAPTERHOUSE_SMTP_TLS must be none, starttls or tls, not {v:?}"),
+                    _ => anyhow::bail!(
+                        "CHAPTERHOUSE_SMTP_TLS must be none, starttls or tls, not {v:?}"
+                    ),
                 };
             }
         }
@@ -199,13 +219,20 @@ impl Config {
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.expose().to_string(),
-            None => format!("sqlite://{}", self.data_dir.join("chapterhouse.db").display()),
+            None => format!(
+                "sqlite://{}",
+                self.data_dir.join("chapterhouse.db").display()
+            ),
         }
     }
 
     /// ":8080" when links need the port, "" for the scheme's default port.
     pub fn port_suffix(&self) -> String {
-        let port = self.public_port.or_else(|| self.listen.rsplit_once(':').and_then(|(_, p)| p.parse().ok()));
+        let port = self.public_port.or_else(|| {
+            self.listen
+                .rsplit_once(':')
+                .and_then(|(_, p)| p.parse().ok())
+        });
         match (self.public_scheme.as_str(), port) {
             (_, None) | ("http", Some(80)) | ("https", Some(443)) => String::new(),
             (_, Some(port)) => format!(":{port}"),
@@ -236,7 +263,11 @@ impl Config {
 fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)?;
     file.write_all(contents.as_bytes())?;
     Ok(())
 }
@@ -260,7 +291,10 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let config = Config { database_url: Some(Secret::new("postgres://u:hunter2@db/x")), ..Config::default() };
+        let config = Config {
+            database_url: Some(Secret::new("postgres://u:hunter2@db/x")),
+            ..Config::default()
+        };
         let shown = format!("{config:?}");
         assert!(!shown.contains("hunter2"), "{shown}");
     }

@@ -25,7 +25,11 @@ use tokio::sync::watch;
 use crate::config::Config;
 
 #[derive(Parser)]
-#[command(name = "chapterhouse", version, about = "Membership, events, education and a public website for oncology societies")]
+#[command(
+    name = "chapterhouse",
+    version,
+    about = "Membership, events, education and a public website for oncology societies"
+)]
 struct Cli {
     /// Configuration file (TOML). Without one, built-in defaults and CHAPTERHOUSE_* variables apply.
     #[arg(long, global = true, env = "CHAPTERHOUSE_CONFIG")]
@@ -60,7 +64,7 @@ enum Command {
     /// Administer societies and accounts.
     Admin {
         #[command(subcommand)]
-        command: AdminCommand,
+        command: Box<AdminCommand>,
     },
     /// Configuration helpers.
     Config {
@@ -151,7 +155,9 @@ fn error_line(error: &anyhow::Error) -> String {
 fn init_logging(config: &Config) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("CHAPTERHOUSE_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     if config.log_format == "json" {
         builder.json().init();
     } else {
@@ -166,7 +172,9 @@ async fn open(config: &Config) -> anyhow::Result<(App, Store)> {
     let store = Store::new(db);
     let mailer = match config.mail.mode.as_str() {
         "smtp" => {
-            let smtp = config.mail.smtp.as_ref().ok_or_else(|| anyhow::anyhow!("mail mode is smtp but [mail.smtp] is not configured"))?;
+            let smtp = config.mail.smtp.as_ref().ok_or_else(|| {
+                anyhow::anyhow!("mail mode is smtp but [mail.smtp] is not configured")
+            })?;
             Mailer::smtp(smtp)?
         }
         "outbox" => Mailer::file_outbox(config.data_dir.join("outbox"))?,
@@ -177,7 +185,10 @@ async fn open(config: &Config) -> anyhow::Result<(App, Store)> {
         clock,
         signer: Arc::new(Signer::new(&config.secret_key()?)),
         mailer,
-        links: LinkSettings { scheme: config.public_scheme.clone(), port_suffix: config.port_suffix() },
+        links: LinkSettings {
+            scheme: config.public_scheme.clone(),
+            port_suffix: config.port_suffix(),
+        },
     };
     Ok((app, store))
 }
@@ -191,27 +202,42 @@ fn app_error(error: AppError) -> anyhow::Error {
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let mut config = Config::load(cli.config.as_deref())?;
-    let demo = matches!(cli.command, Command::Serve { demo: true, .. } | Command::Demo);
+    let demo = matches!(
+        cli.command,
+        Command::Serve { demo: true, .. } | Command::Demo
+    );
     if demo {
         if config.database_url.is_some() {
             anyhow::bail!("the demo runs on its own SQLite file; unset DATABASE_URL to run it");
         }
-        config.data_dir = cli.data_dir.clone().unwrap_or_else(|| PathBuf::from(DEMO_DIR));
+        config.data_dir = cli
+            .data_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from(DEMO_DIR));
     } else if let Some(dir) = &cli.data_dir {
         config.data_dir = dir.clone();
     }
-    if let Command::Serve { listen: Some(listen), .. } = &cli.command {
+    if let Command::Serve {
+        listen: Some(listen),
+        ..
+    } = &cli.command
+    {
         config.listen = listen.clone();
     }
     match cli.command {
-        Command::Config { command: ConfigCommand::Default } => {
+        Command::Config {
+            command: ConfigCommand::Default,
+        } => {
             print!("{}", config::DEFAULT_TOML);
             Ok(())
         }
         Command::Migrate => {
             let db = Db::connect(&config.database_url(), &DbOptions::default()).await?;
             let ran = migrate::run(&db, SystemClock.now().0).await?;
-            println!("applied {ran} migration(s) to the {} database", db.backend_name());
+            println!(
+                "applied {ran} migration(s) to the {} database",
+                db.backend_name()
+            );
             Ok(())
         }
         Command::Demo => {
@@ -220,18 +246,24 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             print_logins(&config, &logins);
             Ok(())
         }
-        Command::Admin { command } => admin(&config, command).await,
+        Command::Admin { command } => admin(&config, *command).await,
         Command::Worker => {
             init_logging(&config);
             let (app, _) = open(&config).await?;
             let (tx, rx) = watch::channel(false);
-            let worker = tokio::spawn(Worker::new(app).with_lock_seconds(config.job_lock_seconds).run(rx));
+            let worker = tokio::spawn(
+                Worker::new(app)
+                    .with_lock_seconds(config.job_lock_seconds)
+                    .run(rx),
+            );
             shutdown_signal().await;
             let _ = tx.send(true);
             let _ = worker.await;
             Ok(())
         }
-        Command::Serve { demo, no_worker, .. } => serve(config, demo, no_worker).await,
+        Command::Serve {
+            demo, no_worker, ..
+        } => serve(config, demo, no_worker).await,
     }
 }
 
@@ -240,7 +272,11 @@ use chapterhouse_core::Clock;
 async fn seed_demo(app: &App) -> anyhow::Result<Vec<chapterhouse_app::demo::DemoLogin>> {
     let mut logins = chapterhouse_app::demo::seed(app).await.map_err(app_error)?;
     // An operator account on the first society, so the operator page can be tried.
-    if let Some(first) = app.store.society_by_slug(chapterhouse_app::demo::SOCIETIES[0].slug).await? {
+    if let Some(first) = app
+        .store
+        .society_by_slug(chapterhouse_app::demo::SOCIETIES[0].slug)
+        .await?
+    {
         let scoped = app.scoped(&first);
         if scoped.account_by_email(OPERATOR_EMAIL).await?.is_none() {
             chapterhouse_app::accounts::create_account(
@@ -270,11 +306,20 @@ async fn seed_demo(app: &App) -> anyhow::Result<Vec<chapterhouse_app::demo::Demo
 
 fn print_logins(config: &Config, logins: &[chapterhouse_app::demo::DemoLogin]) {
     println!();
-    println!("Chapterhouse demo: every account's password is \"{}\"", chapterhouse_app::demo::DEMO_PASSWORD);
+    println!(
+        "Chapterhouse demo: every account's password is \"{}\"",
+        chapterhouse_app::demo::DEMO_PASSWORD
+    );
     for login in logins {
-        println!("  {:<28} {:<10} {:<34} {}", login.url, login.society, login.email, login.role);
+        println!(
+            "  {:<28} {:<10} {:<34} {}",
+            login.url, login.society, login.email, login.role
+        );
     }
-    println!("  Sign-in links and other mail are written to {}", config.data_dir.join("outbox").display());
+    println!(
+        "  Sign-in links and other mail are written to {}",
+        config.data_dir.join("outbox").display()
+    );
     println!();
 }
 
@@ -282,7 +327,18 @@ async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
     let (app, store) = open(config).await?;
     let actor = Actor::anonymous("cli");
     match command {
-        AdminCommand::CreateSociety { name, short_name, slug, host, time_zone, email, postal_address, owner_name, owner_email, owner_password } => {
+        AdminCommand::CreateSociety {
+            name,
+            short_name,
+            slug,
+            host,
+            time_zone,
+            email,
+            postal_address,
+            owner_name,
+            owner_email,
+            owner_password,
+        } => {
             let form = NewSocietyForm {
                 name,
                 short_name,
@@ -296,17 +352,39 @@ async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
                 owner_email,
                 owner_password: owner_password.unwrap_or_default(),
             };
-            let (society, _) = chapterhouse_app::societies::create_society(&app, &form, &actor).await.map_err(app_error)?;
-            println!("created {} at {}", society.name, app.links.base_url(&society));
+            let (society, _) = chapterhouse_app::societies::create_society(&app, &form, &actor)
+                .await
+                .map_err(app_error)?;
+            println!(
+                "created {} at {}",
+                society.name,
+                app.links.base_url(&society)
+            );
         }
-        AdminCommand::CreateUser { society, email, name, role, operator, password } => {
-            let society = store.society_by_slug(&society).await?.ok_or_else(|| anyhow::anyhow!("no society has the slug {society:?}"))?;
+        AdminCommand::CreateUser {
+            society,
+            email,
+            name,
+            role,
+            operator,
+            password,
+        } => {
+            let society = store
+                .society_by_slug(&society)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no society has the slug {society:?}"))?;
             let role: Role = role.parse().map_err(|e: String| anyhow::anyhow!(e))?;
             let scoped = app.scoped(&society);
             chapterhouse_app::accounts::create_account(
                 &app,
                 &scoped,
-                NewAccountInput { email: email.clone(), display_name: name, role, is_operator: operator, password },
+                NewAccountInput {
+                    email: email.clone(),
+                    display_name: name,
+                    role,
+                    is_operator: operator,
+                    password,
+                },
                 &actor,
             )
             .await
@@ -328,23 +406,43 @@ async fn serve(config: Config, demo: bool, no_worker: bool) -> anyhow::Result<()
         let logins = seed_demo(&app).await?;
         print_logins(&config, &logins);
     }
-    let addr: SocketAddr = config.listen.parse().map_err(|_| anyhow::anyhow!("cannot listen on {:?}: give an address like 127.0.0.1:8080", config.listen))?;
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
-    let state = AppState::new(app.clone(), WebConfig { https: config.https, max_body_bytes: config.max_body_bytes });
+    let addr: SocketAddr = config.listen.parse().map_err(|_| {
+        anyhow::anyhow!(
+            "cannot listen on {:?}: give an address like 127.0.0.1:8080",
+            config.listen
+        )
+    })?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let state = AppState::new(
+        app.clone(),
+        WebConfig {
+            https: config.https,
+            max_body_bytes: config.max_body_bytes,
+        },
+    );
     let router = chapterhouse_web::router(state);
 
     let (stop_worker, worker_rx) = watch::channel(false);
     let worker = if no_worker && matches!(store.db(), Db::Postgres(_)) {
         None
     } else {
-        Some(tokio::spawn(Worker::new(app).with_lock_seconds(config.job_lock_seconds).run(worker_rx)))
+        Some(tokio::spawn(
+            Worker::new(app)
+                .with_lock_seconds(config.job_lock_seconds)
+                .run(worker_rx),
+        ))
     };
     tracing::info!(%addr, database = store.db().backend_name(), startup_ms = started.elapsed().as_millis() as u64, "listening");
     // Graceful: stop accepting, finish in-flight requests, then stop the worker, which gives back
     // any job it had claimed.
-    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     let _ = stop_worker.send(true);
     if let Some(worker) = worker {
         let _ = worker.await;

@@ -10,7 +10,11 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_chapterhouse");
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 struct Server {
@@ -22,7 +26,13 @@ impl Server {
     fn start(dir: &Path, port: u16, env: &[(&str, String)]) -> Server {
         let mut command = Command::new(BIN);
         command
-            .args(["serve", "--demo", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
+            .args([
+                "serve",
+                "--demo",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--data-dir",
+            ])
             .arg(dir)
             .env_remove("DATABASE_URL")
             .stdout(Stdio::null())
@@ -45,19 +55,33 @@ impl Server {
     }
 
     fn kill9(mut self) {
-        let _ = Command::new("kill").args(["-9", &self.child.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-9", &self.child.id().to_string()])
+            .status();
         let _ = self.child.wait();
     }
 
-    fn try_request(&self, method: &str, path: &str, body: &str, cookie: Option<&str>) -> std::io::Result<Reply> {
+    fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        body: &str,
+        cookie: Option<&str>,
+    ) -> std::io::Result<Reply> {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port))?;
         stream.set_read_timeout(Some(Duration::from_secs(20)))?;
-        let mut request = format!("{method} {path} HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n", self.port);
+        let mut request = format!(
+            "{method} {path} HTTP/1.1\r\nHost: localhost:{}\r\nConnection: close\r\n",
+            self.port
+        );
         if let Some(cookie) = cookie {
             request.push_str(&format!("Cookie: ch_session={cookie}\r\n"));
         }
         if method == "POST" {
-            request.push_str(&format!("Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n", body.len()));
+            request.push_str(&format!(
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n",
+                body.len()
+            ));
         }
         request.push_str("\r\n");
         request.push_str(body);
@@ -65,12 +89,21 @@ impl Server {
         let mut raw = String::new();
         stream.read_to_string(&mut raw)?;
         let (head, body) = raw.split_once("\r\n\r\n").unwrap_or((&raw, ""));
-        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-        Ok(Reply { status, head: head.to_string(), body: body.to_string() })
+        let status = head
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        Ok(Reply {
+            status,
+            head: head.to_string(),
+            body: body.to_string(),
+        })
     }
 
     fn request(&self, method: &str, path: &str, body: &str, cookie: Option<&str>) -> Reply {
-        self.try_request(method, path, body, cookie).expect("request")
+        self.try_request(method, path, body, cookie)
+            .expect("request")
     }
 }
 
@@ -89,7 +122,11 @@ struct Reply {
 
 impl Reply {
     fn capture(&self, pattern: &str) -> String {
-        regex_lite::Regex::new(pattern).unwrap().captures(&self.body).unwrap_or_else(|| panic!("{pattern} not in {}", self.body))[1].to_string()
+        regex_lite::Regex::new(pattern)
+            .unwrap()
+            .captures(&self.body)
+            .unwrap_or_else(|| panic!("{pattern} not in {}", self.body))[1]
+            .to_string()
     }
 
     fn session(&self) -> String {
@@ -99,33 +136,70 @@ impl Reply {
 }
 
 fn form(pairs: &[(&str, &str)]) -> String {
-    pairs.iter().map(|(k, v)| format!("{k}={}", v.replace('%', "%25").replace('&', "%26").replace('+', "%2B").replace(' ', "+").replace('=', "%3D").replace('\n', "%0A"))).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{k}={}",
+                v.replace('%', "%25")
+                    .replace('&', "%26")
+                    .replace('+', "%2B")
+                    .replace(' ', "+")
+                    .replace('=', "%3D")
+                    .replace('\n', "%0A")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 fn sign_in(server: &Server) -> String {
     let page = server.request("GET", "/sign-in", "", None);
     let csrf = page.capture(r#"name="csrf" value="([^"]+)""#);
-    let reply = server.request("POST", "/sign-in", &form(&[("csrf", &csrf), ("email", "director@gsco.example"), ("password", "chapterhouse-demo")]), None);
+    let reply = server.request(
+        "POST",
+        "/sign-in",
+        &form(&[
+            ("csrf", &csrf),
+            ("email", "director@gsco.example"),
+            ("password", "chapterhouse-demo"),
+        ]),
+        None,
+    );
     assert_eq!(reply.status, 303, "{}", reply.body);
     reply.session()
 }
 
 #[test]
 fn an_unknown_database_scheme_is_refused_with_one_line() {
-    let output = Command::new(BIN).args(["migrate"]).env("DATABASE_URL", "mysql://db/x").output().unwrap();
+    let output = Command::new(BIN)
+        .args(["migrate"])
+        .env("DATABASE_URL", "mysql://db/x")
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
-    assert!(stderr.contains("unsupported database URL scheme"), "{stderr}");
+    assert!(
+        stderr.contains("unsupported database URL scheme"),
+        "{stderr}"
+    );
 
-    let output = Command::new(BIN).args(["migrate"]).env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/x").output().unwrap();
+    let output = Command::new(BIN)
+        .args(["migrate"])
+        .env("DATABASE_URL", "postgres://nobody@127.0.0.1:1/x")
+        .output()
+        .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("cannot reach the PostgreSQL server"));
 }
 
 #[test]
 fn config_default_prints_an_annotated_file() {
-    let output = Command::new(BIN).args(["config", "default"]).output().unwrap();
+    let output = Command::new(BIN)
+        .args(["config", "default"])
+        .output()
+        .unwrap();
     assert!(output.status.success());
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(text.contains("listen = \"127.0.0.1:8080\"") && text.contains("# "));
@@ -149,7 +223,10 @@ fn kill_9_during_page_saves_loses_nothing_acknowledged() {
     let mut acknowledged: Option<usize> = None;
     let mut attempted = 0;
     for i in 0.. {
-        let Ok(edit) = server.try_request("GET", &format!("/staff/pages/{id}"), "", Some(&cookie)) else { break };
+        let Ok(edit) = server.try_request("GET", &format!("/staff/pages/{id}"), "", Some(&cookie))
+        else {
+            break;
+        };
         if edit.status != 200 {
             break;
         }
@@ -157,7 +234,22 @@ fn kill_9_during_page_saves_loses_nothing_acknowledged() {
         let version = edit.capture(r#"name="version" value="(\d+)""#);
         let body = format!("BEGIN-{i}\n\n{filler}\n\nEND-{i}");
         attempted = i;
-        match server.try_request("POST", &format!("/staff/pages/{id}"), &form(&[("csrf", &csrf), ("title", "About Us"), ("slug", "about"), ("body", &body), ("menu_label", "About Us"), ("menu_order", "10"), ("published", "on"), ("version", &version), ("action", "save")]), Some(&cookie)) {
+        match server.try_request(
+            "POST",
+            &format!("/staff/pages/{id}"),
+            &form(&[
+                ("csrf", &csrf),
+                ("title", "About Us"),
+                ("slug", "about"),
+                ("body", &body),
+                ("menu_label", "About Us"),
+                ("menu_order", "10"),
+                ("published", "on"),
+                ("version", &version),
+                ("action", "save"),
+            ]),
+            Some(&cookie),
+        ) {
             Ok(reply) if reply.status == 303 => acknowledged = Some(i),
             _ => break,
         }
@@ -170,8 +262,14 @@ fn kill_9_during_page_saves_loses_nothing_acknowledged() {
     let about = restarted.request("GET", "/about", "", None);
     assert_eq!(about.status, 200);
     let saved: usize = about.capture(r"BEGIN-(\d+)").parse().unwrap();
-    assert!(saved >= acknowledged && saved <= attempted, "saved {saved}, acknowledged {acknowledged}, attempted {attempted}");
-    assert!(about.body.contains(&format!("END-{saved}")), "the page is whole, not half-saved");
+    assert!(
+        saved >= acknowledged && saved <= attempted,
+        "saved {saved}, acknowledged {acknowledged}, attempted {attempted}"
+    );
+    assert!(
+        about.body.contains(&format!("END-{saved}")),
+        "the page is whole, not half-saved"
+    );
     restarted.kill9();
 }
 
@@ -193,17 +291,33 @@ fn a_job_claimed_by_a_killed_worker_runs_again_after_its_lock_expires() {
     let server = Server::start(dir.path(), port, &mail_env(hang_port));
     let page = server.request("GET", "/sign-in", "", None);
     let csrf = page.capture(r#"name="csrf" value="([^"]+)""#);
-    let reply = server.request("POST", "/sign-in/link", &form(&[("csrf", &csrf), ("email", "director@gsco.example")]), None);
+    let reply = server.request(
+        "POST",
+        "/sign-in/link",
+        &form(&[("csrf", &csrf), ("email", "director@gsco.example")]),
+        None,
+    );
     assert_eq!(reply.status, 200);
     hang.set_nonblocking(false).unwrap();
     let (_held, _) = hang.accept().expect("the worker connects to send the mail");
     server.kill9();
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let sink = runtime.block_on(chapterhouse_testkit::SmtpSink::start()).unwrap();
+    let sink = runtime
+        .block_on(chapterhouse_testkit::SmtpSink::start())
+        .unwrap();
     let restarted = Server::start(dir.path(), port, &mail_env(sink.port()));
-    let received = runtime.block_on(sink.wait_for(1, Duration::from_secs(30))).expect("the job runs again once its lock expires");
-    assert!(received[0].subject().contains("sign-in link"), "{}", received[0].subject());
-    assert_eq!(received[0].rcpt_to, vec!["director@gsco.example".to_string()]);
+    let received = runtime
+        .block_on(sink.wait_for(1, Duration::from_secs(30)))
+        .expect("the job runs again once its lock expires");
+    assert!(
+        received[0].subject().contains("sign-in link"),
+        "{}",
+        received[0].subject()
+    );
+    assert_eq!(
+        received[0].rcpt_to,
+        vec!["director@gsco.example".to_string()]
+    );
     restarted.kill9();
 }

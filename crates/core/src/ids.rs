@@ -36,4 +36,14 @@ macro_rules! id_type {
     )*};
 }
 
-id_type!(SocietyId, UserId, PageId, SessionId, JobId, AuditId, RedirectId, BlobId, InvitationId);
+id_type!(
+    SocietyId,
+    UserId,
+    PageId,
+    SessionId,
+    JobId,
+    AuditId,
+    RedirectId,
+    BlobId,
+    InvitationId
+);

@@ -35,9 +35,9 @@ pub fn plain_summary(source: &str, max_chars: usize) -> String {
     for event in Parser::new(source) {
         match event {
             Event::Text(t) | Event::Code(t) => text.push_str(&t),
-            Event::SoftBreak | Event::HardBreak | Event::End(pulldown_cmark::TagEnd::Heading(_)) => {
-                text.push(' ')
-            }
+            Event::SoftBreak
+            | Event::HardBreak
+            | Event::End(pulldown_cmark::TagEnd::Heading(_)) => text.push(' '),
             Event::End(pulldown_cmark::TagEnd::Paragraph) if !text.trim().is_empty() => break,
             _ => {}
         }
@@ -51,7 +51,8 @@ mod tests {
 
     #[test]
     fn formatting_survives() {
-        let html = render("## Mission\n\nWe **serve** patients.\n\n- one\n- two\n\n[Contact](/contact)");
+        let html =
+            render("## Mission\n\nWe **serve** patients.\n\n- one\n- two\n\n[Contact](/contact)");
         assert!(html.contains("<h2>Mission</h2>"), "{html}");
         assert!(html.contains("<strong>serve</strong>"));
         assert!(html.contains("<li>one</li>"));

@@ -36,7 +36,9 @@ impl Signer {
     /// `secret` is the deployment's secret key; each purpose gets a derived key so a token for one
     /// use can never be replayed as another.
     pub fn new(secret: &[u8]) -> Signer {
-        Signer { key: secret.to_vec() }
+        Signer {
+            key: secret.to_vec(),
+        }
     }
 
     fn mac(&self, purpose: &str, fields: &[&str], expires: i64, nonce: &[u8]) -> HmacSha256 {
@@ -57,7 +59,10 @@ impl Signer {
     pub fn sign(&self, purpose: &str, fields: &[&str], expires: Timestamp) -> String {
         let nonce: [u8; 12] = rand::random();
         let expires_secs = expires.0 / 1_000_000;
-        let tag = self.mac(purpose, fields, expires_secs, &nonce).finalize().into_bytes();
+        let tag = self
+            .mac(purpose, fields, expires_secs, &nonce)
+            .finalize()
+            .into_bytes();
         let mut raw = Vec::with_capacity(8 + 12 + 32);
         raw.extend_from_slice(&expires_secs.to_be_bytes());
         raw.extend_from_slice(&nonce);
@@ -72,11 +77,14 @@ impl Signer {
         token: &str,
         now: Timestamp,
     ) -> Result<(), TokenError> {
-        let raw = URL_SAFE_NO_PAD.decode(token.trim()).map_err(|_| TokenError::Malformed)?;
+        let raw = URL_SAFE_NO_PAD
+            .decode(token.trim())
+            .map_err(|_| TokenError::Malformed)?;
         if raw.len() != 8 + 12 + 32 {
             return Err(TokenError::Malformed);
         }
-        let expires_secs = i64::from_be_bytes(raw[..8].try_into().map_err(|_| TokenError::Malformed)?);
+        let expires_secs =
+            i64::from_be_bytes(raw[..8].try_into().map_err(|_| TokenError::Malformed)?);
         let nonce = &raw[8..20];
         // Constant-time comparison through the Mac API.
         self.mac(purpose, fields, expires_secs, nonce)
@@ -99,6 +107,14 @@ pub fn random_token() -> String {
 pub fn token_hash(token: &str) -> String {
     let digest = Sha256::digest(token.as_bytes());
     URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// Lowercase hex SHA-256 of some bytes (blob content hashes).
+pub fn sha256_hex(data: &[u8]) -> String {
+    Sha256::digest(data)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 #[cfg(test)]
@@ -134,7 +150,10 @@ mod tests {
             signer.verify("csrf", &[], &token, NOW.plus_seconds(61)),
             Err(TokenError::Expired)
         );
-        assert_eq!(signer.verify("csrf", &[], "not a token", NOW), Err(TokenError::Malformed));
+        assert_eq!(
+            signer.verify("csrf", &[], "not a token", NOW),
+            Err(TokenError::Malformed)
+        );
         let mut tampered = token.clone();
         tampered.replace_range(0..1, if token.starts_with('A') { "B" } else { "A" });
         assert!(signer.verify("csrf", &[], &tampered, NOW).is_err());
@@ -154,9 +173,4 @@ mod tests {
         assert_eq!(token_hash(&a), token_hash(&a));
         assert_ne!(token_hash(&a), a);
     }
-}
-
-/// Lowercase hex SHA-256 of some bytes (blob content hashes).
-pub fn sha256_hex(data: &[u8]) -> String {
-    Sha256::digest(data).iter().map(|b| format!("{b:02x}")).collect()
 }

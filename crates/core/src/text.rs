@@ -55,7 +55,9 @@ pub fn is_valid_slug(slug: &str) -> bool {
         && !slug.starts_with('-')
         && !slug.ends_with('-')
         && !slug.contains("--")
-        && slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 /// Turn a title into a slug: "About Us & History" → "about-us-history".
@@ -88,8 +90,16 @@ pub fn normalize_path(path: &str) -> Option<String> {
     if !path.starts_with('/') || path.starts_with("//") || path.contains(char::is_whitespace) {
         return None;
     }
-    let trimmed = if path.len() > 1 { path.trim_end_matches('/') } else { path };
-    Some(if trimmed.is_empty() { "/".into() } else { trimmed.to_string() })
+    let trimmed = if path.len() > 1 {
+        path.trim_end_matches('/')
+    } else {
+        path
+    };
+    Some(if trimmed.is_empty() {
+        "/".into()
+    } else {
+        trimmed.to_string()
+    })
 }
 
 #[cfg(test)]
@@ -98,7 +108,10 @@ mod tests {
 
     #[test]
     fn emails() {
-        assert_eq!(normalize_email("  Jane.Doe@Example.ORG "), "jane.doe@example.org");
+        assert_eq!(
+            normalize_email("  Jane.Doe@Example.ORG "),
+            "jane.doe@example.org"
+        );
         assert!(looks_like_email("a@b.co"));
         assert!(!looks_like_email("a@b"));
         assert!(!looks_like_email("a b@c.org"));

@@ -41,7 +41,10 @@ impl Timestamp {
     /// The calendar date and time in the given IANA zone, e.g. "21 Nov 2026, 14:05".
     pub fn display_in(self, zone: &str) -> String {
         let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-        self.to_jiff().to_zoned(tz).strftime("%-d %b %Y, %H:%M %Z").to_string()
+        self.to_jiff()
+            .to_zoned(tz)
+            .strftime("%-d %b %Y, %H:%M %Z")
+            .to_string()
     }
 
     /// The calendar date in the given IANA zone: the society's "today".
@@ -114,7 +117,10 @@ mod tests {
         assert_eq!(now.local_date("America/Chicago").to_string(), "2026-11-20");
         assert_eq!(now.local_date("UTC").to_string(), "2026-11-21");
         clock.advance_seconds(3 * 3600);
-        assert_eq!(clock.now().local_date("America/Chicago").to_string(), "2026-11-21");
+        assert_eq!(
+            clock.now().local_date("America/Chicago").to_string(),
+            "2026-11-21"
+        );
     }
 
     #[test]

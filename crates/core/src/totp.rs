@@ -39,7 +39,9 @@ pub fn base32_decode(s: &str) -> Option<Vec<u8>> {
     let mut buffer: u32 = 0;
     let mut bits = 0;
     for c in s.chars().filter(|c| !c.is_whitespace() && *c != '=') {
-        let value = BASE32.iter().position(|&b| b as char == c.to_ascii_uppercase())? as u32;
+        let value = BASE32
+            .iter()
+            .position(|&b| b as char == c.to_ascii_uppercase())? as u32;
         buffer = (buffer << 5) | value;
         bits += 5;
         if bits >= 8 {
@@ -65,7 +67,11 @@ pub fn code_for_step(secret: &[u8], step: i64) -> String {
         | (u32::from(digest[offset + 1]) << 16)
         | (u32::from(digest[offset + 2]) << 8)
         | u32::from(digest[offset + 3]);
-    format!("{:0width$}", binary % 10u32.pow(DIGITS), width = DIGITS as usize)
+    format!(
+        "{:0width$}",
+        binary % 10u32.pow(DIGITS),
+        width = DIGITS as usize
+    )
 }
 
 /// Check a code typed by the user, allowing one step of clock drift either way. Returns the step
@@ -135,7 +141,10 @@ mod tests {
         let secret = base32_encode(b"12345678901234567890");
         let now = Timestamp(1_111_111_109 * 1_000_000);
         let step = verify(&secret, "081 804", now, None).expect("valid code");
-        assert_eq!(verify(&secret, "081804", now.plus_seconds(30), None), Some(step));
+        assert_eq!(
+            verify(&secret, "081804", now.plus_seconds(30), None),
+            Some(step)
+        );
         assert_eq!(verify(&secret, "081804", now.plus_seconds(90), None), None);
         assert_eq!(verify(&secret, "081804", now, Some(step)), None);
         assert_eq!(verify(&secret, "12345", now, None), None);
@@ -146,6 +155,9 @@ mod tests {
         let bytes = b"any bytes at all!";
         assert_eq!(base32_decode(&base32_encode(bytes)).unwrap(), bytes);
         assert_eq!(base32_encode(b"foobar"), "MZXW6YTBOI");
-        assert!(provisioning_uri("GSCO", "a@b.org", "ABC").starts_with("otpauth://totp/GSCO:a%40b.org?"));
+        assert!(
+            provisioning_uri("GSCO", "a@b.org", "ABC")
+                .starts_with("otpauth://totp/GSCO:a%40b.org?")
+        );
     }
 }

@@ -26,7 +26,10 @@ impl FieldErrors {
     }
 
     pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.iter().find(|(f, _)| f == field).map(|(_, m)| m.as_str())
+        self.0
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, m)| m.as_str())
     }
 
     pub fn into_result(self) -> Result<(), FieldErrors> {
@@ -67,7 +70,10 @@ mod tests {
         assert_eq!(errors.get("email"), Some("Enter an email address."));
         assert_eq!(errors.get("name"), None);
         assert!(errors.into_result().is_err());
-        assert_eq!(password_problem("short"), Some("Use at least 10 characters."));
+        assert_eq!(
+            password_problem("short"),
+            Some("Use at least 10 characters.")
+        );
         assert_eq!(password_problem("long enough pass"), None);
     }
 }

@@ -21,13 +21,13 @@ pub struct SmtpConfig {
     /// Sign outgoing messages when set.
     #[serde(default)]
     pub dkim: Option<DkimConfig>,
-    /// Connection and per-command timeout.
+    /// Deadline in seconds for sending one message, from connecting to the relay's final reply.
     #[serde(default = "default_timeout_secs")]
     pub timeout_secs: u64,
 }
 
 fn default_timeout_secs() -> u64 {
-    30
+    60
 }
 
 /// Transport security towards the relay.
@@ -65,7 +65,7 @@ mod tests {
         let cfg: SmtpConfig =
             serde_json::from_str(r#"{"host":"127.0.0.1","port":25}"#).expect("config");
         assert_eq!(cfg.tls, SmtpTls::None);
-        assert_eq!(cfg.timeout_secs, 30);
+        assert_eq!(cfg.timeout_secs, 60);
         assert!(cfg.username.is_none() && cfg.password.is_none() && cfg.dkim.is_none());
     }
 

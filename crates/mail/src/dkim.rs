@@ -102,7 +102,11 @@ fn convert_key(text: &str) -> anyhow::Result<(DkimSigningAlgorithm, Secret)> {
                 .context("cannot re-encode the RSA key")?;
             return Ok((DkimSigningAlgorithm::Rsa, Secret::new(pkcs1.as_str())));
         }
-        if let Ok(key) = <ed25519_dalek::SigningKey as ed25519_dalek::pkcs8::DecodePrivateKey>::from_pkcs8_pem(text) {
+        if let Ok(key) =
+            <ed25519_dalek::SigningKey as ed25519_dalek::pkcs8::DecodePrivateKey>::from_pkcs8_pem(
+                text,
+            )
+        {
             let seed = base64::engine::general_purpose::STANDARD.encode(key.to_bytes());
             return Ok((DkimSigningAlgorithm::Ed25519, Secret::new(seed)));
         }

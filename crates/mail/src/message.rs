@@ -93,7 +93,10 @@ pub(crate) struct BuiltMessage {
 
 pub(crate) fn build(mail: &OutgoingMail) -> Result<BuiltMessage, MailError> {
     let from_address: lettre::Address = mail.from_address.trim().parse().map_err(|e| {
-        MailError::Permanent(format!("invalid sender address {:?}: {e}", mail.from_address))
+        MailError::Permanent(format!(
+            "invalid sender address {:?}: {e}",
+            mail.from_address
+        ))
     })?;
     let to: lettre::Address = mail.to.trim().parse().map_err(|e| {
         MailError::Permanent(format!("invalid recipient address {:?}: {e}", mail.to))
@@ -106,10 +109,17 @@ pub(crate) fn build(mail: &OutgoingMail) -> Result<BuiltMessage, MailError> {
 
     let id = Uuid::now_v7();
     let at = jiff::Timestamp::now();
-    let mut signed_headers = ["From", "To", "Subject", "Date", "Message-ID", "MIME-Version"]
-        .into_iter()
-        .map(HeaderName::new_from_ascii_str)
-        .collect::<Vec<_>>();
+    let mut signed_headers = [
+        "From",
+        "To",
+        "Subject",
+        "Date",
+        "Message-ID",
+        "MIME-Version",
+    ]
+    .into_iter()
+    .map(HeaderName::new_from_ascii_str)
+    .collect::<Vec<_>>();
 
     let mut builder = Message::builder()
         .from(from)
@@ -132,7 +142,9 @@ pub(crate) fn build(mail: &OutgoingMail) -> Result<BuiltMessage, MailError> {
             .iter()
             .any(|(earlier, _)| earlier.eq_ignore_ascii_case(name))
         {
-            return Err(MailError::Permanent(format!("header {name} is given twice")));
+            return Err(MailError::Permanent(format!(
+                "header {name} is given twice"
+            )));
         }
         let header_name = HeaderName::new_from_ascii(name.clone())
             .map_err(|_| MailError::Permanent(format!("invalid header name {name:?}")))?;
@@ -185,7 +197,14 @@ pub(crate) mod tests {
     fn header_names_are_validated() {
         assert!(validate_header("List-Unsubscribe", "<https://x.example/u>").is_ok());
         assert!(validate_header("X-Tag", "a\tb").is_ok());
-        for bad in ["", "Bad Name", "Colon:", "Caf\u{e9}", "Tab\tName", &"X".repeat(77)] {
+        for bad in [
+            "",
+            "Bad Name",
+            "Colon:",
+            "Caf\u{e9}",
+            "Tab\tName",
+            &"X".repeat(77),
+        ] {
             let err = validate_header(bad, "v").expect_err(bad);
             assert!(err.is_permanent(), "{bad:?}");
         }
@@ -193,7 +212,13 @@ pub(crate) mod tests {
 
     #[test]
     fn reserved_headers_are_refused() {
-        for reserved in ["From", "bcc", "CONTENT-TYPE", "Message-Id", "DKIM-Signature"] {
+        for reserved in [
+            "From",
+            "bcc",
+            "CONTENT-TYPE",
+            "Message-Id",
+            "DKIM-Signature",
+        ] {
             assert!(validate_header(reserved, "x").is_err(), "{reserved}");
         }
     }

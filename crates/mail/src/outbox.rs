@@ -80,7 +80,10 @@ mod tests {
 
         let name = path.file_name().and_then(|n| n.to_str()).expect("name");
         assert!(name.ends_with(".eml"), "{name}");
-        assert_eq!(name.len(), "20250101T000000.000000Z-".len() + 36 + ".eml".len());
+        assert_eq!(
+            name.len(),
+            "20250101T000000.000000Z-".len() + 36 + ".eml".len()
+        );
         let entries: Vec<_> = std::fs::read_dir(outbox.dir())
             .expect("read_dir")
             .map(|e| e.expect("entry").file_name())

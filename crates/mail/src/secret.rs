@@ -66,6 +66,9 @@ mod tests {
     fn serde_is_transparent() {
         let secret: Secret = serde_json::from_str(r#""s3cret""#).expect("deserialize");
         assert_eq!(secret.expose(), "s3cret");
-        assert_eq!(serde_json::to_string(&secret).expect("serialize"), r#""s3cret""#);
+        assert_eq!(
+            serde_json::to_string(&secret).expect("serialize"),
+            r#""s3cret""#
+        );
     }
 }

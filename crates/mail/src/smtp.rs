@@ -13,22 +13,27 @@ use crate::dkim::DkimSigner;
 use crate::message::build;
 use crate::{MailError, OutgoingMail, SmtpConfig, SmtpTls};
 
-/// An SMTP relay plus the optional DKIM key; cheap to clone.
+/// An SMTP relay plus the optional DKIM key; cheap to clone (one shared allocation).
 ///
 /// Without lettre's `pool` feature every send opens its own connection, which keeps a failed
 /// transaction from affecting the next message.
 #[derive(Clone)]
 pub struct SmtpMailer {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     transport: AsyncSmtpTransport<Tokio1Executor>,
-    dkim: Option<Arc<DkimSigner>>,
+    dkim: Option<DkimSigner>,
     relay: String,
+    deadline: Duration,
 }
 
 impl fmt::Debug for SmtpMailer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SmtpMailer")
-            .field("relay", &self.relay)
-            .field("dkim", &self.dkim.is_some())
+            .field("relay", &self.inner.relay)
+            .field("dkim", &self.inner.dkim.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -56,9 +61,8 @@ impl SmtpMailer {
             SmtpTls::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(host)
                 .with_context(|| format!("cannot set up TLS for {host}"))?,
         };
-        let mut builder = builder
-            .port(cfg.port)
-            .timeout(Some(Duration::from_secs(cfg.timeout_secs)));
+        let deadline = Duration::from_secs(cfg.timeout_secs);
+        let mut builder = builder.port(cfg.port).timeout(Some(deadline));
 
         match (&cfg.username, &cfg.password) {
             (Some(username), Some(password)) => {
@@ -78,32 +82,38 @@ impl SmtpMailer {
             (None, None) => {}
         }
 
-        let dkim = cfg
-            .dkim
-            .as_ref()
-            .map(DkimSigner::new)
-            .transpose()?
-            .map(Arc::new);
+        let dkim = cfg.dkim.as_ref().map(DkimSigner::new).transpose()?;
 
         Ok(SmtpMailer {
-            transport: builder.build(),
-            dkim,
-            relay: format!("{host}:{}", cfg.port),
+            inner: Arc::new(Inner {
+                transport: builder.build(),
+                dkim,
+                relay: format!("{host}:{}", cfg.port),
+                deadline,
+            }),
         })
     }
 
     /// Builds, signs and sends one message.
     pub async fn send(&self, mail: &OutgoingMail) -> Result<(), MailError> {
+        let inner = &*self.inner;
         let built = build(mail)?;
         let mut message = built.message;
-        if let Some(dkim) = &self.dkim {
+        if let Some(dkim) = &inner.dkim {
             dkim.sign(&mut message, built.signed_headers)?;
         }
-        self.transport
-            .send(message)
+        // lettre's tokio transport applies its timeout to connecting only, so a relay that
+        // accepts and then stalls would hold a worker forever: bound the whole exchange.
+        tokio::time::timeout(inner.deadline, inner.transport.send(message))
             .await
+            .map_err(|_| {
+                MailError::Transient(format!(
+                    "SMTP relay {} did not complete within {:?}",
+                    inner.relay, inner.deadline
+                ))
+            })?
             .map_err(|e| MailError::from_smtp(&e))?;
-        tracing::debug!(relay = %self.relay, message_id = %built.id, "mail sent");
+        tracing::debug!(relay = %inner.relay, message_id = %built.id, "mail sent");
         Ok(())
     }
 }
@@ -182,7 +192,11 @@ mod tests {
 
     #[test]
     fn accepts_every_supported_key_form() {
-        for name in ["dkim-rsa-pkcs1.pem", "dkim-rsa-pkcs8.pem", "dkim-ed25519.pem"] {
+        for name in [
+            "dkim-rsa-pkcs1.pem",
+            "dkim-rsa-pkcs8.pem",
+            "dkim-ed25519.pem",
+        ] {
             let cfg = SmtpConfig {
                 dkim: Some(dkim(&fixture(name))),
                 ..config()
@@ -256,13 +270,24 @@ mod tests {
             assert!(tags.contains(&"d=gsco.example"), "{sig}");
             assert!(tags.contains(&"s=ch2025"), "{sig}");
             assert!(tags.contains(&"c=relaxed/relaxed"), "{sig}");
-            let alg = if name.contains("rsa") { "a=rsa-sha256" } else { "a=ed25519-sha256" };
+            let alg = if name.contains("rsa") {
+                "a=rsa-sha256"
+            } else {
+                "a=ed25519-sha256"
+            };
             assert!(tags.contains(&alg), "{sig}");
             let h = tags
                 .iter()
                 .find_map(|t| t.strip_prefix("h="))
                 .expect("h= tag");
-            for covered in ["from", "to", "subject", "date", "message-id", "list-unsubscribe"] {
+            for covered in [
+                "from",
+                "to",
+                "subject",
+                "date",
+                "message-id",
+                "list-unsubscribe",
+            ] {
                 assert!(h.split(':').any(|n| n == covered), "{covered} not in h={h}");
             }
         }

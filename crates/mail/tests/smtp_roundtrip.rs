@@ -73,7 +73,10 @@ async fn plain_message_arrives_intact() {
         "{from}"
     );
     assert_eq!(m.header("To").as_deref(), Some("dr.muller@example.org"));
-    assert_eq!(m.header("Reply-To").as_deref(), Some("members@gsco.example"));
+    assert_eq!(
+        m.header("Reply-To").as_deref(),
+        Some("members@gsco.example")
+    );
     let message_id = m.header("Message-ID").expect("Message-ID");
     assert!(
         message_id.starts_with('<') && message_id.ends_with("@gsco.example>"),
@@ -91,7 +94,8 @@ async fn html_message_is_multipart_alternative() {
     let mailer = Mailer::smtp(&config(sink.port())).expect("mailer");
     let text = tricky_text();
     let mut outgoing = mail("Your sign-in link", &text);
-    outgoing.html_body = Some("<p>Café — <a href=\"https://gsco.example/s/abc\">sign in</a></p>".into());
+    outgoing.html_body =
+        Some("<p>Café — <a href=\"https://gsco.example/s/abc\">sign in</a></p>".into());
     mailer.send(&outgoing).await.expect("send");
 
     let m = &sink.wait_for(1, WAIT).await.expect("mail")[0];
@@ -168,7 +172,7 @@ async fn dkim_signed_messages_verify() {
         let key = VerifyKey::from_pem(&pem);
         verify_dkim(&m.data, &key).unwrap_or_else(|e| panic!("{key_file}: {e}\n{}", m.data));
         // The verifier is not vacuous: a changed body or header fails.
-        let tampered = m.data.replacen("Café — über alles", "Cafe - uber alles", 1);
+        let tampered = m.data.replacen("\r\n\r\n", "\r\n\r\nX", 1);
         assert!(verify_dkim(&tampered, &key).is_err(), "{key_file}: body");
         let tampered = m.data.replacen("To: dr.muller@", "To: dr.mueller@", 1);
         assert!(verify_dkim(&tampered, &key).is_err(), "{key_file}: header");
@@ -204,6 +208,23 @@ async fn invalid_recipient_is_permanent_without_connecting() {
     outgoing.to = "not-an-address".into();
     let err = mailer.send(&outgoing).await.expect_err("bad address");
     assert!(matches!(err, MailError::Permanent(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn required_tls_never_falls_back_to_plain_text() {
+    // The sink offers no STARTTLS and speaks no TLS: both modes must fail (transiently, as a
+    // relay misconfiguration) without a message going out in clear text.
+    let sink = SmtpSink::start().await.expect("sink");
+    for tls in [SmtpTls::StartTls, SmtpTls::Tls] {
+        let cfg = SmtpConfig {
+            tls,
+            ..config(sink.port())
+        };
+        let mailer = Mailer::smtp(&cfg).expect("mailer");
+        let err = mailer.send(&mail("secret", "x")).await.expect_err("no TLS");
+        assert!(matches!(err, MailError::Transient(_)), "{tls:?}: {err:?}");
+    }
+    assert!(sink.received().is_empty());
 }
 
 #[tokio::test]
@@ -265,7 +286,10 @@ async fn wait_for_reports_what_arrived() {
         .await
         .expect_err("only one arrived");
     let text = err.to_string();
-    assert!(text.contains("got 1") && text.contains("only one"), "{text}");
+    assert!(
+        text.contains("got 1") && text.contains("only one"),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -374,7 +398,11 @@ fn relaxed_body(body: &str) -> String {
 
 fn relaxed_header(name: &str, value: &str) -> String {
     let value = compress_wsp(&value.replace("\r\n", ""));
-    format!("{}:{}", name.trim().to_ascii_lowercase(), value.trim_matches(' '))
+    format!(
+        "{}:{}",
+        name.trim().to_ascii_lowercase(),
+        value.trim_matches(' ')
+    )
 }
 
 fn verify_dkim(raw: &str, key: &VerifyKey) -> Result<(), String> {

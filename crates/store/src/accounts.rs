@@ -4,7 +4,7 @@
 use chapterhouse_core::{Role, Timestamp, UserId};
 use uuid::Uuid;
 
-use crate::{exec, ScopedTx, Scoped, StoreError, StoreResult, on};
+use crate::{Scoped, ScopedTx, StoreError, StoreResult, exec, on};
 
 /// An account joined with its person: what sign-in and the staff pages need.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -102,7 +102,11 @@ impl Scoped {
 
 impl ScopedTx {
     /// Create a person and their account. A taken email is `Conflict("email")`.
-    pub async fn insert_account(&mut self, new: &NewAccount, now: Timestamp) -> StoreResult<UserId> {
+    pub async fn insert_account(
+        &mut self,
+        new: &NewAccount,
+        now: Timestamp,
+    ) -> StoreResult<UserId> {
         let person_id = Uuid::now_v7();
         let id = UserId::new();
         let society = self.society_id.0;
@@ -148,7 +152,11 @@ impl ScopedTx {
         .bind(hash)
         .execute(c)
         .await)?;
-        if n == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+        if n == 0 {
+            Err(StoreError::NotFound)
+        } else {
+            Ok(())
+        }
     }
 
     pub async fn set_email(&mut self, id: UserId, email: &str) -> StoreResult<()> {
@@ -191,9 +199,15 @@ impl ScopedTx {
         Ok(())
     }
 
-    pub async fn set_totp(&mut self, id: UserId, secret: Option<&str>, last_step: Option<i64>) -> StoreResult<()> {
+    pub async fn set_totp(
+        &mut self,
+        id: UserId,
+        secret: Option<&str>,
+        last_step: Option<i64>,
+    ) -> StoreResult<()> {
         let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
+        exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "UPDATE account SET totp_secret = $3, totp_last_step = $4 WHERE society_id = $1 AND id = $2"
         )
         .bind(society)
@@ -201,7 +215,8 @@ impl ScopedTx {
         .bind(secret)
         .bind(last_step)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         Ok(())
     }
 

@@ -2,7 +2,7 @@
 
 use chapterhouse_core::{AuditId, Timestamp, UserId};
 
-use crate::{exec, Scoped, ScopedTx, StoreResult, on};
+use crate::{Scoped, ScopedTx, StoreResult, exec, on};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct AuditEntry {
@@ -26,7 +26,8 @@ pub struct NewAudit<'a> {
 impl ScopedTx {
     pub async fn audit(&mut self, entry: NewAudit<'_>, now: Timestamp) -> StoreResult<()> {
         let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
+        exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "INSERT INTO audit_log (society_id, id, at, actor_account_id, action, subject, detail, ip) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
@@ -39,7 +40,8 @@ impl ScopedTx {
         .bind(entry.detail)
         .bind(entry.ip)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         Ok(())
     }
 }

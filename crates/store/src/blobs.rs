@@ -4,7 +4,7 @@
 use chapterhouse_core::{BlobId, Timestamp};
 use sha2_free::hex_sha256;
 
-use crate::{exec, Scoped, ScopedTx, StoreResult, on};
+use crate::{Scoped, ScopedTx, StoreResult, exec, on};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Blob {
@@ -17,7 +17,12 @@ pub struct Blob {
 pub const MAX_BLOB_BYTES: usize = 10 * 1024 * 1024;
 
 impl ScopedTx {
-    pub async fn insert_blob(&mut self, content_type: &str, data: &[u8], now: Timestamp) -> StoreResult<BlobId> {
+    pub async fn insert_blob(
+        &mut self,
+        content_type: &str,
+        data: &[u8],
+        now: Timestamp,
+    ) -> StoreResult<BlobId> {
         let id = BlobId::new();
         let society = self.society_id.0;
         exec!(self.tx.conn(), |c| sqlx::query(

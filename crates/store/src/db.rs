@@ -61,7 +61,9 @@ pub type Conn<'a> = Backend<&'a mut SqliteConnection, &'a mut PgConnection>;
 
 /// A write transaction. SQLite transactions begin with `BEGIN IMMEDIATE` so the write lock is
 /// taken up front and two writers never deadlock upgrading from a read lock.
-pub struct Tx(Backend<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Transaction<'static, sqlx::Postgres>>);
+pub struct Tx(
+    Backend<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Transaction<'static, sqlx::Postgres>>,
+);
 
 impl Tx {
     pub fn conn(&mut self) -> Conn<'_> {
@@ -93,7 +95,10 @@ pub struct DbOptions {
 
 impl Default for DbOptions {
     fn default() -> Self {
-        DbOptions { max_connections: 8, acquire_timeout: Duration::from_secs(10) }
+        DbOptions {
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -135,7 +140,10 @@ impl Db {
             && !parent.as_os_str().is_empty()
         {
             std::fs::create_dir_all(parent).map_err(|e| {
-                StoreError::Config(format!("cannot create the data directory {}: {e}", parent.display()))
+                StoreError::Config(format!(
+                    "cannot create the data directory {}: {e}",
+                    parent.display()
+                ))
             })?;
         }
         let writer = SqlitePoolOptions::new()

@@ -6,7 +6,7 @@ use chapterhouse_core::{JobId, SocietyId, Timestamp};
 use uuid::Uuid;
 
 use crate::db::{Backend, Conn};
-use crate::{exec, Scoped, ScopedTx, Store, StoreResult, on};
+use crate::{Scoped, ScopedTx, Store, StoreResult, exec, on};
 
 #[derive(Clone, Debug)]
 pub struct NewJob<'a> {
@@ -41,8 +41,14 @@ pub struct FailedJob {
     pub created_at: i64,
 }
 
-async fn insert_job(conn: Conn<'_>, society: Option<SocietyId>, job: &NewJob<'_>, now: Timestamp) -> StoreResult<bool> {
-    let n = exec!(conn, |c| sqlx::query(
+async fn insert_job(
+    conn: Conn<'_>,
+    society: Option<SocietyId>,
+    job: &NewJob<'_>,
+    now: Timestamp,
+) -> StoreResult<bool> {
+    let n = exec!(conn, |c| {
+        sqlx::query(
         "INSERT INTO job (id, society_id, kind, payload, run_at, max_attempts, dedup_key, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (dedup_key) DO NOTHING"
     )
@@ -55,7 +61,8 @@ async fn insert_job(conn: Conn<'_>, society: Option<SocietyId>, job: &NewJob<'_>
     .bind(&job.dedup_key)
     .bind(now.0)
     .execute(c)
-    .await)?;
+    .await
+    })?;
     Ok(n == 1)
 }
 
@@ -70,7 +77,12 @@ impl ScopedTx {
 
 impl Store {
     /// Enqueue outside a use-case (the recurring scheduler).
-    pub async fn enqueue(&self, society: Option<SocietyId>, job: &NewJob<'_>, now: Timestamp) -> StoreResult<bool> {
+    pub async fn enqueue(
+        &self,
+        society: Option<SocietyId>,
+        job: &NewJob<'_>,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
         let mut tx = self.db.begin().await?;
         let inserted = insert_job(tx.conn(), society, job, now).await?;
         tx.commit().await?;
@@ -78,35 +90,45 @@ impl Store {
     }
 
     /// Claim up to `limit` due jobs for `worker` until `lock_until`.
-    pub async fn claim_jobs(&self, worker: &str, now: Timestamp, lock_until: Timestamp, limit: i64) -> StoreResult<Vec<ClaimedJob>> {
+    pub async fn claim_jobs(
+        &self,
+        worker: &str,
+        now: Timestamp,
+        lock_until: Timestamp,
+        limit: i64,
+    ) -> StoreResult<Vec<ClaimedJob>> {
         let mut tx = self.db.begin().await?;
         let jobs: Vec<ClaimedJob> = match tx.conn() {
             // SQLite has one writer and BEGIN IMMEDIATE: no other claimer can interleave.
-            Backend::Sqlite(c) => sqlx::query_as(
-                "UPDATE job SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
+            Backend::Sqlite(c) => {
+                sqlx::query_as(
+                    "UPDATE job SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
                  WHERE id IN (SELECT id FROM job WHERE state = 'queued' AND run_at <= $3 \
                  AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at LIMIT $4) \
                  RETURNING id, society_id, kind, payload, attempts, max_attempts",
-            )
-            .bind(lock_until.0)
-            .bind(worker)
-            .bind(now.0)
-            .bind(limit)
-            .fetch_all(c)
-            .await?,
-            Backend::Postgres(c) => sqlx::query_as(
-                "UPDATE job SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
+                )
+                .bind(lock_until.0)
+                .bind(worker)
+                .bind(now.0)
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+            }
+            Backend::Postgres(c) => {
+                sqlx::query_as(
+                    "UPDATE job SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
                  WHERE id IN (SELECT id FROM job WHERE state = 'queued' AND run_at <= $3 \
                  AND (locked_until IS NULL OR locked_until < $3) ORDER BY run_at LIMIT $4 \
                  FOR UPDATE SKIP LOCKED) \
                  RETURNING id, society_id, kind, payload, attempts, max_attempts",
-            )
-            .bind(lock_until.0)
-            .bind(worker)
-            .bind(now.0)
-            .bind(limit)
-            .fetch_all(c)
-            .await?,
+                )
+                .bind(lock_until.0)
+                .bind(worker)
+                .bind(now.0)
+                .bind(limit)
+                .fetch_all(c)
+                .await?
+            }
         };
         tx.commit().await?;
         Ok(jobs)
@@ -114,22 +136,31 @@ impl Store {
 
     pub async fn complete_job(&self, id: JobId, now: Timestamp) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
-        exec!(tx.conn(), |c| sqlx::query(
+        exec!(tx.conn(), |c| {
+            sqlx::query(
             "UPDATE job SET state = 'done', finished_at = $2, locked_until = NULL, last_error = NULL \
              WHERE id = $1"
         )
         .bind(id.0)
         .bind(now.0)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         tx.commit().await
     }
 
     /// Record a failure: retried at `retry_at`, or marked failed when none is given.
-    pub async fn fail_job(&self, id: JobId, error: &str, now: Timestamp, retry_at: Option<Timestamp>) -> StoreResult<()> {
+    pub async fn fail_job(
+        &self,
+        id: JobId,
+        error: &str,
+        now: Timestamp,
+        retry_at: Option<Timestamp>,
+    ) -> StoreResult<()> {
         let mut tx = self.db.begin().await?;
         match retry_at {
-            Some(at) => exec!(tx.conn(), |c| sqlx::query(
+            Some(at) => exec!(tx.conn(), |c| {
+                sqlx::query(
                 "UPDATE job SET run_at = $2, locked_until = NULL, locked_by = NULL, last_error = $3 \
                  WHERE id = $1"
             )
@@ -137,7 +168,8 @@ impl Store {
             .bind(at.0)
             .bind(error)
             .execute(c)
-            .await)?,
+            .await
+            })?,
             None => exec!(tx.conn(), |c| sqlx::query(
                 "UPDATE job SET state = 'failed', finished_at = $2, locked_until = NULL, \
                  locked_by = NULL, last_error = $3 WHERE id = $1"
@@ -167,12 +199,14 @@ impl Store {
 
     /// (queued, failed) counts, for `/metrics`.
     pub async fn job_counts(&self) -> StoreResult<(i64, i64)> {
-        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+        Ok(on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END), 0) AS BIGINT), \
              CAST(COALESCE(SUM(CASE WHEN state = 'failed' THEN 1 ELSE 0 END), 0) AS BIGINT) FROM job"
         )
         .fetch_one(c)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Jobs of a kind (tests and diagnostics).
@@ -200,7 +234,8 @@ impl Scoped {
     /// Queue a failed job again from its first attempt. Only this society's failed jobs.
     pub async fn retry_job(&self, id: JobId, now: Timestamp) -> StoreResult<bool> {
         let mut tx = self.db.begin().await?;
-        let n = exec!(tx.conn(), |c| sqlx::query(
+        let n = exec!(tx.conn(), |c| {
+            sqlx::query(
             "UPDATE job SET state = 'queued', attempts = 0, run_at = $3, finished_at = NULL, \
              locked_until = NULL, locked_by = NULL WHERE society_id = $1 AND id = $2 AND state = 'failed'"
         )
@@ -208,7 +243,8 @@ impl Scoped {
         .bind(id.0)
         .bind(now.0)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         tx.commit().await?;
         Ok(n == 1)
     }

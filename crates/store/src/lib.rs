@@ -77,7 +77,10 @@ impl Store {
 
     /// The handle for one society. Requires a [`Society`] the store itself loaded.
     pub fn scoped(&self, society: &Society) -> Scoped {
-        Scoped { db: self.db.clone(), society: society.clone() }
+        Scoped {
+            db: self.db.clone(),
+            society: society.clone(),
+        }
     }
 }
 
@@ -99,7 +102,10 @@ impl Scoped {
 
     /// Begin the one write transaction of a use-case.
     pub async fn begin(&self) -> StoreResult<ScopedTx> {
-        Ok(ScopedTx { tx: self.db.begin().await?, society_id: self.society.id })
+        Ok(ScopedTx {
+            tx: self.db.begin().await?,
+            society_id: self.society.id,
+        })
     }
 }
 

@@ -37,7 +37,11 @@ pub async fn run(db: &Db, now_micros: i64) -> Result<usize, StoreError> {
     };
     let mut tx = db.begin().await?;
     if tx.is_postgres() {
-        crate::exec!(tx.conn(), |c| sqlx::query("SELECT pg_advisory_xact_lock(7262011)").execute(c).await)?;
+        crate::exec!(tx.conn(), |c| sqlx::query(
+            "SELECT pg_advisory_xact_lock(7262011)"
+        )
+        .execute(c)
+        .await)?;
     }
     crate::exec!(tx.conn(), |c| sqlx::query(CREATE_TABLE).execute(c).await)?;
     let applied: Vec<i64> = crate::on!(tx.conn(), |c| sqlx::query_scalar(

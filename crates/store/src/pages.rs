@@ -4,7 +4,7 @@
 use chapterhouse_core::{PageId, Timestamp, UserId};
 use uuid::Uuid;
 
-use crate::{exec, Scoped, ScopedTx, StoreError, StoreResult, on};
+use crate::{Scoped, ScopedTx, StoreError, StoreResult, exec, on};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Page {
@@ -88,7 +88,12 @@ impl Scoped {
 }
 
 impl ScopedTx {
-    pub async fn insert_page(&mut self, fields: &PageFields, actor: Option<UserId>, now: Timestamp) -> StoreResult<PageId> {
+    pub async fn insert_page(
+        &mut self,
+        fields: &PageFields,
+        actor: Option<UserId>,
+        now: Timestamp,
+    ) -> StoreResult<PageId> {
         let id = PageId::new();
         let society = self.society_id.0;
         exec!(self.tx.conn(), |c| sqlx::query(
@@ -153,16 +158,22 @@ impl ScopedTx {
             StoreError::Conflict(_) => StoreError::Conflict("slug".into()),
             other => other,
         })?;
-        if n == 1 { Ok(()) } else { Err(StoreError::Stale) }
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Stale)
+        }
     }
 
     pub async fn delete_page(&mut self, id: PageId) -> StoreResult<()> {
         let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query("DELETE FROM page WHERE society_id = $1 AND id = $2")
-            .bind(society)
-            .bind(id.0)
-            .execute(c)
-            .await)?;
+        exec!(self.tx.conn(), |c| sqlx::query(
+            "DELETE FROM page WHERE society_id = $1 AND id = $2"
+        )
+        .bind(society)
+        .bind(id.0)
+        .execute(c)
+        .await)?;
         Ok(())
     }
 }

@@ -1,6 +1,6 @@
 //! Fixed-window counters for sign-in attempts, shared by every node through the database.
 
-use crate::{exec, Scoped, StoreResult, on};
+use crate::{Scoped, StoreResult, exec, on};
 
 impl Scoped {
     /// Count one hit in `bucket` for the window starting at `window_start` and return the hits so
@@ -18,11 +18,13 @@ impl Scoped {
         .fetch_one(c)
         .await)?;
         // Old windows are worthless; dropping them here keeps the table tiny without a job.
-        exec!(tx.conn(), |c| sqlx::query("DELETE FROM rate_limit WHERE bucket = $1 AND window_start < $2")
-            .bind(&key)
-            .bind(window_start)
-            .execute(c)
-            .await)?;
+        exec!(tx.conn(), |c| sqlx::query(
+            "DELETE FROM rate_limit WHERE bucket = $1 AND window_start < $2"
+        )
+        .bind(&key)
+        .bind(window_start)
+        .execute(c)
+        .await)?;
         tx.commit().await?;
         Ok(hits)
     }

@@ -3,7 +3,7 @@
 use chapterhouse_core::{RedirectId, Timestamp};
 use uuid::Uuid;
 
-use crate::{exec, Scoped, ScopedTx, StoreError, StoreResult, on};
+use crate::{Scoped, ScopedTx, StoreError, StoreResult, exec, on};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Redirect {
@@ -35,7 +35,12 @@ impl Scoped {
 }
 
 impl ScopedTx {
-    pub async fn insert_redirect(&mut self, from: &str, to: &str, now: Timestamp) -> StoreResult<RedirectId> {
+    pub async fn insert_redirect(
+        &mut self,
+        from: &str,
+        to: &str,
+        now: Timestamp,
+    ) -> StoreResult<RedirectId> {
         let id = RedirectId::new();
         let society = self.society_id.0;
         exec!(self.tx.conn(), |c| sqlx::query(
@@ -57,11 +62,13 @@ impl ScopedTx {
 
     pub async fn delete_redirect(&mut self, id: RedirectId) -> StoreResult<()> {
         let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query("DELETE FROM redirect WHERE society_id = $1 AND id = $2")
-            .bind(society)
-            .bind(id.0)
-            .execute(c)
-            .await)?;
+        exec!(self.tx.conn(), |c| sqlx::query(
+            "DELETE FROM redirect WHERE society_id = $1 AND id = $2"
+        )
+        .bind(society)
+        .bind(id.0)
+        .execute(c)
+        .await)?;
         Ok(())
     }
 }

@@ -4,7 +4,7 @@
 use chapterhouse_core::{InvitationId, Role, Timestamp, UserId};
 use uuid::Uuid;
 
-use crate::{exec, Scoped, ScopedTx, StoreError, StoreResult, on};
+use crate::{Scoped, ScopedTx, StoreError, StoreResult, exec, on};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct SessionRow {
@@ -125,13 +125,15 @@ impl ScopedTx {
         .bind(now.0)
         .execute(c)
         .await)?;
-        let tokens = exec!(self.tx.conn(), |c| sqlx::query(
+        let tokens = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "DELETE FROM login_token WHERE society_id = $1 AND (expires_at < $2 OR used_at IS NOT NULL)"
         )
         .bind(society)
         .bind(now.0)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         Ok(sessions + tokens)
     }
 
@@ -148,7 +150,11 @@ impl ScopedTx {
     }
 
     /// Sign out everywhere else (after a password change), keeping `keep`.
-    pub async fn delete_other_sessions(&mut self, account: UserId, keep: Option<&str>) -> StoreResult<()> {
+    pub async fn delete_other_sessions(
+        &mut self,
+        account: UserId,
+        keep: Option<&str>,
+    ) -> StoreResult<()> {
         let society = self.society_id.0;
         exec!(self.tx.conn(), |c| sqlx::query(
             "DELETE FROM session WHERE society_id = $1 AND account_id = $2 AND id_hash <> $3"
@@ -198,7 +204,8 @@ impl ScopedTx {
         expires: Timestamp,
     ) -> StoreResult<()> {
         let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
+        exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "INSERT INTO login_token (token_hash, society_id, account_id, purpose, expires_at, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)"
         )
@@ -209,7 +216,8 @@ impl ScopedTx {
         .bind(expires.0)
         .bind(now.0)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         Ok(())
     }
 
@@ -278,6 +286,10 @@ impl ScopedTx {
         .bind(now.0)
         .execute(c)
         .await)?;
-        if n == 1 { Ok(()) } else { Err(StoreError::Stale) }
+        if n == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::Stale)
+        }
     }
 }

@@ -3,11 +3,12 @@
 use chapterhouse_core::{SocietyId, Timestamp};
 use uuid::Uuid;
 
-use crate::{exec, Store, StoreError, StoreResult, Tx, on};
+use crate::{Store, StoreError, StoreResult, Tx, exec, on};
 
-/// A society as loaded from the database. It has a private field, so only the store can make
+/// A society as loaded from the database. It is `non_exhaustive`, so only the store can make
 /// one, and so only the store can make a [`crate::Scoped`] handle.
 #[derive(Clone, Debug, sqlx::FromRow)]
+#[non_exhaustive]
 pub struct Society {
     #[sqlx(try_from = "Uuid")]
     pub id: SocietyId,
@@ -26,9 +27,6 @@ pub struct Society {
     /// Filled from `society_host` after loading.
     #[sqlx(skip)]
     pub primary_host: String,
-    #[sqlx(skip)]
-    #[allow(dead_code)]
-    sealed: (),
 }
 
 impl Society {
@@ -77,11 +75,16 @@ impl Store {
         .bind(host)
         .fetch_optional(c)
         .await)?;
-        let Some((id, is_primary)) = row else { return Ok(None) };
+        let Some((id, is_primary)) = row else {
+            return Ok(None);
+        };
         Ok(self
             .society_by_id(SocietyId(id))
             .await?
-            .map(|society| HostMatch { society, is_primary }))
+            .map(|society| HostMatch {
+                society,
+                is_primary,
+            }))
     }
 
     pub async fn society_by_id(&self, id: SocietyId) -> StoreResult<Option<Society>> {
@@ -93,7 +96,10 @@ impl Store {
             .bind(id.0)
             .fetch_optional(c)
             .await)?;
-        Ok(row.map(|r| Society { primary_host: r.host, ..r.society }))
+        Ok(row.map(|r| Society {
+            primary_host: r.host,
+            ..r.society
+        }))
     }
 
     /// Every society, by name (the operator's list).
@@ -104,7 +110,13 @@ impl Store {
             JOIN society_host h ON h.society_id = s.id AND h.is_primary ORDER BY s.name";
         let rows: Vec<SocietyWithHost> =
             on!(self.db.reader(), |c| sqlx::query_as(SQL).fetch_all(c).await)?;
-        Ok(rows.into_iter().map(|r| Society { primary_host: r.host, ..r.society }).collect())
+        Ok(rows
+            .into_iter()
+            .map(|r| Society {
+                primary_host: r.host,
+                ..r.society
+            })
+            .collect())
     }
 
     pub async fn society_by_slug(&self, slug: &str) -> StoreResult<Option<Society>> {
@@ -150,7 +162,11 @@ impl Store {
 /// Create a society and its primary host, and hand back a transaction scoped to it so the first
 /// owner and content are written atomically with it. This is the only way to get a scoped
 /// transaction for a society that was not loaded from the database.
-pub async fn create_society(mut tx: Tx, new: &NewSociety, now: Timestamp) -> StoreResult<crate::ScopedTx> {
+pub async fn create_society(
+    mut tx: Tx,
+    new: &NewSociety,
+    now: Timestamp,
+) -> StoreResult<crate::ScopedTx> {
     let society_id = insert_society(&mut tx, new, now).await?;
     Ok(crate::ScopedTx { tx, society_id })
 }
@@ -191,7 +207,12 @@ pub async fn insert_society(
 }
 
 /// Add a host for a society; a host already used by any society is a conflict.
-pub async fn add_host(tx: &mut Tx, society: SocietyId, host: &str, primary: bool) -> StoreResult<()> {
+pub async fn add_host(
+    tx: &mut Tx,
+    society: SocietyId,
+    host: &str,
+    primary: bool,
+) -> StoreResult<()> {
     exec!(tx.conn(), |c| sqlx::query(
         "INSERT INTO society_host (host, society_id, is_primary) VALUES ($1, $2, $3)"
     )

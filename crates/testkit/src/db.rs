@@ -24,7 +24,11 @@ impl TestDb {
 
 /// Which backend the suite runs on, for test names and messages.
 pub fn backend_name() -> &'static str {
-    if std::env::var(PG_ENV).is_ok_and(|v| !v.is_empty()) { "postgres" } else { "sqlite" }
+    if std::env::var(PG_ENV).is_ok_and(|v| !v.is_empty()) {
+        "postgres"
+    } else {
+        "sqlite"
+    }
 }
 
 pub async fn test_db() -> TestDb {
@@ -37,9 +41,15 @@ pub async fn test_db() -> TestDb {
 async fn sqlite_db() -> TestDb {
     let dir = tempfile::tempdir().expect("temporary directory");
     let url = format!("sqlite://{}", dir.path().join("test.db").display());
-    let db = Db::connect(&url, &DbOptions::default()).await.expect("open SQLite");
+    let db = Db::connect(&url, &DbOptions::default())
+        .await
+        .expect("open SQLite");
     migrate::run(&db, 0).await.expect("migrate SQLite");
-    TestDb { db, url, _dir: Some(dir) }
+    TestDb {
+        db,
+        url,
+        _dir: Some(dir),
+    }
 }
 
 fn with_database(url: &str, name: &str) -> String {
@@ -68,9 +78,14 @@ fn template_name() -> String {
 
 async fn postgres_db(admin_url: &str) -> TestDb {
     let template = template_name();
-    let mut admin = PgConnection::connect(admin_url).await.expect("connect to the PostgreSQL test server");
+    let mut admin = PgConnection::connect(admin_url)
+        .await
+        .expect("connect to the PostgreSQL test server");
     // Several test binaries may start at once: one builds the template, the others wait.
-    admin.execute("SELECT pg_advisory_lock(4242)").await.expect("advisory lock");
+    admin
+        .execute("SELECT pg_advisory_lock(4242)")
+        .await
+        .expect("advisory lock");
     let exists: Option<i32> = sqlx::query_scalar("SELECT 1 FROM pg_database WHERE datname = $1")
         .bind(&template)
         .fetch_optional(&mut admin)
@@ -79,33 +94,60 @@ async fn postgres_db(admin_url: &str) -> TestDb {
     if exists.is_none() {
         let building = format!("{template}_building");
         admin
-            .execute(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {building}")))
+            .execute(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {building}"
+            )))
             .await
             .expect("drop half-built template");
         admin
             .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {building}")))
             .await
             .expect("create template");
-        let db = Db::connect(&with_database(admin_url, &building), &DbOptions { max_connections: 1, ..Default::default() })
-            .await
-            .expect("open template");
+        let db = Db::connect(
+            &with_database(admin_url, &building),
+            &DbOptions {
+                max_connections: 1,
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("open template");
         migrate::run(&db, 0).await.expect("migrate template");
         db.close().await;
         admin
-            .execute(sqlx::AssertSqlSafe(format!("ALTER DATABASE {building} RENAME TO {template}")))
+            .execute(sqlx::AssertSqlSafe(format!(
+                "ALTER DATABASE {building} RENAME TO {template}"
+            )))
             .await
             .expect("publish template");
     }
-    admin.execute("SELECT pg_advisory_unlock(4242)").await.expect("unlock");
+    admin
+        .execute("SELECT pg_advisory_unlock(4242)")
+        .await
+        .expect("unlock");
     let name = format!("chtest_{}", uuid::Uuid::now_v7().simple());
     admin
-        .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name} TEMPLATE {template}")))
+        .execute(sqlx::AssertSqlSafe(format!(
+            "CREATE DATABASE {name} TEMPLATE {template}"
+        )))
         .await
         .expect("create test database from template");
     admin.close().await.ok();
     let url = with_database(admin_url, &name);
-    let db = Db::connect(&url, &DbOptions { max_connections: 4, ..Default::default() }).await.expect("open test database");
-    TestDb { db, url, _dir: None }
+    let db = Db::connect(
+        &url,
+        &DbOptions {
+            max_connections: 4,
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("open test database");
+    TestDb {
+        db,
+        url,
+        _dir: None,
+    }
 }
 
 #[cfg(test)]
@@ -116,6 +158,9 @@ mod tests {
             super::with_database("postgres://u@h:5432/postgres?sslmode=disable", "x"),
             "postgres://u@h:5432/x?sslmode=disable"
         );
-        assert_eq!(super::with_database("postgres://u@h/db", "y"), "postgres://u@h/y");
+        assert_eq!(
+            super::with_database("postgres://u@h/db", "y"),
+            "postgres://u@h/y"
+        );
     }
 }

@@ -409,15 +409,19 @@ fn text_plain(raw: &str, depth: usize) -> Option<String> {
     let (head, body) = split_entity(raw);
     let headers = parse_headers(head);
     // RFC 2045: no Content-Type means text/plain; charset=us-ascii.
-    let (mime, params) = parse_content_type(find_header(&headers, "Content-Type").unwrap_or("text/plain"));
+    let (mime, params) =
+        parse_content_type(find_header(&headers, "Content-Type").unwrap_or("text/plain"));
     if mime.starts_with("multipart/") {
         let (_, boundary) = params.iter().find(|(k, _)| k == "boundary")?;
         return split_multipart(body, boundary)
             .into_iter()
             .find_map(|part| text_plain(part, depth + 1));
     }
-    let attachment = find_header(&headers, "Content-Disposition")
-        .is_some_and(|d| d.trim_start().to_ascii_lowercase().starts_with("attachment"));
+    let attachment = find_header(&headers, "Content-Disposition").is_some_and(|d| {
+        d.trim_start()
+            .to_ascii_lowercase()
+            .starts_with("attachment")
+    });
     if mime != "text/plain" || attachment {
         return None;
     }
@@ -630,9 +634,15 @@ mod tests {
             "Café — über"
         );
         assert_eq!(decode_encoded_words("plain =?bogus"), "plain =?bogus");
-        assert_eq!(decode_encoded_words("=?ISO-8859-1?Q?Caf=E9?= ok"), "Café ok");
+        assert_eq!(
+            decode_encoded_words("=?ISO-8859-1?Q?Caf=E9?= ok"),
+            "Café ok"
+        );
         // A character split across two words.
-        assert_eq!(decode_encoded_words("=?utf-8?b?w6?= =?utf-8?b?k=?="), "é");
+        assert_eq!(
+            decode_encoded_words("=?utf-8?b?ww==?= =?utf-8?b?qQ==?="),
+            "é"
+        );
     }
 
     #[test]

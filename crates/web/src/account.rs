@@ -71,7 +71,9 @@ fn recent_user<'a>(ctx: &'a Ctx, back: &str) -> Result<&'a CurrentUser, WebError
     let user = ctx.require_user()?;
     if !user.recently_authenticated(ctx.now()) {
         let encoded: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
-        return Err(WebError::Redirect(format!("/account/confirm?next={encoded}")));
+        return Err(WebError::Redirect(format!(
+            "/account/confirm?next={encoded}"
+        )));
     }
     Ok(user)
 }
@@ -88,7 +90,11 @@ pub async fn settings(ctx: Ctx) -> WebResult {
 
 pub async fn confirm_form(ctx: Ctx, Query(q): Query<NextQuery>) -> WebResult {
     ctx.require_user()?;
-    ok(&ConfirmView { chrome: ctx.chrome(None).await?, errors: FieldErrors::new(), next: q.next })
+    ok(&ConfirmView {
+        chrome: ctx.chrome(None).await?,
+        errors: FieldErrors::new(),
+        next: q.next,
+    })
 }
 
 pub async fn confirm(ctx: Ctx, Form(form): Form<PasswordForm>) -> WebResult {
@@ -96,9 +102,14 @@ pub async fn confirm(ctx: Ctx, Form(form): Form<PasswordForm>) -> WebResult {
     let user = ctx.require_user()?;
     match accounts::reauthenticate(&ctx.app, &ctx.scoped, user, &form.password, &ctx.actor).await {
         Ok(()) => Ok(Redirect::to(&safe_next(&form.next)).into_response()),
-        Err(AppError::Invalid(errors)) => {
-            render(StatusCode::UNPROCESSABLE_ENTITY, &ConfirmView { chrome: ctx.chrome(None).await?, errors, next: form.next })
-        }
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &ConfirmView {
+                chrome: ctx.chrome(None).await?,
+                errors,
+                next: form.next,
+            },
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -122,9 +133,23 @@ pub async fn password_form(ctx: Ctx) -> WebResult {
 pub async fn password(ctx: Ctx, Form(form): Form<NewPasswordForm>) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     let user = recent_user(&ctx, "/account/password")?;
-    match accounts::change_password(&ctx.app, &ctx.scoped, user, &form.new_password, &form.confirm_password, &ctx.actor).await {
-        Ok(()) => crate::auth::message(&ctx, "Password changed", "Your new password is saved.").await,
-        Err(AppError::Invalid(errors)) => render(StatusCode::UNPROCESSABLE_ENTITY, &password_view(ctx.chrome(None).await?, errors)),
+    match accounts::change_password(
+        &ctx.app,
+        &ctx.scoped,
+        user,
+        &form.new_password,
+        &form.confirm_password,
+        &ctx.actor,
+    )
+    .await
+    {
+        Ok(()) => {
+            crate::auth::message(&ctx, "Password changed", "Your new password is saved.").await
+        }
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &password_view(ctx.chrome(None).await?, errors),
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -134,7 +159,8 @@ fn email_view(chrome: crate::ctx::Chrome, errors: FieldErrors, email: String) ->
         chrome,
         errors,
         heading: "Change your email address".into(),
-        intro: "We'll send a confirmation link to the new address, and a notice to the old one.".into(),
+        intro: "We'll send a confirmation link to the new address, and a notice to the old one."
+            .into(),
         action: "/account/email".into(),
         button: "Change email address".into(),
         email,
@@ -144,15 +170,29 @@ fn email_view(chrome: crate::ctx::Chrome, errors: FieldErrors, email: String) ->
 pub async fn email_form(ctx: Ctx) -> WebResult {
     let user = recent_user(&ctx, "/account/email")?;
     let email = user.account.email.clone();
-    ok(&email_view(ctx.chrome(None).await?, FieldErrors::new(), email))
+    ok(&email_view(
+        ctx.chrome(None).await?,
+        FieldErrors::new(),
+        email,
+    ))
 }
 
 pub async fn email(ctx: Ctx, Form(form): Form<EmailForm>) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     let user = recent_user(&ctx, "/account/email")?;
     match accounts::change_email(&ctx.app, &ctx.scoped, user, &form.email, &ctx.actor).await {
-        Ok(()) => crate::auth::message(&ctx, "Email address changed", "Check your new address for a confirmation link.").await,
-        Err(AppError::Invalid(errors)) => render(StatusCode::UNPROCESSABLE_ENTITY, &email_view(ctx.chrome(None).await?, errors, form.email)),
+        Ok(()) => {
+            crate::auth::message(
+                &ctx,
+                "Email address changed",
+                "Check your new address for a confirmation link.",
+            )
+            .await
+        }
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &email_view(ctx.chrome(None).await?, errors, form.email),
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -182,8 +222,25 @@ pub async fn mfa_form(ctx: Ctx) -> WebResult {
 pub async fn mfa_enable(ctx: Ctx, Form(form): Form<MfaForm>) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     let user = recent_user(&ctx, "/account/mfa")?;
-    match accounts::enable_totp(&ctx.app, &ctx.scoped, user, &form.secret, &form.proof, &form.code, &ctx.actor).await {
-        Ok(()) => crate::auth::message(&ctx, "Two-step sign-in is on", "From now on we'll ask for a code from your app after your password.").await,
+    match accounts::enable_totp(
+        &ctx.app,
+        &ctx.scoped,
+        user,
+        &form.secret,
+        &form.proof,
+        &form.code,
+        &ctx.actor,
+    )
+    .await
+    {
+        Ok(()) => {
+            crate::auth::message(
+                &ctx,
+                "Two-step sign-in is on",
+                "From now on we'll ask for a code from your app after your password.",
+            )
+            .await
+        }
         Err(AppError::Invalid(errors)) => mfa_page(&ctx, user, errors).await,
         Err(e) => Err(e.into()),
     }
@@ -193,7 +250,14 @@ pub async fn mfa_disable(ctx: Ctx, Form(form): Form<CsrfOnly>) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     let user = recent_user(&ctx, "/account/mfa")?;
     match accounts::disable_totp(&ctx.app, &ctx.scoped, user, &ctx.actor).await {
-        Ok(()) => crate::auth::message(&ctx, "Two-step sign-in is off", "We'll no longer ask for a code after your password.").await,
+        Ok(()) => {
+            crate::auth::message(
+                &ctx,
+                "Two-step sign-in is off",
+                "We'll no longer ask for a code after your password.",
+            )
+            .await
+        }
         Err(AppError::Invalid(errors)) => mfa_page(&ctx, user, errors).await,
         Err(e) => Err(e.into()),
     }
@@ -203,5 +267,10 @@ pub async fn resend_verification(ctx: Ctx, Form(form): Form<CsrfOnly>) -> WebRes
     ctx.check_csrf(&form.csrf)?;
     let user = ctx.require_user()?;
     accounts::send_verification(&ctx.app, &ctx.scoped, user).await?;
-    crate::auth::message(&ctx, "Confirmation email sent", "Check your inbox for the link.").await
+    crate::auth::message(
+        &ctx,
+        "Confirmation email sent",
+        "Check your inbox for the link.",
+    )
+    .await
 }

@@ -4,8 +4,8 @@
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use chapterhouse_app::accounts::{self, SignedIn};
 use chapterhouse_app::AppError;
+use chapterhouse_app::accounts::{self, SignedIn};
 use chapterhouse_core::validate::FieldErrors;
 use serde::Deserialize;
 
@@ -71,9 +71,23 @@ async fn sign_in_page(ctx: &Ctx, errors: FieldErrors, email: String, next: Strin
     sign_in_page_with(ctx, errors, email, next, None).await
 }
 
-async fn sign_in_page_with(ctx: &Ctx, errors: FieldErrors, email: String, next: String, notice: Option<String>) -> WebResult {
+async fn sign_in_page_with(
+    ctx: &Ctx,
+    errors: FieldErrors,
+    email: String,
+    next: String,
+    notice: Option<String>,
+) -> WebResult {
     let chrome = ctx.chrome(notice).await?;
-    render(form_status(&errors), &SignInView { chrome, errors, email, next })
+    render(
+        form_status(&errors),
+        &SignInView {
+            chrome,
+            errors,
+            email,
+            next,
+        },
+    )
 }
 
 /// After a successful sign-in: set the cookie and go on (to the MFA step when one is owed).
@@ -82,25 +96,46 @@ fn signed_in(ctx: &Ctx, signed: SignedIn, next: &str) -> Response {
     let target = if signed.mfa_pending {
         let encoded: String = form_urlencoded::byte_serialize(next.as_bytes()).collect();
         format!("/sign-in/mfa?next={encoded}")
-    } else if next == "/" && signed.account.role().satisfies(chapterhouse_core::Role::Staff) {
+    } else if next == "/"
+        && signed
+            .account
+            .role()
+            .satisfies(chapterhouse_core::Role::Staff)
+    {
         "/staff".to_string()
     } else {
         next
     };
-    ([(header::SET_COOKIE, ctx.session_cookie(&signed.session_token))], Redirect::to(&target)).into_response()
+    (
+        [(
+            header::SET_COOKIE,
+            ctx.session_cookie(&signed.session_token),
+        )],
+        Redirect::to(&target),
+    )
+        .into_response()
 }
 
 pub async fn sign_in_form(ctx: Ctx, Query(q): Query<NextQuery>) -> WebResult {
     if ctx.user.is_some() {
         return Ok(Redirect::to(&safe_next(&q.next)).into_response());
     }
-    let notice = (q.notice == "password-reset").then(|| "Your new password is saved. Sign in with it.".to_string());
+    let notice = (q.notice == "password-reset")
+        .then(|| "Your new password is saved. Sign in with it.".to_string());
     sign_in_page_with(&ctx, FieldErrors::new(), String::new(), q.next, notice).await
 }
 
 pub async fn sign_in(ctx: Ctx, Form(form): Form<SignInForm>) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
-    match accounts::sign_in_with_password(&ctx.app, &ctx.scoped, &form.email, &form.password, &ctx.actor).await {
+    match accounts::sign_in_with_password(
+        &ctx.app,
+        &ctx.scoped,
+        &form.email,
+        &form.password,
+        &ctx.actor,
+    )
+    .await
+    {
         Ok(signed) => Ok(signed_in(&ctx, signed, &form.next)),
         Err(AppError::Invalid(errors)) => sign_in_page(&ctx, errors, form.email, form.next).await,
         Err(e) => Err(e.into()),
@@ -133,7 +168,13 @@ pub async fn message(ctx: &Ctx, heading: &str, text: &str) -> WebResult {
 
 /// Links open a page with a button rather than acting on GET: mail scanners that fetch links
 /// must not use up a single-use link.
-async fn confirm_page(ctx: &Ctx, heading: &str, text: &str, action: String, button: &str) -> WebResult {
+async fn confirm_page(
+    ctx: &Ctx,
+    heading: &str,
+    text: &str,
+    action: String,
+    button: &str,
+) -> WebResult {
     ok(&ConfirmLinkView {
         chrome: ctx.chrome(None).await?,
         heading: heading.into(),
@@ -144,14 +185,27 @@ async fn confirm_page(ctx: &Ctx, heading: &str, text: &str, action: String, butt
 }
 
 pub async fn link_confirm(ctx: Ctx, Path(token): Path<String>) -> WebResult {
-    confirm_page(&ctx, "Sign in", &format!("Continue to sign in to {}.", ctx.society().name), format!("/sign-in/link/{token}"), "Sign in").await
+    confirm_page(
+        &ctx,
+        "Sign in",
+        &format!("Continue to sign in to {}.", ctx.society().name),
+        format!("/sign-in/link/{token}"),
+        "Sign in",
+    )
+    .await
 }
 
-pub async fn link_sign_in(ctx: Ctx, Path(token): Path<String>, Form(form): Form<CsrfOnly>) -> WebResult {
+pub async fn link_sign_in(
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     match accounts::sign_in_with_link(&ctx.app, &ctx.scoped, &token, &ctx.actor).await {
         Ok(signed) => Ok(signed_in(&ctx, signed, "/")),
-        Err(AppError::Invalid(errors)) => sign_in_page(&ctx, errors, String::new(), String::new()).await,
+        Err(AppError::Invalid(errors)) => {
+            sign_in_page(&ctx, errors, String::new(), String::new()).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -160,7 +214,12 @@ pub async fn mfa_form(ctx: Ctx, Query(q): Query<NextQuery>) -> WebResult {
     if ctx.pending_mfa.is_none() {
         return Ok(Redirect::to("/sign-in").into_response());
     }
-    ok(&MfaView { chrome: ctx.chrome(None).await?, errors: FieldErrors::new(), action: "/sign-in/mfa".into(), next: q.next })
+    ok(&MfaView {
+        chrome: ctx.chrome(None).await?,
+        errors: FieldErrors::new(),
+        action: "/sign-in/mfa".into(),
+        next: q.next,
+    })
 }
 
 pub async fn mfa(ctx: Ctx, Form(form): Form<CodeForm>) -> WebResult {
@@ -171,12 +230,22 @@ pub async fn mfa(ctx: Ctx, Form(form): Form<CodeForm>) -> WebResult {
     match accounts::verify_mfa(&ctx.app, &ctx.scoped, &user, &form.code, &ctx.actor).await {
         Ok(()) => {
             let next = safe_next(&form.next);
-            let target = if next == "/" && user.role().satisfies(chapterhouse_core::Role::Staff) { "/staff".to_string() } else { next };
+            let target = if next == "/" && user.role().satisfies(chapterhouse_core::Role::Staff) {
+                "/staff".to_string()
+            } else {
+                next
+            };
             Ok(Redirect::to(&target).into_response())
         }
-        Err(AppError::Invalid(errors)) => {
-            render(StatusCode::UNPROCESSABLE_ENTITY, &MfaView { chrome: ctx.chrome(None).await?, errors, action: "/sign-in/mfa".into(), next: form.next })
-        }
+        Err(AppError::Invalid(errors)) => render(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &MfaView {
+                chrome: ctx.chrome(None).await?,
+                errors,
+                action: "/sign-in/mfa".into(),
+                next: form.next,
+            },
+        ),
         Err(e) => Err(e.into()),
     }
 }
@@ -186,15 +255,24 @@ pub async fn sign_out(ctx: Ctx, Form(form): Form<CsrfOnly>) -> WebResult {
     if let Some(user) = ctx.user.as_ref().or(ctx.pending_mfa.as_ref()) {
         accounts::sign_out(&ctx.app, &ctx.scoped, user, &ctx.actor).await?;
     }
-    Ok(([(header::SET_COOKIE, ctx.clear_session_cookie())], Redirect::to("/")).into_response())
+    Ok((
+        [(header::SET_COOKIE, ctx.clear_session_cookie())],
+        Redirect::to("/"),
+    )
+        .into_response())
 }
 
-fn email_form_view(chrome: crate::ctx::Chrome, errors: FieldErrors, email: String) -> EmailFormView {
+fn email_form_view(
+    chrome: crate::ctx::Chrome,
+    errors: FieldErrors,
+    email: String,
+) -> EmailFormView {
     EmailFormView {
         chrome,
         errors,
         heading: "Reset your password".into(),
-        intro: "Enter your email address and we'll send you a link to choose a new password.".into(),
+        intro: "Enter your email address and we'll send you a link to choose a new password."
+            .into(),
         action: "/password-reset".into(),
         button: "Send reset link".into(),
         email,
@@ -202,7 +280,11 @@ fn email_form_view(chrome: crate::ctx::Chrome, errors: FieldErrors, email: Strin
 }
 
 pub async fn reset_request_form(ctx: Ctx) -> WebResult {
-    ok(&email_form_view(ctx.chrome(None).await?, FieldErrors::new(), String::new()))
+    ok(&email_form_view(
+        ctx.chrome(None).await?,
+        FieldErrors::new(),
+        String::new(),
+    ))
 }
 
 pub async fn reset_request(ctx: Ctx, Form(form): Form<EmailForm>) -> WebResult {
@@ -216,7 +298,13 @@ pub async fn reset_request(ctx: Ctx, Form(form): Form<EmailForm>) -> WebResult {
     }
 }
 
-fn new_password_view(chrome: crate::ctx::Chrome, errors: FieldErrors, action: String, heading: &str, button: &str) -> PasswordFormView {
+fn new_password_view(
+    chrome: crate::ctx::Chrome,
+    errors: FieldErrors,
+    action: String,
+    heading: &str,
+    button: &str,
+) -> PasswordFormView {
     PasswordFormView {
         chrome,
         errors,
@@ -228,29 +316,68 @@ fn new_password_view(chrome: crate::ctx::Chrome, errors: FieldErrors, action: St
 }
 
 pub async fn reset_form(ctx: Ctx, Path(token): Path<String>) -> WebResult {
-    ok(&new_password_view(ctx.chrome(None).await?, FieldErrors::new(), format!("/password-reset/{token}"), "Choose a new password", "Save new password"))
+    ok(&new_password_view(
+        ctx.chrome(None).await?,
+        FieldErrors::new(),
+        format!("/password-reset/{token}"),
+        "Choose a new password",
+        "Save new password",
+    ))
 }
 
-pub async fn reset(ctx: Ctx, Path(token): Path<String>, Form(form): Form<NewPasswordForm>) -> WebResult {
+pub async fn reset(
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(form): Form<NewPasswordForm>,
+) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
-    match accounts::reset_password(&ctx.app, &ctx.scoped, &token, &form.new_password, &form.confirm_password, &ctx.actor).await {
+    match accounts::reset_password(
+        &ctx.app,
+        &ctx.scoped,
+        &token,
+        &form.new_password,
+        &form.confirm_password,
+        &ctx.actor,
+    )
+    .await
+    {
         Ok(()) => Ok(Redirect::to("/sign-in?notice=password-reset").into_response()),
         Err(AppError::Invalid(errors)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &new_password_view(ctx.chrome(None).await?, errors, format!("/password-reset/{token}"), "Choose a new password", "Save new password"),
+            &new_password_view(
+                ctx.chrome(None).await?,
+                errors,
+                format!("/password-reset/{token}"),
+                "Choose a new password",
+                "Save new password",
+            ),
         ),
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn verify_confirm(ctx: Ctx, Path(token): Path<String>) -> WebResult {
-    confirm_page(&ctx, "Confirm your email address", "Press the button to confirm this email address is yours.", format!("/verify-email/{token}"), "Confirm email address").await
+    confirm_page(
+        &ctx,
+        "Confirm your email address",
+        "Press the button to confirm this email address is yours.",
+        format!("/verify-email/{token}"),
+        "Confirm email address",
+    )
+    .await
 }
 
 pub async fn verify(ctx: Ctx, Path(token): Path<String>, Form(form): Form<CsrfOnly>) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     match accounts::verify_email(&ctx.app, &ctx.scoped, &token, &ctx.actor).await {
-        Ok(()) => message(&ctx, "Email address confirmed", "Thank you: your email address is confirmed.").await,
+        Ok(()) => {
+            message(
+                &ctx,
+                "Email address confirmed",
+                "Thank you: your email address is confirmed.",
+            )
+            .await
+        }
         Err(AppError::Invalid(_)) => render(
             StatusCode::GONE,
             &MessageView {
@@ -266,16 +393,41 @@ pub async fn verify(ctx: Ctx, Path(token): Path<String>, Form(form): Form<CsrfOn
 }
 
 pub async fn invitation_form(ctx: Ctx, Path(token): Path<String>) -> WebResult {
-    ok(&new_password_view(ctx.chrome(None).await?, FieldErrors::new(), format!("/invitations/{token}"), "Accept your invitation", "Create my account"))
+    ok(&new_password_view(
+        ctx.chrome(None).await?,
+        FieldErrors::new(),
+        format!("/invitations/{token}"),
+        "Accept your invitation",
+        "Create my account",
+    ))
 }
 
-pub async fn accept_invitation(ctx: Ctx, Path(token): Path<String>, Form(form): Form<NewPasswordForm>) -> WebResult {
+pub async fn accept_invitation(
+    ctx: Ctx,
+    Path(token): Path<String>,
+    Form(form): Form<NewPasswordForm>,
+) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
-    match accounts::accept_invitation(&ctx.app, &ctx.scoped, &token, &form.new_password, &form.confirm_password, &ctx.actor).await {
+    match accounts::accept_invitation(
+        &ctx.app,
+        &ctx.scoped,
+        &token,
+        &form.new_password,
+        &form.confirm_password,
+        &ctx.actor,
+    )
+    .await
+    {
         Ok(signed) => Ok(signed_in(&ctx, signed, "/")),
         Err(AppError::Invalid(errors)) => render(
             StatusCode::UNPROCESSABLE_ENTITY,
-            &new_password_view(ctx.chrome(None).await?, errors, format!("/invitations/{token}"), "Accept your invitation", "Create my account"),
+            &new_password_view(
+                ctx.chrome(None).await?,
+                errors,
+                format!("/invitations/{token}"),
+                "Accept your invitation",
+                "Create my account",
+            ),
         ),
         Err(e) => Err(WebError::from(e)),
     }

@@ -55,7 +55,11 @@ impl HostCache {
             return Ok(found);
         }
         let societies = app.store.societies().await?;
-        let found = if societies.len() == 1 { societies.into_iter().next() } else { None };
+        let found = if societies.len() == 1 {
+            societies.into_iter().next()
+        } else {
+            None
+        };
         if let Ok(mut single) = self.single.write() {
             *single = Some((Instant::now(), found.clone()));
         }
@@ -110,14 +114,34 @@ pub struct Tenant {
 
 async fn resolve_tenant(parts: &Parts, state: &AppState) -> Result<Tenant, Response> {
     let host = request_host(parts);
-    match state.hosts.lookup(&state.app, &host).await.map_err(IntoResponse::into_response)? {
-        Some(HostMatch { society, is_primary: true }) => Ok(Tenant { society }),
-        Some(HostMatch { society, is_primary: false }) => {
-            let path = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    match state
+        .hosts
+        .lookup(&state.app, &host)
+        .await
+        .map_err(IntoResponse::into_response)?
+    {
+        Some(HostMatch {
+            society,
+            is_primary: true,
+        }) => Ok(Tenant { society }),
+        Some(HostMatch {
+            society,
+            is_primary: false,
+        }) => {
+            let path = parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str())
+                .unwrap_or("/");
             let target = format!("{}{}", state.app.links.base_url(&society), path);
             Err(Redirect::permanent(&target).into_response())
         }
-        None => match state.hosts.only_society(&state.app).await.map_err(IntoResponse::into_response)? {
+        None => match state
+            .hosts
+            .only_society(&state.app)
+            .await
+            .map_err(IntoResponse::into_response)?
+        {
             Some(society) => Ok(Tenant { society }),
             None => Err(WebError::UnknownHost.into_response()),
         },
@@ -126,7 +150,10 @@ async fn resolve_tenant(parts: &Parts, state: &AppState) -> Result<Tenant, Respo
 
 impl FromRequestParts<AppState> for Tenant {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         resolve_tenant(parts, state).await
     }
 }
@@ -148,7 +175,10 @@ pub struct Ctx {
 
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = Response;
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let tenant = resolve_tenant(parts, state).await?;
         let scoped = state.app.scoped(&tenant.society);
         let mut user = None;
@@ -161,7 +191,10 @@ impl FromRequestParts<AppState> for Ctx {
                 Err(e) => return Err(WebError::from(e).into_response()),
             }
         }
-        let actor = Actor { account: user.as_ref().map(|u| u.id()), ip: client_ip(parts) };
+        let actor = Actor {
+            account: user.as_ref().map(|u| u.id()),
+            ip: client_ip(parts),
+        };
         Ok(Ctx {
             app: state.app.clone(),
             state: state.clone(),
@@ -170,7 +203,11 @@ impl FromRequestParts<AppState> for Ctx {
             pending_mfa,
             actor,
             uri: parts.uri.clone(),
-            origin: parts.headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()).map(str::to_string),
+            origin: parts
+                .headers
+                .get(header::ORIGIN)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
             host: request_host(parts),
         })
     }
@@ -194,7 +231,11 @@ pub struct UserBrief {
 
 impl Chrome {
     pub fn is_current(&self, slug: &str) -> bool {
-        if slug == "home" { self.path == "/" } else { self.path.trim_start_matches('/') == slug }
+        if slug == "home" {
+            self.path == "/"
+        } else {
+            self.path.trim_start_matches('/') == slug
+        }
     }
 }
 
@@ -217,14 +258,22 @@ impl Ctx {
 
     pub fn csrf_token(&self) -> String {
         let society = self.society().id.to_string();
-        self.app.signer.sign("csrf", &[&society, &self.csrf_binding()], self.now().plus_seconds(CSRF_HOURS * 3600))
+        self.app.signer.sign(
+            "csrf",
+            &[&society, &self.csrf_binding()],
+            self.now().plus_seconds(CSRF_HOURS * 3600),
+        )
     }
 
     /// Refuse a form that did not come from our own page: the signed token must match this
     /// society and session, and a browser-sent Origin must be this host.
     pub fn check_csrf(&self, token: &str) -> Result<(), WebError> {
         if let Some(origin) = &self.origin {
-            let origin_host = origin.split("://").nth(1).map(normalize_host).unwrap_or_default();
+            let origin_host = origin
+                .split("://")
+                .nth(1)
+                .map(normalize_host)
+                .unwrap_or_default();
             if origin_host != self.host {
                 return Err(WebError::Csrf);
             }
@@ -253,7 +302,9 @@ impl Ctx {
 
     /// The signed-in user, or a redirect to sign in that comes back here.
     pub fn require_user(&self) -> Result<&CurrentUser, WebError> {
-        self.user.as_ref().ok_or_else(|| WebError::SignIn(self.uri.path().to_string()))
+        self.user
+            .as_ref()
+            .ok_or_else(|| WebError::SignIn(self.uri.path().to_string()))
     }
 
     /// A user holding at least `role`; owners who must use MFA are sent to set it up first.
@@ -277,7 +328,11 @@ impl Ctx {
     }
 
     pub fn session_cookie(&self, token: &str) -> String {
-        let secure = if self.state.config.https { "; Secure" } else { "" };
+        let secure = if self.state.config.https {
+            "; Secure"
+        } else {
+            ""
+        };
         format!(
             "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
             accounts::SESSION_DAYS * 86_400
@@ -285,28 +340,25 @@ impl Ctx {
     }
 
     pub fn clear_session_cookie(&self) -> String {
-        let secure = if self.state.config.https { "; Secure" } else { "" };
+        let secure = if self.state.config.https {
+            "; Secure"
+        } else {
+            ""
+        };
         format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
     }
 }
 
 /// A local path to return to after sign-in: only paths on this site, never `//host`.
 pub fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') && !next.contains(char::is_control) {
+    if next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && !next.contains(char::is_control)
+    {
         next.to_string()
     } else {
         "/".to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn next_paths_stay_on_site() {
-        assert_eq!(super::safe_next("/staff/pages"), "/staff/pages");
-        assert_eq!(super::safe_next("//evil.example/x"), "/");
-        assert_eq!(super::safe_next("https://evil.example"), "/");
-        assert_eq!(super::safe_next("/\\evil"), "/");
     }
 }
 
@@ -334,8 +386,22 @@ where
                     ));
                 }
                 tracing::info!(%rejection, "malformed form");
-                Err(WebError::BadRequest("The form could not be read. Reload the page and try again.".into()).into_response())
+                Err(WebError::BadRequest(
+                    "The form could not be read. Reload the page and try again.".into(),
+                )
+                .into_response())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn next_paths_stay_on_site() {
+        assert_eq!(super::safe_next("/staff/pages"), "/staff/pages");
+        assert_eq!(super::safe_next("//evil.example/x"), "/");
+        assert_eq!(super::safe_next("https://evil.example"), "/");
+        assert_eq!(super::safe_next("/\\evil"), "/");
     }
 }

@@ -31,10 +31,21 @@ struct ErrorPage<'a> {
     show_home: bool,
 }
 
-pub fn error_page(status: StatusCode, heading: &str, message: &str, reference: String, show_home: bool) -> Response {
-    let html = ErrorPage { heading, message, reference, show_home }
-        .render()
-        .unwrap_or_else(|_| format!("<h1>{status}</h1>"));
+pub fn error_page(
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+    reference: String,
+    show_home: bool,
+) -> Response {
+    let html = ErrorPage {
+        heading,
+        message,
+        reference,
+        show_home,
+    }
+    .render()
+    .unwrap_or_else(|_| format!("<h1>{status}</h1>"));
     (status, Html(html)).into_response()
 }
 
@@ -74,7 +85,13 @@ impl IntoResponse for WebError {
                 Redirect::to(&format!("/sign-in?next={encoded}")).into_response()
             }
             WebError::Redirect(to) => Redirect::to(&to).into_response(),
-            WebError::BadRequest(message) => error_page(StatusCode::BAD_REQUEST, "Something is wrong with that request", &message, String::new(), true),
+            WebError::BadRequest(message) => error_page(
+                StatusCode::BAD_REQUEST,
+                "Something is wrong with that request",
+                &message,
+                String::new(),
+                true,
+            ),
             WebError::RateLimited => error_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",
@@ -103,8 +120,17 @@ impl From<AppError> for WebError {
             AppError::NotFound => WebError::NotFound,
             AppError::Forbidden => WebError::Forbidden,
             AppError::RateLimited => WebError::RateLimited,
-            AppError::Stale => WebError::BadRequest("Someone else changed this meanwhile. Reload the page and try again.".into()),
-            AppError::Invalid(errors) => WebError::BadRequest(errors.0.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" ")),
+            AppError::Stale => WebError::BadRequest(
+                "Someone else changed this meanwhile. Reload the page and try again.".into(),
+            ),
+            AppError::Invalid(errors) => WebError::BadRequest(
+                errors
+                    .0
+                    .into_iter()
+                    .map(|(_, m)| m)
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            ),
             AppError::Internal(e) => WebError::Internal(e),
         }
     }

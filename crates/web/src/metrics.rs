@@ -12,7 +12,9 @@ use axum::response::Response;
 
 use crate::AppState;
 
-const BUCKETS: [f64; 12] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0];
+const BUCKETS: [f64; 12] = [
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
+];
 
 #[derive(Default)]
 pub struct Metrics {
@@ -25,7 +27,8 @@ pub struct Metrics {
 impl Metrics {
     pub fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut map) = self.requests.lock() {
-            *map.entry((method.to_string(), route.to_string(), status)).or_default() += 1;
+            *map.entry((method.to_string(), route.to_string(), status))
+                .or_default() += 1;
         }
         for (i, bound) in BUCKETS.iter().enumerate() {
             if seconds <= *bound {
@@ -33,12 +36,15 @@ impl Metrics {
             }
         }
         self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
+        self.sum_micros
+            .fetch_add((seconds * 1e6) as u64, Ordering::Relaxed);
     }
 
     pub fn render(&self, queued: i64, failed: i64) -> String {
         let mut out = String::new();
-        out.push_str("# HELP chapterhouse_http_requests_total HTTP requests by route and status.\n");
+        out.push_str(
+            "# HELP chapterhouse_http_requests_total HTTP requests by route and status.\n",
+        );
         out.push_str("# TYPE chapterhouse_http_requests_total counter\n");
         if let Ok(map) = self.requests.lock() {
             for ((method, route, status), n) in map.iter() {
@@ -57,12 +63,16 @@ impl Metrics {
             ));
         }
         let count = self.count.load(Ordering::Relaxed);
-        out.push_str(&format!("chapterhouse_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"));
+        out.push_str(&format!(
+            "chapterhouse_http_request_duration_seconds_bucket{{le=\"+Inf\"}} {count}\n"
+        ));
         out.push_str(&format!(
             "chapterhouse_http_request_duration_seconds_sum {}\n",
             self.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
         ));
-        out.push_str(&format!("chapterhouse_http_request_duration_seconds_count {count}\n"));
+        out.push_str(&format!(
+            "chapterhouse_http_request_duration_seconds_count {count}\n"
+        ));
         out.push_str("# HELP chapterhouse_jobs_queued Jobs waiting to run.\n# TYPE chapterhouse_jobs_queued gauge\n");
         out.push_str(&format!("chapterhouse_jobs_queued {queued}\n"));
         out.push_str("# HELP chapterhouse_jobs_failed Jobs that failed after all retries.\n# TYPE chapterhouse_jobs_failed gauge\n");
@@ -81,6 +91,11 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "fallback".into());
     let response = next.run(request).await;
-    state.metrics.record(&method, &route, response.status().as_u16(), start.elapsed().as_secs_f64());
+    state.metrics.record(
+        &method,
+        &route,
+        response.status().as_u16(),
+        start.elapsed().as_secs_f64(),
+    );
     response
 }

@@ -22,13 +22,26 @@ pub struct SocietyPost {
 async fn view(ctx: &Ctx, errors: FieldErrors, form: NewSocietyForm) -> WebResult {
     render(
         form_status(&errors),
-        &OperatorView { societies: ctx.app.store.societies().await?, chrome: ctx.chrome(None).await?, errors, form },
+        &OperatorView {
+            societies: ctx.app.store.societies().await?,
+            chrome: ctx.chrome(None).await?,
+            errors,
+            form,
+        },
     )
 }
 
 pub async fn societies(ctx: Ctx) -> WebResult {
     ctx.require_operator()?;
-    view(&ctx, FieldErrors::new(), NewSocietyForm { time_zone: "America/New_York".into(), ..Default::default() }).await
+    view(
+        &ctx,
+        FieldErrors::new(),
+        NewSocietyForm {
+            time_zone: "America/New_York".into(),
+            ..Default::default()
+        },
+    )
+    .await
 }
 
 pub async fn create_society(ctx: Ctx, Form(post): Form<SocietyPost>) -> WebResult {

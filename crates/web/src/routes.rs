@@ -25,7 +25,10 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.recorded.push(RouteInfo { method: "GET", path });
+        self.recorded.push(RouteInfo {
+            method: "GET",
+            path,
+        });
         self.router = self.router.route(path, get(handler));
         self
     }
@@ -35,74 +38,80 @@ impl Routes {
         H: Handler<T, AppState>,
         T: 'static,
     {
-        self.recorded.push(RouteInfo { method: "POST", path });
+        self.recorded.push(RouteInfo {
+            method: "POST",
+            path,
+        });
         self.router = self.router.route(path, post(handler));
         self
     }
 }
 
 fn table() -> Routes {
-    Routes { router: Router::new(), recorded: Vec::new() }
-        // Operations: no society needed.
-        .get("/healthz", ops::healthz)
-        .get("/readyz", ops::readyz)
-        .get("/metrics", ops::metrics)
-        // Assets.
-        .get("/assets/site.css", assets::site_css)
-        .get("/assets/editor.js", assets::editor_js)
-        .get("/assets/brand.css", assets::brand_css)
-        // Public site.
-        .get("/", site::home)
-        .get("/{slug}", site::page)
-        // Sign-in and account recovery.
-        .get("/sign-in", auth::sign_in_form)
-        .post("/sign-in", auth::sign_in)
-        .post("/sign-in/link", auth::request_link)
-        .get("/sign-in/link/{token}", auth::link_confirm)
-        .post("/sign-in/link/{token}", auth::link_sign_in)
-        .get("/sign-in/mfa", auth::mfa_form)
-        .post("/sign-in/mfa", auth::mfa)
-        .post("/sign-out", auth::sign_out)
-        .get("/password-reset", auth::reset_request_form)
-        .post("/password-reset", auth::reset_request)
-        .get("/password-reset/{token}", auth::reset_form)
-        .post("/password-reset/{token}", auth::reset)
-        .get("/verify-email/{token}", auth::verify_confirm)
-        .post("/verify-email/{token}", auth::verify)
-        .get("/invitations/{token}", auth::invitation_form)
-        .post("/invitations/{token}", auth::accept_invitation)
-        // The signed-in person's own account.
-        .get("/account", account::settings)
-        .get("/account/confirm", account::confirm_form)
-        .post("/account/confirm", account::confirm)
-        .get("/account/password", account::password_form)
-        .post("/account/password", account::password)
-        .get("/account/email", account::email_form)
-        .post("/account/email", account::email)
-        .get("/account/mfa", account::mfa_form)
-        .post("/account/mfa", account::mfa_enable)
-        .post("/account/mfa/disable", account::mfa_disable)
-        .post("/account/verify", account::resend_verification)
-        // Staff.
-        .get("/staff", staff::dashboard)
-        .get("/staff/pages", staff::pages)
-        .get("/staff/pages/new", staff::new_page_form)
-        .post("/staff/pages/new", staff::create_page)
-        .get("/staff/pages/{id}", staff::edit_page_form)
-        .post("/staff/pages/{id}", staff::save_page)
-        .post("/staff/pages/{id}/delete", staff::delete_page)
-        .post("/staff/preview", staff::preview)
-        .get("/staff/redirects", staff::redirects)
-        .post("/staff/redirects", staff::add_redirect)
-        .post("/staff/redirects/{id}/delete", staff::delete_redirect)
-        .get("/staff/team", staff::team)
-        .post("/staff/team/invite", staff::invite)
-        .get("/staff/jobs", staff::failed_jobs)
-        .post("/staff/jobs/{id}/retry", staff::retry_job)
-        .get("/staff/audit", staff::audit)
-        // Operator.
-        .get("/operator", operator::societies)
-        .post("/operator/societies", operator::create_society)
+    Routes {
+        router: Router::new(),
+        recorded: Vec::new(),
+    }
+    // Operations: no society needed.
+    .get("/healthz", ops::healthz)
+    .get("/readyz", ops::readyz)
+    .get("/metrics", ops::metrics)
+    // Assets.
+    .get("/assets/site.css", assets::site_css)
+    .get("/assets/editor.js", assets::editor_js)
+    .get("/assets/brand.css", assets::brand_css)
+    // Public site.
+    .get("/", site::home)
+    .get("/{slug}", site::page)
+    // Sign-in and account recovery.
+    .get("/sign-in", auth::sign_in_form)
+    .post("/sign-in", auth::sign_in)
+    .post("/sign-in/link", auth::request_link)
+    .get("/sign-in/link/{token}", auth::link_confirm)
+    .post("/sign-in/link/{token}", auth::link_sign_in)
+    .get("/sign-in/mfa", auth::mfa_form)
+    .post("/sign-in/mfa", auth::mfa)
+    .post("/sign-out", auth::sign_out)
+    .get("/password-reset", auth::reset_request_form)
+    .post("/password-reset", auth::reset_request)
+    .get("/password-reset/{token}", auth::reset_form)
+    .post("/password-reset/{token}", auth::reset)
+    .get("/verify-email/{token}", auth::verify_confirm)
+    .post("/verify-email/{token}", auth::verify)
+    .get("/invitations/{token}", auth::invitation_form)
+    .post("/invitations/{token}", auth::accept_invitation)
+    // The signed-in person's own account.
+    .get("/account", account::settings)
+    .get("/account/confirm", account::confirm_form)
+    .post("/account/confirm", account::confirm)
+    .get("/account/password", account::password_form)
+    .post("/account/password", account::password)
+    .get("/account/email", account::email_form)
+    .post("/account/email", account::email)
+    .get("/account/mfa", account::mfa_form)
+    .post("/account/mfa", account::mfa_enable)
+    .post("/account/mfa/disable", account::mfa_disable)
+    .post("/account/verify", account::resend_verification)
+    // Staff.
+    .get("/staff", staff::dashboard)
+    .get("/staff/pages", staff::pages)
+    .get("/staff/pages/new", staff::new_page_form)
+    .post("/staff/pages/new", staff::create_page)
+    .get("/staff/pages/{id}", staff::edit_page_form)
+    .post("/staff/pages/{id}", staff::save_page)
+    .post("/staff/pages/{id}/delete", staff::delete_page)
+    .post("/staff/preview", staff::preview)
+    .get("/staff/redirects", staff::redirects)
+    .post("/staff/redirects", staff::add_redirect)
+    .post("/staff/redirects/{id}/delete", staff::delete_redirect)
+    .get("/staff/team", staff::team)
+    .post("/staff/team/invite", staff::invite)
+    .get("/staff/jobs", staff::failed_jobs)
+    .post("/staff/jobs/{id}/retry", staff::retry_job)
+    .get("/staff/audit", staff::audit)
+    // Operator.
+    .get("/operator", operator::societies)
+    .post("/operator/societies", operator::create_society)
 }
 
 /// The recorded routes, for the isolation test.

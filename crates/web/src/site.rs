@@ -13,12 +13,26 @@ use crate::views::{PageView, ok, render};
 
 async fn show(ctx: &Ctx, page: Page) -> WebResult {
     // Drafts are visible to staff only (so they can check them before publishing).
-    if !page.published && !ctx.user.as_ref().is_some_and(|u| u.role().satisfies(chapterhouse_core::Role::Staff)) {
+    if !page.published
+        && !ctx
+            .user
+            .as_ref()
+            .is_some_and(|u| u.role().satisfies(chapterhouse_core::Role::Staff))
+    {
         return Err(WebError::NotFound);
     }
-    let description = if page.summary.is_empty() { plain_summary(&page.body_markdown, 160) } else { page.summary.clone() };
+    let description = if page.summary.is_empty() {
+        plain_summary(&page.body_markdown, 160)
+    } else {
+        page.summary.clone()
+    };
     let is_home = page.slug == "home";
-    ok(&PageView { chrome: ctx.chrome(None).await?, page, is_home, description })
+    ok(&PageView {
+        chrome: ctx.chrome(None).await?,
+        page,
+        is_home,
+        description,
+    })
 }
 
 pub async fn home(ctx: Ctx) -> WebResult {
@@ -60,7 +74,9 @@ async fn not_found_or_redirect(ctx: &Ctx, uri: Uri) -> WebResult {
 /// Anything no route matched: an old URL staff redirected, or a branded 404.
 pub async fn fallback(ctx: Result<Ctx, Response>, uri: Uri) -> Response {
     match ctx {
-        Ok(ctx) => not_found_or_redirect(&ctx, uri).await.unwrap_or_else(IntoResponse::into_response),
+        Ok(ctx) => not_found_or_redirect(&ctx, uri)
+            .await
+            .unwrap_or_else(IntoResponse::into_response),
         // Unknown host, or an alias host's redirect.
         Err(response) => response,
     }

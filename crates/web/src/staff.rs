@@ -83,12 +83,25 @@ pub async fn dashboard(ctx: Ctx) -> WebResult {
 
 pub async fn pages(ctx: Ctx) -> WebResult {
     ctx.require_role(Role::Staff)?;
-    ok(&PagesView { pages: ctx.scoped.pages().await?, chrome: ctx.chrome(None).await? })
+    ok(&PagesView {
+        pages: ctx.scoped.pages().await?,
+        chrome: ctx.chrome(None).await?,
+    })
 }
 
-async fn edit_view(ctx: &Ctx, id: Option<PageId>, form: PageForm, errors: FieldErrors, notice: Option<String>) -> WebResult {
+async fn edit_view(
+    ctx: &Ctx,
+    id: Option<PageId>,
+    form: PageForm,
+    errors: FieldErrors,
+    notice: Option<String>,
+) -> WebResult {
     let preview_html = pages::preview(&form.body);
-    let public_path = if form.slug == "home" { "/".to_string() } else { format!("/{}", form.slug) };
+    let public_path = if form.slug == "home" {
+        "/".to_string()
+    } else {
+        format!("/{}", form.slug)
+    };
     let status = form_status(&errors);
     render(
         status,
@@ -96,7 +109,9 @@ async fn edit_view(ctx: &Ctx, id: Option<PageId>, form: PageForm, errors: FieldE
             chrome: ctx.chrome(notice).await?,
             errors,
             is_new: id.is_none(),
-            action: id.map(|id| format!("/staff/pages/{id}")).unwrap_or_else(|| "/staff/pages/new".into()),
+            action: id
+                .map(|id| format!("/staff/pages/{id}"))
+                .unwrap_or_else(|| "/staff/pages/new".into()),
             public_path,
             preview_html,
             form,
@@ -106,7 +121,17 @@ async fn edit_view(ctx: &Ctx, id: Option<PageId>, form: PageForm, errors: FieldE
 
 pub async fn new_page_form(ctx: Ctx) -> WebResult {
     ctx.require_role(Role::Staff)?;
-    edit_view(&ctx, None, PageForm { published: Some("on".into()), ..Default::default() }, FieldErrors::new(), None).await
+    edit_view(
+        &ctx,
+        None,
+        PageForm {
+            published: Some("on".into()),
+            ..Default::default()
+        },
+        FieldErrors::new(),
+        None,
+    )
+    .await
 }
 
 pub async fn create_page(ctx: Ctx, Form(post): Form<PagePost>) -> WebResult {
@@ -122,7 +147,11 @@ pub async fn create_page(ctx: Ctx, Form(post): Form<PagePost>) -> WebResult {
     }
 }
 
-pub async fn edit_page_form(ctx: Ctx, Path(id): Path<String>, Query(q): Query<SavedQuery>) -> WebResult {
+pub async fn edit_page_form(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<SavedQuery>,
+) -> WebResult {
     ctx.require_role(Role::Staff)?;
     let id: PageId = parse_id(&id)?;
     let page = ctx.scoped.page_by_id(id).await?.ok_or(WebError::NotFound)?;
@@ -160,7 +189,11 @@ pub async fn save_page(ctx: Ctx, Path(id): Path<String>, Form(post): Form<PagePo
     }
 }
 
-pub async fn delete_page(ctx: Ctx, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> WebResult {
+pub async fn delete_page(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     ctx.require_role(Role::Staff)?;
     let id: PageId = parse_id(&id)?;
@@ -175,13 +208,28 @@ pub async fn delete_page(ctx: Ctx, Path(id): Path<String>, Form(form): Form<Csrf
 pub async fn preview(ctx: Ctx, Form(form): Form<PreviewForm>) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     ctx.require_role(Role::Staff)?;
-    Ok(([(header::CONTENT_TYPE, "text/html; charset=utf-8")], pages::preview(&form.body)).into_response())
+    Ok((
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        pages::preview(&form.body),
+    )
+        .into_response())
 }
 
-async fn redirects_view(ctx: &Ctx, errors: FieldErrors, from_path: String, to_path: String) -> WebResult {
+async fn redirects_view(
+    ctx: &Ctx,
+    errors: FieldErrors,
+    from_path: String,
+    to_path: String,
+) -> WebResult {
     render(
         form_status(&errors),
-        &RedirectsView { redirects: ctx.scoped.redirects().await?, chrome: ctx.chrome(None).await?, errors, from_path, to_path },
+        &RedirectsView {
+            redirects: ctx.scoped.redirects().await?,
+            chrome: ctx.chrome(None).await?,
+            errors,
+            from_path,
+            to_path,
+        },
     )
 }
 
@@ -193,14 +241,28 @@ pub async fn redirects(ctx: Ctx) -> WebResult {
 pub async fn add_redirect(ctx: Ctx, Form(form): Form<RedirectForm>) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     ctx.require_role(Role::Staff)?;
-    match redirects::add_redirect(&ctx.app, &ctx.scoped, &form.from_path, &form.to_path, &ctx.actor).await {
+    match redirects::add_redirect(
+        &ctx.app,
+        &ctx.scoped,
+        &form.from_path,
+        &form.to_path,
+        &ctx.actor,
+    )
+    .await
+    {
         Ok(_) => Ok(Redirect::to("/staff/redirects").into_response()),
-        Err(AppError::Invalid(errors)) => redirects_view(&ctx, errors, form.from_path, form.to_path).await,
+        Err(AppError::Invalid(errors)) => {
+            redirects_view(&ctx, errors, form.from_path, form.to_path).await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn delete_redirect(ctx: Ctx, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> WebResult {
+pub async fn delete_redirect(
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     ctx.require_role(Role::Staff)?;
     let id: RedirectId = parse_id(&id)?;
@@ -208,7 +270,13 @@ pub async fn delete_redirect(ctx: Ctx, Path(id): Path<String>, Form(form): Form<
     Ok(Redirect::to("/staff/redirects").into_response())
 }
 
-async fn team_view(ctx: &Ctx, errors: FieldErrors, display_name: String, email: String, role: String) -> WebResult {
+async fn team_view(
+    ctx: &Ctx,
+    errors: FieldErrors,
+    display_name: String,
+    email: String,
+    role: String,
+) -> WebResult {
     let user = ctx.require_role(Role::Staff)?;
     let roles = Role::ALL
         .into_iter()
@@ -232,7 +300,14 @@ async fn team_view(ctx: &Ctx, errors: FieldErrors, display_name: String, email: 
 }
 
 pub async fn team(ctx: Ctx) -> WebResult {
-    team_view(&ctx, FieldErrors::new(), String::new(), String::new(), "staff".into()).await
+    team_view(
+        &ctx,
+        FieldErrors::new(),
+        String::new(),
+        String::new(),
+        "staff".into(),
+    )
+    .await
 }
 
 pub async fn invite(ctx: Ctx, Form(form): Form<InviteForm>) -> WebResult {
@@ -243,16 +318,31 @@ pub async fn invite(ctx: Ctx, Form(form): Form<InviteForm>) -> WebResult {
         errors.add("role", "Choose a role from the list.");
         return team_view(&ctx, errors, form.display_name, form.email, form.role).await;
     };
-    match accounts::invite(&ctx.app, &ctx.scoped, user, &form.email, &form.display_name, role, &ctx.actor).await {
+    match accounts::invite(
+        &ctx.app,
+        &ctx.scoped,
+        user,
+        &form.email,
+        &form.display_name,
+        role,
+        &ctx.actor,
+    )
+    .await
+    {
         Ok(()) => Ok(Redirect::to("/staff/team").into_response()),
-        Err(AppError::Invalid(errors)) => team_view(&ctx, errors, form.display_name, form.email, form.role).await,
+        Err(AppError::Invalid(errors)) => {
+            team_view(&ctx, errors, form.display_name, form.email, form.role).await
+        }
         Err(e) => Err(e.into()),
     }
 }
 
 pub async fn failed_jobs(ctx: Ctx) -> WebResult {
     ctx.require_role(Role::Staff)?;
-    ok(&JobsView { jobs: ctx.scoped.failed_jobs().await?, chrome: ctx.chrome(None).await? })
+    ok(&JobsView {
+        jobs: ctx.scoped.failed_jobs().await?,
+        chrome: ctx.chrome(None).await?,
+    })
 }
 
 pub async fn retry_job(ctx: Ctx, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> WebResult {
@@ -273,7 +363,21 @@ pub async fn audit(ctx: Ctx) -> WebResult {
         .audit_entries(200)
         .await?
         .into_iter()
-        .map(|e| (Timestamp(e.at).display_in(&zone), e.actor_name.unwrap_or_else(|| "—".into()), e.action, e.subject, e.ip))
+        .map(|e| {
+            (
+                Timestamp(e.at).display_in(&zone),
+                e.actor_name.unwrap_or_else(|| "—".into()),
+                e.action,
+                e.subject,
+                e.ip,
+            )
+        })
         .collect();
-    render(StatusCode::OK, &AuditView { entries, chrome: ctx.chrome(None).await? })
+    render(
+        StatusCode::OK,
+        &AuditView {
+            entries,
+            chrome: ctx.chrome(None).await?,
+        },
+    )
 }

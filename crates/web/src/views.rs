@@ -22,7 +22,11 @@ pub fn ok(template: &impl Template) -> WebResult {
 
 /// A re-shown form: 422 when it has errors, so tests and tools can tell.
 pub fn form_status(errors: &FieldErrors) -> StatusCode {
-    if errors.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY }
+    if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    }
 }
 
 #[derive(Template)]

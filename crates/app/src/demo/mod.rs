@@ -55,7 +55,15 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
                     is_demo: true,
                 };
                 let owner = &demo.staff[0];
-                let (society, _) = crate::societies::create_society_with(app, &new, owner.display_name, owner.email, Some(DEMO_PASSWORD), &actor).await?;
+                let (society, _) = crate::societies::create_society_with(
+                    app,
+                    &new,
+                    owner.display_name,
+                    owner.email,
+                    Some(DEMO_PASSWORD),
+                    &actor,
+                )
+                .await?;
                 if index == 0 {
                     let mut tx = app.store.begin().await?;
                     chapterhouse_store::add_host(&mut tx, society.id, demo.host, false).await?;
@@ -98,7 +106,12 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
         };
         let url = app.links.base_url(&society);
         for staff in demo.staff {
-            logins.push(DemoLogin { url: url.clone(), society: demo.short_name.into(), email: staff.email.into(), role: staff.role });
+            logins.push(DemoLogin {
+                url: url.clone(),
+                society: demo.short_name.into(),
+                email: staff.email.into(),
+                role: staff.role,
+            });
         }
     }
     Ok(logins)

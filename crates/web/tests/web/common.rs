@@ -53,10 +53,19 @@ impl TestApp {
             clock: clock.clone(),
             signer: Arc::new(Signer::new(b"test secret key that is long enough")),
             mailer,
-            links: LinkSettings { scheme: "https".into(), port_suffix: String::new() },
+            links: LinkSettings {
+                scheme: "https".into(),
+                port_suffix: String::new(),
+            },
         };
         let router = chapterhouse_web::router(AppState::new(app.clone(), config));
-        TestApp { router, app, clock, smtp, db }
+        TestApp {
+            router,
+            app,
+            clock,
+            smtp,
+            db,
+        }
     }
 
     /// A society with an owner whose password is [`PASSWORD`].
@@ -74,7 +83,10 @@ impl TestApp {
             owner_email: format!("owner@{slug}.test"),
             owner_password: PASSWORD.into(),
         };
-        let (society, _) = chapterhouse_app::societies::create_society(&self.app, &form, &Actor::default()).await.expect("create society");
+        let (society, _) =
+            chapterhouse_app::societies::create_society(&self.app, &form, &Actor::default())
+                .await
+                .expect("create society");
         society
     }
 
@@ -104,18 +116,33 @@ impl TestApp {
             published: Some("on".into()),
             ..Default::default()
         };
-        chapterhouse_app::pages::create_page(&self.app, &self.app.scoped(society), &form, &Actor::default()).await.expect("page");
+        chapterhouse_app::pages::create_page(
+            &self.app,
+            &self.app.scoped(society),
+            &form,
+            &Actor::default(),
+        )
+        .await
+        .expect("page");
     }
 
     pub fn client(&self, host: &str) -> Client {
-        Client { router: self.router.clone(), host: host.into(), cookie: None, csrf: None }
+        Client {
+            router: self.router.clone(),
+            host: host.into(),
+            cookie: None,
+            csrf: None,
+        }
     }
 
     /// Run queued jobs (mail) now, and return what the SMTP sink received in all.
     pub async fn deliver_mail(&self, expected_total: usize) -> Vec<ReceivedMail> {
         let worker = Worker::new(self.app.clone());
         while worker.run_once().await.expect("worker") > 0 {}
-        self.smtp.wait_for(expected_total, Duration::from_secs(5)).await.expect("mail arrives")
+        self.smtp
+            .wait_for(expected_total, Duration::from_secs(5))
+            .await
+            .expect("mail arrives")
     }
 }
 
@@ -128,7 +155,11 @@ pub struct TestResponse {
 
 impl TestResponse {
     pub fn location(&self) -> String {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("").to_string()
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
     }
 
     pub fn csrf(&self) -> Option<String> {
@@ -148,7 +179,12 @@ pub struct Client {
 
 impl Client {
     pub async fn send(&mut self, request: Request<Body>) -> TestResponse {
-        let response = self.router.clone().oneshot(request).await.expect("router answers");
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("router answers");
         let status = response.status();
         let headers = response.headers().clone();
         for set in headers.get_all(header::SET_COOKIE) {
@@ -158,9 +194,18 @@ impl Client {
                 self.cookie = (!value.is_empty()).then(|| value.to_string());
             }
         }
-        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
         let body = String::from_utf8_lossy(&bytes).to_string();
-        let response = TestResponse { status, headers, body };
+        let response = TestResponse {
+            status,
+            headers,
+            body,
+        };
         if let Some(token) = response.csrf() {
             self.csrf = Some(token);
         }
@@ -168,7 +213,10 @@ impl Client {
     }
 
     fn request(&self, method: &str, path: &str) -> axum::http::request::Builder {
-        let mut builder = Request::builder().method(method).uri(path).header(header::HOST, &self.host);
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::HOST, &self.host);
         if let Some(cookie) = &self.cookie {
             builder = builder.header(header::COOKIE, format!("ch_session={cookie}"));
         }
@@ -205,7 +253,9 @@ impl Client {
 
     pub async fn sign_in(&mut self, email: &str, password: &str) -> TestResponse {
         self.get("/sign-in").await;
-        let response = self.post("/sign-in", &[("email", email), ("password", password)]).await;
+        let response = self
+            .post("/sign-in", &[("email", email), ("password", password)])
+            .await;
         // Pages after sign-in carry a token bound to the new session.
         self.csrf = None;
         if response.status == StatusCode::SEE_OTHER {
@@ -217,18 +267,25 @@ impl Client {
 }
 
 pub fn serde_urlencoded(pairs: &[(&str, &str)]) -> String {
-    form_urlencoded::Serializer::new(String::new()).extend_pairs(pairs).finish()
+    form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs)
+        .finish()
 }
 
 /// The first link in a mail body that starts with `prefix`.
 pub fn link_in(mail: &ReceivedMail, prefix: &str) -> String {
     let text = mail.body_text();
-    let start = text.find(prefix).unwrap_or_else(|| panic!("no link starting {prefix} in:\n{text}"));
+    let start = text
+        .find(prefix)
+        .unwrap_or_else(|| panic!("no link starting {prefix} in:\n{text}"));
     text[start..].split_whitespace().next().unwrap().to_string()
 }
 
 /// The path of an absolute URL.
 pub fn path_of(url: &str) -> String {
     let without_scheme = url.split("://").nth(1).unwrap_or(url);
-    format!("/{}", without_scheme.split_once('/').map(|(_, p)| p).unwrap_or(""))
+    format!(
+        "/{}",
+        without_scheme.split_once('/').map(|(_, p)| p).unwrap_or("")
+    )
 }

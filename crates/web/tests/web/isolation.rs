@@ -15,7 +15,16 @@ use chapterhouse_web::route_table;
 
 use crate::common::{Client, PASSWORD, TestApp};
 
-const CANARIES: &[&str] = &["CANARY-A-NAME", "CANARY-A-TITLE", "CANARY-A-BODY", "canary-a-slug", "canary-a-old", "CANARY-A-JOB", "canary-a-invitee", "canary-a-owner"];
+const CANARIES: &[&str] = &[
+    "CANARY-A-NAME",
+    "CANARY-A-TITLE",
+    "CANARY-A-BODY",
+    "canary-a-slug",
+    "canary-a-old",
+    "CANARY-A-JOB",
+    "canary-a-invitee",
+    "canary-a-owner",
+];
 
 struct SeedA {
     page_id: String,
@@ -41,44 +50,150 @@ async fn seed_a(t: &TestApp) -> SeedA {
         owner_email: "owner@alpha.test".into(),
         owner_password: PASSWORD.into(),
     };
-    let (a, owner) = chapterhouse_app::societies::create_society(&t.app, &form, &Default::default()).await.unwrap();
-    t.add_page(&a, "home", "CANARY-A-TITLE home", "CANARY-A-BODY home").await;
-    t.add_page(&a, "canary-a-slug", "CANARY-A-TITLE", "CANARY-A-BODY").await;
+    let (a, owner) =
+        chapterhouse_app::societies::create_society(&t.app, &form, &Default::default())
+            .await
+            .unwrap();
+    t.add_page(&a, "home", "CANARY-A-TITLE home", "CANARY-A-BODY home")
+        .await;
+    t.add_page(&a, "canary-a-slug", "CANARY-A-TITLE", "CANARY-A-BODY")
+        .await;
     let scoped = t.app.scoped(&a);
-    let page_id = scoped.page_by_slug("canary-a-slug").await.unwrap().unwrap().id.to_string();
-    let redirect_id = chapterhouse_app::redirects::add_redirect(&t.app, &scoped, "/canary-a-old", "/canary-a-slug", &Default::default()).await.unwrap().to_string();
+    let page_id = scoped
+        .page_by_slug("canary-a-slug")
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string();
+    let redirect_id = chapterhouse_app::redirects::add_redirect(
+        &t.app,
+        &scoped,
+        "/canary-a-old",
+        "/canary-a-slug",
+        &Default::default(),
+    )
+    .await
+    .unwrap()
+    .to_string();
     let now = t.app.now();
     let mut tx = scoped.begin().await.unwrap();
-    for (token, purpose) in [("a-sign-in", TokenPurpose::SignIn), ("a-reset", TokenPurpose::PasswordReset), ("a-verify", TokenPurpose::VerifyEmail)] {
-        tx.insert_login_token(&token_hash(token), owner, purpose, now, now.plus_seconds(3600)).await.unwrap();
+    for (token, purpose) in [
+        ("a-sign-in", TokenPurpose::SignIn),
+        ("a-reset", TokenPurpose::PasswordReset),
+        ("a-verify", TokenPurpose::VerifyEmail),
+    ] {
+        tx.insert_login_token(
+            &token_hash(token),
+            owner,
+            purpose,
+            now,
+            now.plus_seconds(3600),
+        )
+        .await
+        .unwrap();
     }
-    tx.insert_invitation("canary-a-invitee@alpha.test", "canary-a-invitee", Role::Admin, &token_hash("a-invite"), owner, now, now.plus_seconds(3600)).await.unwrap();
+    tx.insert_invitation(
+        "canary-a-invitee@alpha.test",
+        "canary-a-invitee",
+        Role::Admin,
+        &token_hash("a-invite"),
+        owner,
+        now,
+        now.plus_seconds(3600),
+    )
+    .await
+    .unwrap();
     tx.commit().await.unwrap();
     t.app
         .store
-        .enqueue(Some(a.id), &NewJob { kind: "send_email", payload: "{\"to\":\"x\",\"subject\":\"CANARY-A-JOB\",\"text\":\"\"}".into(), run_at: now, dedup_key: None, max_attempts: 1 }, now)
+        .enqueue(
+            Some(a.id),
+            &NewJob {
+                kind: "send_email",
+                payload: "{\"to\":\"x\",\"subject\":\"CANARY-A-JOB\",\"text\":\"\"}".into(),
+                run_at: now,
+                dedup_key: None,
+                max_attempts: 1,
+            },
+            now,
+        )
         .await
         .unwrap();
-    let claimed = t.app.store.claim_jobs("isolation", now, now.plus_seconds(60), 10).await.unwrap();
-    t.app.store.fail_job(claimed[0].id, "CANARY-A-JOB failed", now, None).await.unwrap();
-    SeedA { page_id, redirect_id, job_id: claimed[0].id.to_string(), sign_in_token: "a-sign-in", reset_token: "a-reset", verify_token: "a-verify", invite_token: "a-invite" }
+    let claimed = t
+        .app
+        .store
+        .claim_jobs("isolation", now, now.plus_seconds(60), 10)
+        .await
+        .unwrap();
+    t.app
+        .store
+        .fail_job(claimed[0].id, "CANARY-A-JOB failed", now, None)
+        .await
+        .unwrap();
+    SeedA {
+        page_id,
+        redirect_id,
+        job_id: claimed[0].id.to_string(),
+        sign_in_token: "a-sign-in",
+        reset_token: "a-reset",
+        verify_token: "a-verify",
+        invite_token: "a-invite",
+    }
 }
 
 /// Everything of A's that B must not change.
 async fn snapshot_a(t: &TestApp) -> String {
     let a = t.app.store.society_by_slug("alpha").await.unwrap().unwrap();
     let scoped = t.app.scoped(&a);
-    let pages: Vec<_> = scoped.pages().await.unwrap().into_iter().map(|p| (p.slug, p.title, p.body_markdown, p.version, p.published)).collect();
-    let redirects: Vec<_> = scoped.redirects().await.unwrap().into_iter().map(|r| (r.from_path, r.to_path)).collect();
-    let jobs: Vec<_> = scoped.failed_jobs().await.unwrap().into_iter().map(|j| (j.id, j.attempts)).collect();
-    let accounts: Vec<_> = scoped.staff_accounts().await.unwrap().into_iter().map(|a| (a.role().as_str(), a.email, a.password_hash, a.totp_secret)).collect();
-    let invitations = scoped.pending_invitations(Timestamp(0)).await.unwrap().len();
+    let pages: Vec<_> = scoped
+        .pages()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| (p.slug, p.title, p.body_markdown, p.version, p.published))
+        .collect();
+    let redirects: Vec<_> = scoped
+        .redirects()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.from_path, r.to_path))
+        .collect();
+    let jobs: Vec<_> = scoped
+        .failed_jobs()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|j| (j.id, j.attempts))
+        .collect();
+    let accounts: Vec<_> = scoped
+        .staff_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| (a.role().as_str(), a.email, a.password_hash, a.totp_secret))
+        .collect();
+    let invitations = scoped
+        .pending_invitations(Timestamp(0))
+        .await
+        .unwrap()
+        .len();
     let tokens: Vec<i64> = {
         let mut out = Vec::new();
-        for (token, purpose) in [("a-sign-in", TokenPurpose::SignIn), ("a-reset", TokenPurpose::PasswordReset), ("a-verify", TokenPurpose::VerifyEmail)] {
+        for (token, purpose) in [
+            ("a-sign-in", TokenPurpose::SignIn),
+            ("a-reset", TokenPurpose::PasswordReset),
+            ("a-verify", TokenPurpose::VerifyEmail),
+        ] {
             // Consuming inside a transaction we roll back tells whether the token is still live.
             let mut tx = scoped.begin().await.unwrap();
-            out.push(tx.consume_login_token(&token_hash(token), purpose, t.app.now()).await.unwrap().is_some() as i64);
+            out.push(
+                tx.consume_login_token(&token_hash(token), purpose, t.app.now())
+                    .await
+                    .unwrap()
+                    .is_some() as i64,
+            );
             drop(tx);
         }
         out
@@ -86,11 +201,19 @@ async fn snapshot_a(t: &TestApp) -> String {
     format!("{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}")
 }
 
+/// A request: the concrete path and the form fields to post.
+type Case = (String, Vec<(&'static str, String)>);
+/// (method, route pattern) → the requests that exercise it.
+type Fixtures = BTreeMap<(&'static str, &'static str), Vec<Case>>;
+
 /// Requests to make for each recorded route: (path with A's ids, form fields for a POST).
-fn fixtures(a: &SeedA) -> BTreeMap<(&'static str, &'static str), Vec<(String, Vec<(&'static str, String)>)>> {
-    let mut f: BTreeMap<(&'static str, &'static str), Vec<(String, Vec<(&'static str, String)>)>> = BTreeMap::new();
+fn fixtures(a: &SeedA) -> Fixtures {
+    let mut f: Fixtures = BTreeMap::new();
     let mut get = |path: &'static str, concrete: Vec<String>| {
-        f.insert(("GET", path), concrete.into_iter().map(|p| (p, vec![])).collect());
+        f.insert(
+            ("GET", path),
+            concrete.into_iter().map(|p| (p, vec![])).collect(),
+        );
     };
     get("/healthz", vec!["/healthz".into()]);
     get("/readyz", vec!["/readyz".into()]);
@@ -99,48 +222,220 @@ fn fixtures(a: &SeedA) -> BTreeMap<(&'static str, &'static str), Vec<(String, Ve
     get("/assets/editor.js", vec!["/assets/editor.js".into()]);
     get("/assets/brand.css", vec!["/assets/brand.css".into()]);
     get("/", vec!["/".into()]);
-    get("/{slug}", vec!["/canary-a-slug".into(), "/canary-a-old".into(), "/home".into()]);
+    get(
+        "/{slug}",
+        vec![
+            "/canary-a-slug".into(),
+            "/canary-a-old".into(),
+            "/home".into(),
+        ],
+    );
     get("/sign-in", vec!["/sign-in".into()]);
-    get("/sign-in/link/{token}", vec![format!("/sign-in/link/{}", a.sign_in_token)]);
+    get(
+        "/sign-in/link/{token}",
+        vec![format!("/sign-in/link/{}", a.sign_in_token)],
+    );
     get("/sign-in/mfa", vec!["/sign-in/mfa".into()]);
     get("/password-reset", vec!["/password-reset".into()]);
-    get("/password-reset/{token}", vec![format!("/password-reset/{}", a.reset_token)]);
-    get("/verify-email/{token}", vec![format!("/verify-email/{}", a.verify_token)]);
-    get("/invitations/{token}", vec![format!("/invitations/{}", a.invite_token)]);
-    for path in ["/account", "/account/confirm", "/account/password", "/account/email", "/account/mfa", "/staff", "/staff/pages", "/staff/pages/new", "/staff/redirects", "/staff/team", "/staff/jobs", "/staff/audit", "/operator"] {
+    get(
+        "/password-reset/{token}",
+        vec![format!("/password-reset/{}", a.reset_token)],
+    );
+    get(
+        "/verify-email/{token}",
+        vec![format!("/verify-email/{}", a.verify_token)],
+    );
+    get(
+        "/invitations/{token}",
+        vec![format!("/invitations/{}", a.invite_token)],
+    );
+    for path in [
+        "/account",
+        "/account/confirm",
+        "/account/password",
+        "/account/email",
+        "/account/mfa",
+        "/staff",
+        "/staff/pages",
+        "/staff/pages/new",
+        "/staff/redirects",
+        "/staff/team",
+        "/staff/jobs",
+        "/staff/audit",
+        "/operator",
+    ] {
         get(path, vec![path.to_string()]);
     }
-    get("/staff/pages/{id}", vec![format!("/staff/pages/{}", a.page_id)]);
+    get(
+        "/staff/pages/{id}",
+        vec![format!("/staff/pages/{}", a.page_id)],
+    );
 
-    let new_password = |s: &str| vec![("new_password", s.to_string()), ("confirm_password", s.to_string())];
-    let page_fields = |version: &str| vec![("title", "B was here".to_string()), ("slug", "canary-a-slug".to_string()), ("body", "B".to_string()), ("version", version.to_string()), ("action", "save".to_string()), ("published", "on".to_string())];
+    let new_password = |s: &str| {
+        vec![
+            ("new_password", s.to_string()),
+            ("confirm_password", s.to_string()),
+        ]
+    };
+    let page_fields = |version: &str| {
+        vec![
+            ("title", "B was here".to_string()),
+            ("slug", "canary-a-slug".to_string()),
+            ("body", "B".to_string()),
+            ("version", version.to_string()),
+            ("action", "save".to_string()),
+            ("published", "on".to_string()),
+        ]
+    };
     let mut post = |path: &'static str, concrete: Vec<(String, Vec<(&'static str, String)>)>| {
         f.insert(("POST", path), concrete);
     };
-    post("/sign-in", vec![("/sign-in".into(), vec![("email", "owner@alpha.test".into()), ("password", PASSWORD.into())])]);
-    post("/sign-in/link", vec![("/sign-in/link".into(), vec![("email", "owner@alpha.test".into())])]);
-    post("/sign-in/link/{token}", vec![(format!("/sign-in/link/{}", a.sign_in_token), vec![])]);
-    post("/sign-in/mfa", vec![("/sign-in/mfa".into(), vec![("code", "123456".into())])]);
+    post(
+        "/sign-in",
+        vec![(
+            "/sign-in".into(),
+            vec![
+                ("email", "owner@alpha.test".into()),
+                ("password", PASSWORD.into()),
+            ],
+        )],
+    );
+    post(
+        "/sign-in/link",
+        vec![(
+            "/sign-in/link".into(),
+            vec![("email", "owner@alpha.test".into())],
+        )],
+    );
+    post(
+        "/sign-in/link/{token}",
+        vec![(format!("/sign-in/link/{}", a.sign_in_token), vec![])],
+    );
+    post(
+        "/sign-in/mfa",
+        vec![("/sign-in/mfa".into(), vec![("code", "123456".into())])],
+    );
     post("/sign-out", vec![("/sign-out".into(), vec![])]);
-    post("/password-reset", vec![("/password-reset".into(), vec![("email", "owner@alpha.test".into())])]);
-    post("/password-reset/{token}", vec![(format!("/password-reset/{}", a.reset_token), new_password("b took over a"))]);
-    post("/verify-email/{token}", vec![(format!("/verify-email/{}", a.verify_token), vec![])]);
-    post("/invitations/{token}", vec![(format!("/invitations/{}", a.invite_token), new_password("b took over a"))]);
-    post("/account/confirm", vec![("/account/confirm".into(), vec![("password", PASSWORD.into()), ("next", "/account".into())])]);
-    post("/account/password", vec![("/account/password".into(), new_password("b changed this"))]);
-    post("/account/email", vec![("/account/email".into(), vec![("email", "owner@alpha.test".into())])]);
-    post("/account/mfa", vec![("/account/mfa".into(), vec![("secret", "AAAA".into()), ("proof", "x".into()), ("code", "123456".into())])]);
-    post("/account/mfa/disable", vec![("/account/mfa/disable".into(), vec![])]);
+    post(
+        "/password-reset",
+        vec![(
+            "/password-reset".into(),
+            vec![("email", "owner@alpha.test".into())],
+        )],
+    );
+    post(
+        "/password-reset/{token}",
+        vec![(
+            format!("/password-reset/{}", a.reset_token),
+            new_password("b took over a"),
+        )],
+    );
+    post(
+        "/verify-email/{token}",
+        vec![(format!("/verify-email/{}", a.verify_token), vec![])],
+    );
+    post(
+        "/invitations/{token}",
+        vec![(
+            format!("/invitations/{}", a.invite_token),
+            new_password("b took over a"),
+        )],
+    );
+    post(
+        "/account/confirm",
+        vec![(
+            "/account/confirm".into(),
+            vec![("password", PASSWORD.into()), ("next", "/account".into())],
+        )],
+    );
+    post(
+        "/account/password",
+        vec![("/account/password".into(), new_password("b changed this"))],
+    );
+    post(
+        "/account/email",
+        vec![(
+            "/account/email".into(),
+            vec![("email", "owner@alpha.test".into())],
+        )],
+    );
+    post(
+        "/account/mfa",
+        vec![(
+            "/account/mfa".into(),
+            vec![
+                ("secret", "AAAA".into()),
+                ("proof", "x".into()),
+                ("code", "123456".into()),
+            ],
+        )],
+    );
+    post(
+        "/account/mfa/disable",
+        vec![("/account/mfa/disable".into(), vec![])],
+    );
     post("/account/verify", vec![("/account/verify".into(), vec![])]);
-    post("/staff/pages/new", vec![("/staff/pages/new".into(), page_fields("0"))]);
-    post("/staff/pages/{id}", vec![(format!("/staff/pages/{}", a.page_id), page_fields("1"))]);
-    post("/staff/pages/{id}/delete", vec![(format!("/staff/pages/{}/delete", a.page_id), vec![])]);
-    post("/staff/preview", vec![("/staff/preview".into(), vec![("body", "x".into())])]);
-    post("/staff/redirects", vec![("/staff/redirects".into(), vec![("from_path", "/canary-a-old".into()), ("to_path", "/b".into())])]);
-    post("/staff/redirects/{id}/delete", vec![(format!("/staff/redirects/{}/delete", a.redirect_id), vec![])]);
-    post("/staff/team/invite", vec![("/staff/team/invite".into(), vec![("display_name", "B".into()), ("email", "owner@alpha.test".into()), ("role", "owner".into())])]);
-    post("/staff/jobs/{id}/retry", vec![(format!("/staff/jobs/{}/retry", a.job_id), vec![])]);
-    post("/operator/societies", vec![("/operator/societies".into(), vec![("name", "X".into()), ("short_name", "X".into()), ("slug", "x".into()), ("host", "alpha.test".into()), ("time_zone", "UTC".into()), ("email", "x@x.test".into()), ("owner_name", "X".into()), ("owner_email", "x@x.test".into())])]);
+    post(
+        "/staff/pages/new",
+        vec![("/staff/pages/new".into(), page_fields("0"))],
+    );
+    post(
+        "/staff/pages/{id}",
+        vec![(format!("/staff/pages/{}", a.page_id), page_fields("1"))],
+    );
+    post(
+        "/staff/pages/{id}/delete",
+        vec![(format!("/staff/pages/{}/delete", a.page_id), vec![])],
+    );
+    post(
+        "/staff/preview",
+        vec![("/staff/preview".into(), vec![("body", "x".into())])],
+    );
+    post(
+        "/staff/redirects",
+        vec![(
+            "/staff/redirects".into(),
+            vec![
+                ("from_path", "/canary-a-old".into()),
+                ("to_path", "/b".into()),
+            ],
+        )],
+    );
+    post(
+        "/staff/redirects/{id}/delete",
+        vec![(format!("/staff/redirects/{}/delete", a.redirect_id), vec![])],
+    );
+    post(
+        "/staff/team/invite",
+        vec![(
+            "/staff/team/invite".into(),
+            vec![
+                ("display_name", "B".into()),
+                ("email", "owner@alpha.test".into()),
+                ("role", "owner".into()),
+            ],
+        )],
+    );
+    post(
+        "/staff/jobs/{id}/retry",
+        vec![(format!("/staff/jobs/{}/retry", a.job_id), vec![])],
+    );
+    post(
+        "/operator/societies",
+        vec![(
+            "/operator/societies".into(),
+            vec![
+                ("name", "X".into()),
+                ("short_name", "X".into()),
+                ("slug", "x".into()),
+                ("host", "alpha.test".into()),
+                ("time_zone", "UTC".into()),
+                ("email", "x@x.test".into()),
+                ("owner_name", "X".into()),
+                ("owner_email", "x@x.test".into()),
+            ],
+        )],
+    );
     f
 }
 
@@ -153,7 +448,11 @@ async fn b_users(t: &TestApp) -> Vec<(&'static str, Client)> {
     member.sign_in("member@beta.test", PASSWORD).await;
     let mut staff = t.client("beta.test");
     staff.sign_in("owner@beta.test", PASSWORD).await;
-    vec![("anonymous", anonymous), ("member", member), ("staff", staff)]
+    vec![
+        ("anonymous", anonymous),
+        ("member", member),
+        ("staff", staff),
+    ]
 }
 
 #[tokio::test]
@@ -164,8 +463,14 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
     let before = snapshot_a(&t).await;
     let fixtures = fixtures(&a);
 
-    let missing: Vec<_> = route_table().into_iter().filter(|r| !fixtures.contains_key(&(r.method, r.path))).collect();
-    assert!(missing.is_empty(), "routes without an isolation fixture (add them to tests/web/isolation.rs): {missing:?}");
+    let missing: Vec<_> = route_table()
+        .into_iter()
+        .filter(|r| !fixtures.contains_key(&(r.method, r.path)))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "routes without an isolation fixture (add them to tests/web/isolation.rs): {missing:?}"
+    );
 
     let mut leaks = Vec::new();
     let mut requests = 0;
@@ -178,18 +483,28 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
                 let response = if *method == "GET" {
                     client.get(path).await
                 } else {
-                    let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                    let pairs: Vec<(&str, &str)> =
+                        fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
                     client.post(path, &pairs).await
                 };
                 requests += 1;
-                assert!(response.status.as_u16() < 500, "{who} {method} {path} gave {}", response.status);
+                assert!(
+                    response.status.as_u16() < 500,
+                    "{who} {method} {path} gave {}",
+                    response.status
+                );
                 for canary in CANARIES {
                     // A form that shows back what was typed is not a leak.
                     let typed = fields.iter().any(|(_, v)| v.contains(canary));
-                    if !typed && (response.body.contains(canary) || response.location().contains(canary)) {
+                    if !typed
+                        && (response.body.contains(canary) || response.location().contains(canary))
+                    {
                         if std::env::var("ISOLATION_DEBUG").is_ok() {
-                            eprintln!("---- {who} {method} {path}
-{}", response.body);
+                            eprintln!(
+                                "---- {who} {method} {path}
+{}",
+                                response.body
+                            );
                         }
                         leaks.push(format!("{who} {method} {pattern} ({path}) showed {canary}"));
                     }
@@ -197,13 +512,27 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
             }
         }
     }
-    assert!(leaks.is_empty(), "society A's data reached society B:\n{}", leaks.join("\n"));
+    assert!(
+        leaks.is_empty(),
+        "society A's data reached society B:\n{}",
+        leaks.join("\n")
+    );
     assert!(requests > 150, "the walk made {requests} requests");
-    assert_eq!(snapshot_a(&t).await, before, "society B changed society A's rows");
+    assert_eq!(
+        snapshot_a(&t).await,
+        before,
+        "society B changed society A's rows"
+    );
 
     // And the canaries are really there to find: A's own visitors see them.
     let mut a_visitor = t.client("alpha.test");
-    assert!(a_visitor.get("/canary-a-slug").await.body.contains("CANARY-A-BODY"));
+    assert!(
+        a_visitor
+            .get("/canary-a-slug")
+            .await
+            .body
+            .contains("CANARY-A-BODY")
+    );
 }
 
 #[tokio::test]
@@ -212,11 +541,16 @@ async fn mail_for_one_society_carries_only_its_own_host_and_name() {
     seed_a(&t).await;
     let users = b_users(&t).await;
     let mut anonymous = users.into_iter().next().unwrap().1;
-    anonymous.post("/sign-in/link", &[("email", "owner@beta.test")]).await;
+    anonymous
+        .post("/sign-in/link", &[("email", "owner@beta.test")])
+        .await;
     let mail = t.deliver_mail(1).await;
     let text = mail[0].body_text();
     assert!(text.contains("https://beta.test/sign-in/link/"));
     for canary in CANARIES {
-        assert!(!text.contains(canary) && !mail[0].data.contains(canary), "{canary} in B's mail");
+        assert!(
+            !text.contains(canary) && !mail[0].data.contains(canary),
+            "{canary} in B's mail"
+        );
     }
 }

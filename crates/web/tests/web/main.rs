@@ -1,8 +1,8 @@
 //! Web tests: the real router in process, a fresh SQLite database per test, mail through a real
 //! SMTP server on loopback. One test binary for the crate (see the architecture's CI notes).
 
+mod accounts;
 mod common;
 mod isolation;
 mod site;
-mod accounts;
 mod staff;

@@ -8,16 +8,24 @@ use crate::common::TestApp;
 async fn home_and_content_pages_show_branding_menu_and_footer() {
     let t = TestApp::new().await;
     let society = t.society("gsco").await;
-    t.add_page(&society, "home", "Welcome", "Hello **members**.").await;
-    t.add_page(&society, "about", "About Us", "We began in 1974.").await;
+    t.add_page(&society, "home", "Welcome", "Hello **members**.")
+        .await;
+    t.add_page(&society, "about", "About Us", "We began in 1974.")
+        .await;
     let mut browser = t.client("gsco.test");
 
     let home = browser.get("/").await;
     assert_eq!(home.status, StatusCode::OK);
     assert!(home.body.contains("<h1>Welcome</h1>"), "{}", home.body);
     assert!(home.body.contains("<strong>members</strong>"));
-    assert!(home.body.contains(r#"<a href="/about">About Us</a>"#), "menu links to About");
-    assert!(home.body.contains("100 Main Street<br>Springfield"), "footer has the postal address");
+    assert!(
+        home.body.contains(r#"<a href="/about">About Us</a>"#),
+        "menu links to About"
+    );
+    assert!(
+        home.body.contains("100 Main Street<br>Springfield"),
+        "footer has the postal address"
+    );
     assert!(home.body.contains("mailto:office@gsco.test"));
     assert!(home.body.contains(r#"href="/sign-in""#));
 
@@ -34,13 +42,26 @@ async fn security_headers_on_every_page() {
     t.add_page(&society, "home", "Welcome", "Hi").await;
     let page = t.client("gsco.test").get("/").await;
     let csp = page.headers["content-security-policy"].to_str().unwrap();
-    assert!(csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(
+        csp.contains("script-src 'self'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
-    assert_eq!(page.headers["referrer-policy"], "strict-origin-when-cross-origin");
-    assert!(page.headers.get("strict-transport-security").is_none(), "no HSTS without TLS");
+    assert_eq!(
+        page.headers["referrer-policy"],
+        "strict-origin-when-cross-origin"
+    );
+    assert!(
+        page.headers.get("strict-transport-security").is_none(),
+        "no HSTS without TLS"
+    );
     assert!(page.headers.get("x-request-id").is_some());
 
-    let tls = TestApp::with_config(chapterhouse_web::WebConfig { https: true, ..Default::default() }).await;
+    let tls = TestApp::with_config(chapterhouse_web::WebConfig {
+        https: true,
+        ..Default::default()
+    })
+    .await;
     let society = tls.society("gsco").await;
     tls.add_page(&society, "home", "Welcome", "Hi").await;
     let page = tls.client("gsco.test").get("/").await;
@@ -53,7 +74,9 @@ async fn hosts_alias_redirects_and_unknown_hosts() {
     let a = t.society("alpha").await;
     t.add_page(&a, "home", "Alpha home", "A").await;
     let mut tx = t.app.store.begin().await.unwrap();
-    chapterhouse_store::add_host(&mut tx, a.id, "www.alpha.test", false).await.unwrap();
+    chapterhouse_store::add_host(&mut tx, a.id, "www.alpha.test", false)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 
     // With one society, any host serves it.
@@ -65,7 +88,6 @@ async fn hosts_alias_redirects_and_unknown_hosts() {
     let alias = t.client("www.alpha.test").get("/about?x=1").await;
     assert_eq!(alias.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(alias.location(), "https://alpha.test/about?x=1");
-
 }
 
 #[tokio::test]
@@ -86,8 +108,24 @@ async fn missing_pages_get_a_branded_404_and_old_urls_redirect() {
     let society = t.society("gsco").await;
     t.add_page(&society, "home", "Welcome", "Hi").await;
     t.add_page(&society, "about", "About Us", "About").await;
-    chapterhouse_app::redirects::add_redirect(&t.app, &t.app.scoped(&society), "/about-us.html", "/about", &Default::default()).await.unwrap();
-    chapterhouse_app::redirects::add_redirect(&t.app, &t.app.scoped(&society), "/old/site/members.php", "/about", &Default::default()).await.unwrap();
+    chapterhouse_app::redirects::add_redirect(
+        &t.app,
+        &t.app.scoped(&society),
+        "/about-us.html",
+        "/about",
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    chapterhouse_app::redirects::add_redirect(
+        &t.app,
+        &t.app.scoped(&society),
+        "/old/site/members.php",
+        "/about",
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     let mut browser = t.client("gsco.test");
 
     let missing = browser.get("/no-such-page").await;
@@ -98,7 +136,11 @@ async fn missing_pages_get_a_branded_404_and_old_urls_redirect() {
     assert_eq!(old.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(old.location(), "/about");
     let deep = browser.get("/old/site/members.php/").await;
-    assert_eq!(deep.status, StatusCode::PERMANENT_REDIRECT, "trailing slash and nested paths match");
+    assert_eq!(
+        deep.status,
+        StatusCode::PERMANENT_REDIRECT,
+        "trailing slash and nested paths match"
+    );
     assert_eq!(deep.location(), "/about");
 }
 
@@ -131,8 +173,18 @@ async fn operations_endpoints() {
     client.get("/").await;
     client.get("/nope").await;
     let metrics = client.get("/metrics").await;
-    assert!(metrics.body.contains(r#"chapterhouse_http_requests_total{method="GET",route="/",status="200"} 1"#), "{}", metrics.body);
-    assert!(metrics.body.contains("chapterhouse_http_request_duration_seconds_bucket"));
+    assert!(
+        metrics
+            .body
+            .contains(r#"chapterhouse_http_requests_total{method="GET",route="/",status="200"} 1"#),
+        "{}",
+        metrics.body
+    );
+    assert!(
+        metrics
+            .body
+            .contains("chapterhouse_http_request_duration_seconds_bucket")
+    );
     assert!(metrics.body.contains("chapterhouse_jobs_queued 0"));
     assert!(metrics.body.contains("chapterhouse_jobs_failed 0"));
 }
@@ -147,7 +199,11 @@ async fn anonymous_page_views_write_nothing() {
     for path in ["/", "/about", "/sign-in", "/nothing"] {
         browser.get(path).await;
     }
-    assert_eq!(table_counts(&t).await, before, "no session, audit or other row for anonymous views");
+    assert_eq!(
+        table_counts(&t).await,
+        before,
+        "no session, audit or other row for anonymous views"
+    );
     assert!(browser.cookie.is_none(), "no session cookie before sign-in");
 }
 
@@ -156,8 +212,14 @@ async fn table_counts(t: &TestApp) -> Vec<i64> {
     for table in ["session", "audit_log", "job", "rate_limit", "page"] {
         let sql = format!("SELECT COUNT(*) FROM {table}");
         let n: i64 = match &t.db.db {
-            chapterhouse_store::Db::Sqlite(db) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&db.reader).await.unwrap(),
-            chapterhouse_store::Db::Postgres(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await.unwrap(),
+            chapterhouse_store::Db::Sqlite(db) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(&db.reader)
+                .await
+                .unwrap(),
+            chapterhouse_store::Db::Postgres(pool) => sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+                .fetch_one(pool)
+                .await
+                .unwrap(),
         };
         counts.push(n);
     }

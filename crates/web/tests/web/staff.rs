@@ -6,7 +6,14 @@ use axum::http::StatusCode;
 use crate::common::{PASSWORD, TestApp};
 
 async fn page_id(t: &TestApp, society: &chapterhouse_store::Society, slug: &str) -> String {
-    t.app.scoped(society).page_by_slug(slug).await.unwrap().unwrap().id.to_string()
+    t.app
+        .scoped(society)
+        .page_by_slug(slug)
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+        .to_string()
 }
 
 #[tokio::test]
@@ -19,20 +26,57 @@ async fn staff_edit_a_page_and_the_public_sees_it() {
     staff.sign_in("owner@gsco.test", PASSWORD).await;
 
     let list = staff.get("/staff/pages").await;
-    assert!(list.body.contains(&format!(r#"<a href="/staff/pages/{id}">About Us</a>"#)));
+    assert!(
+        list.body
+            .contains(&format!(r#"<a href="/staff/pages/{id}">About Us</a>"#))
+    );
     let edit = staff.get(&format!("/staff/pages/{id}")).await;
-    assert!(edit.body.contains("Old text") && edit.body.contains(r#"<label for="f-body">Content</label>"#));
+    assert!(
+        edit.body.contains("Old text")
+            && edit.body.contains(r#"<label for="f-body">Content</label>"#)
+    );
 
     let saved = staff
-        .post(&format!("/staff/pages/{id}"), &[("title", "About Us"), ("slug", "about"), ("body", "New **text** <script>alert(1)</script> [x](javascript:alert(2))"), ("menu_label", "About Us"), ("menu_order", "1"), ("published", "on"), ("version", "1"), ("action", "save")])
+        .post(
+            &format!("/staff/pages/{id}"),
+            &[
+                ("title", "About Us"),
+                ("slug", "about"),
+                (
+                    "body",
+                    "New **text** <script>alert(1)</script> [x](javascript:alert(2))",
+                ),
+                ("menu_label", "About Us"),
+                ("menu_order", "1"),
+                ("published", "on"),
+                ("version", "1"),
+                ("action", "save"),
+            ],
+        )
         .await;
     assert_eq!(saved.status, StatusCode::SEE_OTHER);
-    assert!(staff.get(&saved.location()).await.body.contains("Page saved."));
+    assert!(
+        staff
+            .get(&saved.location())
+            .await
+            .body
+            .contains("Page saved.")
+    );
 
     let public = t.client("gsco.test").get("/about").await;
-    assert!(public.body.contains("New <strong>text</strong>"), "{}", public.body);
-    assert!(!public.body.contains("<script>alert"), "scripts never reach the page");
-    assert!(!public.body.contains("javascript:"), "javascript links are dropped");
+    assert!(
+        public.body.contains("New <strong>text</strong>"),
+        "{}",
+        public.body
+    );
+    assert!(
+        !public.body.contains("<script>alert"),
+        "scripts never reach the page"
+    );
+    assert!(
+        !public.body.contains("javascript:"),
+        "javascript links are dropped"
+    );
 }
 
 #[tokio::test]
@@ -43,13 +87,42 @@ async fn a_second_editor_does_not_silently_overwrite_the_first() {
     let id = page_id(&t, &society, "about").await;
     let mut first = t.client("gsco.test");
     first.sign_in("owner@gsco.test", PASSWORD).await;
-    let fields = |body: &'static str| vec![("title", "About Us"), ("slug", "about"), ("body", body), ("version", "1"), ("action", "save"), ("published", "on")];
-    assert_eq!(first.post(&format!("/staff/pages/{id}"), &fields("First edit")).await.status, StatusCode::SEE_OTHER);
-    let second = first.post(&format!("/staff/pages/{id}"), &fields("Second edit from a stale form")).await;
+    let fields = |body: &'static str| {
+        vec![
+            ("title", "About Us"),
+            ("slug", "about"),
+            ("body", body),
+            ("version", "1"),
+            ("action", "save"),
+            ("published", "on"),
+        ]
+    };
+    assert_eq!(
+        first
+            .post(&format!("/staff/pages/{id}"), &fields("First edit"))
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let second = first
+        .post(
+            &format!("/staff/pages/{id}"),
+            &fields("Second edit from a stale form"),
+        )
+        .await;
     assert_eq!(second.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(second.body.contains("Someone else saved this page"));
-    assert!(second.body.contains("Second edit from a stale form"), "what they typed is kept");
-    assert!(t.client("gsco.test").get("/about").await.body.contains("First edit"));
+    assert!(
+        second.body.contains("Second edit from a stale form"),
+        "what they typed is kept"
+    );
+    assert!(
+        t.client("gsco.test")
+            .get("/about")
+            .await
+            .body
+            .contains("First edit")
+    );
 }
 
 #[tokio::test]
@@ -59,26 +132,66 @@ async fn page_form_errors_keep_the_input_and_preview_without_javascript() {
     let mut staff = t.client("gsco.test");
     staff.sign_in("owner@gsco.test", PASSWORD).await;
     staff.get("/staff/pages/new").await;
-    let bad = staff.post("/staff/pages/new", &[("title", ""), ("slug", "Staff Area!"), ("body", "Draft *words*"), ("action", "save")]).await;
+    let bad = staff
+        .post(
+            "/staff/pages/new",
+            &[
+                ("title", ""),
+                ("slug", "Staff Area!"),
+                ("body", "Draft *words*"),
+                ("action", "save"),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("Give the page a title."));
     assert!(bad.body.contains("Use lowercase letters"));
     assert!(bad.body.contains("Draft *words*"), "the text typed is kept");
 
-    let preview = staff.post("/staff/pages/new", &[("title", "Meeting"), ("body", "Draft *words*"), ("action", "preview")]).await;
+    let preview = staff
+        .post(
+            "/staff/pages/new",
+            &[
+                ("title", "Meeting"),
+                ("body", "Draft *words*"),
+                ("action", "preview"),
+            ],
+        )
+        .await;
     assert_eq!(preview.status, StatusCode::OK);
     assert!(preview.body.contains("Draft <em>words</em>"));
 
-    let live = staff.post("/staff/preview", &[("body", "## Live <img src=x onerror=alert(1)>")]).await;
+    let live = staff
+        .post(
+            "/staff/preview",
+            &[("body", "## Live <img src=x onerror=alert(1)>")],
+        )
+        .await;
     assert_eq!(live.status, StatusCode::OK);
     assert!(live.body.starts_with("<h2>Live"));
     assert!(!live.body.contains("<img"));
 
-    let created = staff.post("/staff/pages/new", &[("title", "Annual Meeting"), ("body", "Join us"), ("menu_label", "Meeting"), ("published", "on"), ("action", "save")]).await;
+    let created = staff
+        .post(
+            "/staff/pages/new",
+            &[
+                ("title", "Annual Meeting"),
+                ("body", "Join us"),
+                ("menu_label", "Meeting"),
+                ("published", "on"),
+                ("action", "save"),
+            ],
+        )
+        .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER);
     let public = t.client("gsco.test").get("/annual-meeting").await;
     assert_eq!(public.status, StatusCode::OK);
-    assert!(public.body.contains(r#"<a href="/annual-meeting" aria-current="page">Meeting</a>"#), "the new page joins the menu");
+    assert!(
+        public
+            .body
+            .contains(r#"<a href="/annual-meeting" aria-current="page">Meeting</a>"#),
+        "the new page joins the menu"
+    );
 }
 
 #[tokio::test]
@@ -89,7 +202,19 @@ async fn renaming_a_page_keeps_its_old_address_working() {
     let id = page_id(&t, &society, "about").await;
     let mut staff = t.client("gsco.test");
     staff.sign_in("owner@gsco.test", PASSWORD).await;
-    staff.post(&format!("/staff/pages/{id}"), &[("title", "About Us"), ("slug", "who-we-are"), ("body", "Text"), ("version", "1"), ("published", "on"), ("action", "save")]).await;
+    staff
+        .post(
+            &format!("/staff/pages/{id}"),
+            &[
+                ("title", "About Us"),
+                ("slug", "who-we-are"),
+                ("body", "Text"),
+                ("version", "1"),
+                ("published", "on"),
+                ("action", "save"),
+            ],
+        )
+        .await;
     let old = t.client("gsco.test").get("/about").await;
     assert_eq!(old.status, StatusCode::PERMANENT_REDIRECT);
     assert_eq!(old.location(), "/who-we-are");
@@ -102,13 +227,38 @@ async fn staff_manage_redirects() {
     let mut staff = t.client("gsco.test");
     staff.sign_in("owner@gsco.test", PASSWORD).await;
     staff.get("/staff/redirects").await;
-    let bad = staff.post("/staff/redirects", &[("from_path", "about.html"), ("to_path", "javascript:alert(1)")]).await;
+    let bad = staff
+        .post(
+            "/staff/redirects",
+            &[
+                ("from_path", "about.html"),
+                ("to_path", "javascript:alert(1)"),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("starting with /") && bad.body.contains(r#"value="about.html""#));
-    assert_eq!(staff.post("/staff/redirects", &[("from_path", "/about.html"), ("to_path", "/about")]).await.status, StatusCode::SEE_OTHER);
-    let dup = staff.post("/staff/redirects", &[("from_path", "/about.html/"), ("to_path", "/other")]).await;
+    assert_eq!(
+        staff
+            .post(
+                "/staff/redirects",
+                &[("from_path", "/about.html"), ("to_path", "/about")]
+            )
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    let dup = staff
+        .post(
+            "/staff/redirects",
+            &[("from_path", "/about.html/"), ("to_path", "/other")],
+        )
+        .await;
     assert!(dup.body.contains("already redirects"));
-    assert_eq!(t.client("gsco.test").get("/about.html").await.location(), "/about");
+    assert_eq!(
+        t.client("gsco.test").get("/about.html").await.location(),
+        "/about"
+    );
 }
 
 #[tokio::test]
@@ -118,19 +268,33 @@ async fn failed_jobs_are_listed_and_retried_by_staff() {
     // A mail the server refuses for good.
     t.smtp.reject_next(550);
     let mut browser = t.client("gsco.test");
-    browser.post("/password-reset", &[("email", "owner@gsco.test")]).await;
+    browser
+        .post("/password-reset", &[("email", "owner@gsco.test")])
+        .await;
     let worker = chapterhouse_app::jobs::Worker::new(t.app.clone());
     worker.run_once().await.unwrap();
     let mut staff = t.client("gsco.test");
     staff.sign_in("owner@gsco.test", PASSWORD).await;
     let jobs = staff.get("/staff/jobs").await;
-    assert!(jobs.body.contains("send_email") && jobs.body.contains("550"), "{}", jobs.body);
+    assert!(
+        jobs.body.contains("send_email") && jobs.body.contains("550"),
+        "{}",
+        jobs.body
+    );
     let failed = t.app.scoped(&society).failed_jobs().await.unwrap();
-    let retried = staff.post(&format!("/staff/jobs/{}/retry", failed[0].id), &[]).await;
+    let retried = staff
+        .post(&format!("/staff/jobs/{}/retry", failed[0].id), &[])
+        .await;
     assert_eq!(retried.status, StatusCode::SEE_OTHER);
     let mail = t.deliver_mail(1).await;
     assert!(mail[0].subject().contains("Reset your GSCO password"));
-    assert!(staff.get("/staff/jobs").await.body.contains("Nothing has failed"));
+    assert!(
+        staff
+            .get("/staff/jobs")
+            .await
+            .body
+            .contains("Nothing has failed")
+    );
 }
 
 #[tokio::test]
@@ -139,10 +303,16 @@ async fn transient_mail_failures_retry_with_backoff() {
     t.society("gsco").await;
     t.smtp.reject_next(451);
     let mut browser = t.client("gsco.test");
-    browser.post("/password-reset", &[("email", "owner@gsco.test")]).await;
+    browser
+        .post("/password-reset", &[("email", "owner@gsco.test")])
+        .await;
     let worker = chapterhouse_app::jobs::Worker::new(t.app.clone());
     assert_eq!(worker.run_once().await.unwrap(), 1);
-    assert_eq!(worker.run_once().await.unwrap(), 0, "not due again until the backoff passes");
+    assert_eq!(
+        worker.run_once().await.unwrap(),
+        0,
+        "not due again until the backoff passes"
+    );
     t.clock.advance_seconds(31);
     assert_eq!(t.deliver_mail(1).await.len(), 1);
     let jobs = t.app.store.jobs_of_kind("send_email").await.unwrap();
@@ -156,7 +326,11 @@ async fn daily_maintenance_is_scheduled_once_per_local_day() {
     let worker = chapterhouse_app::jobs::Worker::new(t.app.clone());
     // 15:00 UTC is 09:00 in Chicago: past the 03:00 run time.
     assert_eq!(worker.schedule_recurring().await.unwrap(), 1);
-    assert_eq!(worker.schedule_recurring().await.unwrap(), 0, "deduplicated by local date");
+    assert_eq!(
+        worker.schedule_recurring().await.unwrap(),
+        0,
+        "deduplicated by local date"
+    );
     t.clock.advance_seconds(24 * 3600);
     assert_eq!(worker.schedule_recurring().await.unwrap(), 1);
 }
@@ -165,11 +339,18 @@ async fn daily_maintenance_is_scheduled_once_per_local_day() {
 async fn operator_creates_a_second_society_that_sees_nothing_of_the_first() {
     let t = TestApp::new().await;
     let first = t.society("gsco").await;
-    t.add_page(&first, "home", "GSCO home", "First society").await;
+    t.add_page(&first, "home", "GSCO home", "First society")
+        .await;
     chapterhouse_app::accounts::create_account(
         &t.app,
         &t.app.scoped(&first),
-        chapterhouse_app::accounts::NewAccountInput { email: "ops@deploy.test".into(), display_name: "Ops".into(), role: chapterhouse_core::Role::Member, is_operator: true, password: Some(PASSWORD.into()) },
+        chapterhouse_app::accounts::NewAccountInput {
+            email: "ops@deploy.test".into(),
+            display_name: "Ops".into(),
+            role: chapterhouse_core::Role::Member,
+            is_operator: true,
+            password: Some(PASSWORD.into()),
+        },
         &Default::default(),
     )
     .await
@@ -178,28 +359,88 @@ async fn operator_creates_a_second_society_that_sees_nothing_of_the_first() {
     operator.sign_in("ops@deploy.test", PASSWORD).await;
     let page = operator.get("/operator").await;
     assert_eq!(page.status, StatusCode::OK);
-    let bad = operator.post("/operator/societies", &[("name", "Second"), ("host", "bad host"), ("time_zone", "Mars/Base")]).await;
+    let bad = operator
+        .post(
+            "/operator/societies",
+            &[
+                ("name", "Second"),
+                ("host", "bad host"),
+                ("time_zone", "Mars/Base"),
+            ],
+        )
+        .await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.body.contains("Enter a host name") && bad.body.contains("Choose a time zone"));
     let taken = operator
-        .post("/operator/societies", &[("name", "Second Society"), ("short_name", "SS"), ("slug", "second"), ("host", "gsco.test"), ("time_zone", "America/Denver"), ("email", "office@second.test"), ("owner_name", "Sam Second"), ("owner_email", "sam@second.test")])
+        .post(
+            "/operator/societies",
+            &[
+                ("name", "Second Society"),
+                ("short_name", "SS"),
+                ("slug", "second"),
+                ("host", "gsco.test"),
+                ("time_zone", "America/Denver"),
+                ("email", "office@second.test"),
+                ("owner_name", "Sam Second"),
+                ("owner_email", "sam@second.test"),
+            ],
+        )
         .await;
-    assert!(taken.body.contains("Another society already uses that host name"), "{}", taken.body);
+    assert!(
+        taken
+            .body
+            .contains("Another society already uses that host name"),
+        "{}",
+        taken.body
+    );
     let created = operator
-        .post("/operator/societies", &[("name", "Second Society"), ("short_name", "SS"), ("slug", "second"), ("host", "second.test"), ("time_zone", "America/Denver"), ("email", "office@second.test"), ("owner_name", "Sam Second"), ("owner_email", "sam@second.test")])
+        .post(
+            "/operator/societies",
+            &[
+                ("name", "Second Society"),
+                ("short_name", "SS"),
+                ("slug", "second"),
+                ("host", "second.test"),
+                ("time_zone", "America/Denver"),
+                ("email", "office@second.test"),
+                ("owner_name", "Sam Second"),
+                ("owner_email", "sam@second.test"),
+            ],
+        )
         .await;
     assert_eq!(created.status, StatusCode::SEE_OTHER, "{}", created.body);
     // The new owner is emailed a link to choose a password, on the new society's own host.
     let mail = t.deliver_mail(1).await;
-    let path = crate::common::path_of(&crate::common::link_in(&mail[0], "https://second.test/password-reset/"));
+    let path = crate::common::path_of(&crate::common::link_in(
+        &mail[0],
+        "https://second.test/password-reset/",
+    ));
     let mut sam = t.client("second.test");
     sam.get(&path).await;
-    sam.post(&path, &[("new_password", "sam's strong password"), ("confirm_password", "sam's strong password")]).await;
-    assert_eq!(sam.sign_in("sam@second.test", "sam's strong password").await.location(), "/staff");
+    sam.post(
+        &path,
+        &[
+            ("new_password", "sam's strong password"),
+            ("confirm_password", "sam's strong password"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        sam.sign_in("sam@second.test", "sam's strong password")
+            .await
+            .location(),
+        "/staff"
+    );
     let pages = sam.get("/staff/pages").await;
     assert!(!pages.body.contains("GSCO home"));
     // The first society's owner cannot sign in on the second's host.
-    assert_eq!(t.client("second.test").sign_in("owner@gsco.test", PASSWORD).await.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        t.client("second.test")
+            .sign_in("owner@gsco.test", PASSWORD)
+            .await
+            .status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
     // And a session from one host is refused on the other.
     let mut carried = t.client("second.test");
     carried.cookie = operator.cookie.clone();
