@@ -395,6 +395,53 @@ where
     }
 }
 
+/// The marker for a role an extractor demands.
+pub trait RoleMarker {
+    const ROLE: Role;
+}
+
+pub struct StaffRole;
+pub struct AdminRole;
+
+impl RoleMarker for StaffRole {
+    const ROLE: Role = Role::Staff;
+}
+
+impl RoleMarker for AdminRole {
+    const ROLE: Role = Role::Admin;
+}
+
+/// A request from a user holding at least `R::ROLE`: anonymous visitors are sent to sign in,
+/// users without the role get 403, and owners who must use MFA are sent to set it up. A handler
+/// that takes it cannot forget the check.
+pub struct RequireRole<R> {
+    pub ctx: Ctx,
+    pub user: CurrentUser,
+    _role: std::marker::PhantomData<R>,
+}
+
+pub type Staff = RequireRole<StaffRole>;
+pub type Admin = RequireRole<AdminRole>;
+
+impl<R: RoleMarker> FromRequestParts<AppState> for RequireRole<R> {
+    type Rejection = Response;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let ctx = <Ctx as FromRequestParts<AppState>>::from_request_parts(parts, state).await?;
+        let user = ctx
+            .require_role(R::ROLE)
+            .map_err(IntoResponse::into_response)?
+            .clone();
+        Ok(RequireRole {
+            ctx,
+            user,
+            _role: std::marker::PhantomData,
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -3,13 +3,14 @@
 use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
+use chapterhouse_app::accounts::CurrentUser;
 use chapterhouse_app::pages::{self, PageForm};
 use chapterhouse_app::{AppError, accounts, redirects};
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{JobId, PageId, RedirectId, Role, Timestamp};
 use serde::Deserialize;
 
-use crate::ctx::{Ctx, Form};
+use crate::ctx::{Admin, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
 use crate::views::*;
 
@@ -70,8 +71,8 @@ fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
     raw.parse().map_err(|_| WebError::NotFound)
 }
 
-pub async fn dashboard(ctx: Ctx) -> WebResult {
-    let user = ctx.require_role(Role::Staff)?;
+pub async fn dashboard(RequireRole { ctx, user, .. }: Staff) -> WebResult {
+    let user = &user;
     ok(&DashboardView {
         name: user.account.display_name.clone(),
         page_count: ctx.scoped.pages().await?.len(),
@@ -81,8 +82,7 @@ pub async fn dashboard(ctx: Ctx) -> WebResult {
     })
 }
 
-pub async fn pages(ctx: Ctx) -> WebResult {
-    ctx.require_role(Role::Staff)?;
+pub async fn pages(RequireRole { ctx, .. }: Staff) -> WebResult {
     ok(&PagesView {
         pages: ctx.scoped.pages().await?,
         chrome: ctx.chrome(None).await?,
@@ -119,8 +119,7 @@ async fn edit_view(
     )
 }
 
-pub async fn new_page_form(ctx: Ctx) -> WebResult {
-    ctx.require_role(Role::Staff)?;
+pub async fn new_page_form(RequireRole { ctx, .. }: Staff) -> WebResult {
     edit_view(
         &ctx,
         None,
@@ -134,9 +133,8 @@ pub async fn new_page_form(ctx: Ctx) -> WebResult {
     .await
 }
 
-pub async fn create_page(ctx: Ctx, Form(post): Form<PagePost>) -> WebResult {
+pub async fn create_page(RequireRole { ctx, .. }: Staff, Form(post): Form<PagePost>) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    ctx.require_role(Role::Staff)?;
     if post.action == "preview" {
         return edit_view(&ctx, None, post.form, FieldErrors::new(), None).await;
     }
@@ -148,11 +146,10 @@ pub async fn create_page(ctx: Ctx, Form(post): Form<PagePost>) -> WebResult {
 }
 
 pub async fn edit_page_form(
-    ctx: Ctx,
+    RequireRole { ctx, .. }: Staff,
     Path(id): Path<String>,
     Query(q): Query<SavedQuery>,
 ) -> WebResult {
-    ctx.require_role(Role::Staff)?;
     let id: PageId = parse_id(&id)?;
     let page = ctx.scoped.page_by_id(id).await?.ok_or(WebError::NotFound)?;
     let form = PageForm {
@@ -169,9 +166,12 @@ pub async fn edit_page_form(
     edit_view(&ctx, Some(id), form, FieldErrors::new(), notice).await
 }
 
-pub async fn save_page(ctx: Ctx, Path(id): Path<String>, Form(post): Form<PagePost>) -> WebResult {
+pub async fn save_page(
+    RequireRole { ctx, .. }: Staff,
+    Path(id): Path<String>,
+    Form(post): Form<PagePost>,
+) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    ctx.require_role(Role::Staff)?;
     let id: PageId = parse_id(&id)?;
     if post.action == "preview" {
         return edit_view(&ctx, Some(id), post.form, FieldErrors::new(), None).await;
@@ -190,12 +190,11 @@ pub async fn save_page(ctx: Ctx, Path(id): Path<String>, Form(post): Form<PagePo
 }
 
 pub async fn delete_page(
-    ctx: Ctx,
+    RequireRole { ctx, .. }: Staff,
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
-    ctx.require_role(Role::Staff)?;
     let id: PageId = parse_id(&id)?;
     match pages::delete_page(&ctx.app, &ctx.scoped, id, &ctx.actor).await {
         Ok(()) => Ok(Redirect::to("/staff/pages").into_response()),
@@ -205,9 +204,8 @@ pub async fn delete_page(
 }
 
 /// The live preview's fragment: the same sanitiser as a saved page.
-pub async fn preview(ctx: Ctx, Form(form): Form<PreviewForm>) -> WebResult {
+pub async fn preview(RequireRole { ctx, .. }: Staff, Form(form): Form<PreviewForm>) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
-    ctx.require_role(Role::Staff)?;
     Ok((
         [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         pages::preview(&form.body),
@@ -233,14 +231,15 @@ async fn redirects_view(
     )
 }
 
-pub async fn redirects(ctx: Ctx) -> WebResult {
-    ctx.require_role(Role::Staff)?;
+pub async fn redirects(RequireRole { ctx, .. }: Staff) -> WebResult {
     redirects_view(&ctx, FieldErrors::new(), String::new(), String::new()).await
 }
 
-pub async fn add_redirect(ctx: Ctx, Form(form): Form<RedirectForm>) -> WebResult {
+pub async fn add_redirect(
+    RequireRole { ctx, .. }: Staff,
+    Form(form): Form<RedirectForm>,
+) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
-    ctx.require_role(Role::Staff)?;
     match redirects::add_redirect(
         &ctx.app,
         &ctx.scoped,
@@ -259,12 +258,11 @@ pub async fn add_redirect(ctx: Ctx, Form(form): Form<RedirectForm>) -> WebResult
 }
 
 pub async fn delete_redirect(
-    ctx: Ctx,
+    RequireRole { ctx, .. }: Staff,
     Path(id): Path<String>,
     Form(form): Form<CsrfOnly>,
 ) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
-    ctx.require_role(Role::Staff)?;
     let id: RedirectId = parse_id(&id)?;
     redirects::delete_redirect(&ctx.app, &ctx.scoped, id, &ctx.actor).await?;
     Ok(Redirect::to("/staff/redirects").into_response())
@@ -272,12 +270,12 @@ pub async fn delete_redirect(
 
 async fn team_view(
     ctx: &Ctx,
+    user: &CurrentUser,
     errors: FieldErrors,
     display_name: String,
     email: String,
     role: String,
 ) -> WebResult {
-    let user = ctx.require_role(Role::Staff)?;
     let roles = Role::ALL
         .into_iter()
         .filter(|r| *r != Role::Member && user.role().may_grant(*r))
@@ -299,9 +297,10 @@ async fn team_view(
     )
 }
 
-pub async fn team(ctx: Ctx) -> WebResult {
+pub async fn team(RequireRole { ctx, user, .. }: Staff) -> WebResult {
     team_view(
         &ctx,
+        &user,
         FieldErrors::new(),
         String::new(),
         String::new(),
@@ -310,13 +309,16 @@ pub async fn team(ctx: Ctx) -> WebResult {
     .await
 }
 
-pub async fn invite(ctx: Ctx, Form(form): Form<InviteForm>) -> WebResult {
+pub async fn invite(
+    RequireRole { ctx, user, .. }: Admin,
+    Form(form): Form<InviteForm>,
+) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
-    let user = ctx.require_role(Role::Admin)?;
+    let user = &user;
     let Ok(role) = form.role.parse::<Role>() else {
         let mut errors = FieldErrors::new();
         errors.add("role", "Choose a role from the list.");
-        return team_view(&ctx, errors, form.display_name, form.email, form.role).await;
+        return team_view(&ctx, user, errors, form.display_name, form.email, form.role).await;
     };
     match accounts::invite(
         &ctx.app,
@@ -331,23 +333,25 @@ pub async fn invite(ctx: Ctx, Form(form): Form<InviteForm>) -> WebResult {
     {
         Ok(()) => Ok(Redirect::to("/staff/team").into_response()),
         Err(AppError::Invalid(errors)) => {
-            team_view(&ctx, errors, form.display_name, form.email, form.role).await
+            team_view(&ctx, user, errors, form.display_name, form.email, form.role).await
         }
         Err(e) => Err(e.into()),
     }
 }
 
-pub async fn failed_jobs(ctx: Ctx) -> WebResult {
-    ctx.require_role(Role::Staff)?;
+pub async fn failed_jobs(RequireRole { ctx, .. }: Staff) -> WebResult {
     ok(&JobsView {
         jobs: ctx.scoped.failed_jobs().await?,
         chrome: ctx.chrome(None).await?,
     })
 }
 
-pub async fn retry_job(ctx: Ctx, Path(id): Path<String>, Form(form): Form<CsrfOnly>) -> WebResult {
+pub async fn retry_job(
+    RequireRole { ctx, .. }: Admin,
+    Path(id): Path<String>,
+    Form(form): Form<CsrfOnly>,
+) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
-    ctx.require_role(Role::Admin)?;
     let id: JobId = parse_id(&id)?;
     if !ctx.scoped.retry_job(id, ctx.now()).await? {
         return Err(WebError::NotFound);
@@ -355,8 +359,7 @@ pub async fn retry_job(ctx: Ctx, Path(id): Path<String>, Form(form): Form<CsrfOn
     Ok(Redirect::to("/staff/jobs").into_response())
 }
 
-pub async fn audit(ctx: Ctx) -> WebResult {
-    ctx.require_role(Role::Admin)?;
+pub async fn audit(RequireRole { ctx, .. }: Admin) -> WebResult {
     let zone = ctx.society().time_zone.clone();
     let entries = ctx
         .scoped
