@@ -36,6 +36,12 @@ pub struct CsrfOnly {
     csrf: String,
 }
 
+#[derive(Deserialize, Default)]
+pub struct ConfirmQuery {
+    #[serde(default)]
+    confirm: String,
+}
+
 #[derive(Deserialize)]
 pub struct PreviewForm {
     #[serde(default)]
@@ -192,10 +198,25 @@ pub async fn save_page(
 pub async fn delete_page(
     RequireRole { ctx, .. }: Staff,
     Path(id): Path<String>,
+    Query(q): Query<ConfirmQuery>,
     Form(form): Form<CsrfOnly>,
 ) -> WebResult {
     ctx.check_csrf(&form.csrf)?;
     let id: PageId = parse_id(&id)?;
+    if q.confirm != "yes" {
+        // Deleting cannot be undone: ask once more, on a page of its own.
+        let page = ctx.scoped.page_by_id(id).await?.ok_or(WebError::NotFound)?;
+        return ok(&crate::views::ConfirmLinkView {
+            chrome: ctx.chrome(None).await?,
+            heading: format!("Delete “{}”?", page.title),
+            message: format!(
+                "The page at /{} will be gone for visitors. This cannot be undone.",
+                page.slug
+            ),
+            action: format!("/staff/pages/{id}/delete?confirm=yes"),
+            button: "Yes, delete this page".into(),
+        });
+    }
     match pages::delete_page(&ctx.app, &ctx.scoped, id, &ctx.actor).await {
         Ok(()) => Ok(Redirect::to("/staff/pages").into_response()),
         Err(AppError::Invalid(errors)) => Err(WebError::BadRequest(errors.to_string())),

@@ -221,6 +221,40 @@ async fn renaming_a_page_keeps_its_old_address_working() {
 }
 
 #[tokio::test]
+async fn deleting_a_page_asks_first_and_the_home_page_stays() {
+    let t = TestApp::new().await;
+    let society = t.society("gsco").await;
+    t.add_page(&society, "home", "Welcome", "Hi").await;
+    t.add_page(&society, "old-news", "Old news", "Gone soon")
+        .await;
+    let id = page_id(&t, &society, "old-news").await;
+    let home = page_id(&t, &society, "home").await;
+    let mut staff = t.client("gsco.test");
+    staff.sign_in("owner@gsco.test", PASSWORD).await;
+    let ask = staff.post(&format!("/staff/pages/{id}/delete"), &[]).await;
+    assert_eq!(ask.status, StatusCode::OK);
+    assert!(ask.body.contains("Delete “Old news”?") && ask.body.contains("cannot be undone"));
+    assert_eq!(
+        t.client("gsco.test").get("/old-news").await.status,
+        StatusCode::OK,
+        "nothing deleted yet"
+    );
+    let done = staff
+        .post(&format!("/staff/pages/{id}/delete?confirm=yes"), &[])
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        t.client("gsco.test").get("/old-news").await.status,
+        StatusCode::NOT_FOUND
+    );
+    let refused = staff
+        .post(&format!("/staff/pages/{home}/delete?confirm=yes"), &[])
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert!(refused.body.contains("The home page cannot be deleted."));
+}
+
+#[tokio::test]
 async fn staff_manage_redirects() {
     let t = TestApp::new().await;
     t.society("gsco").await;
