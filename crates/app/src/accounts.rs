@@ -791,6 +791,37 @@ pub async fn disable_totp(
     Ok(())
 }
 
+/// Turn the society's rule "owners must use two-step sign-in" on or off. Only an owner may, and
+/// only one who uses it already, so nobody locks the owners out by accident.
+pub async fn set_owner_mfa_rule(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    required: bool,
+    actor: &Actor,
+) -> AppResult<()> {
+    if user.role() != Role::Owner {
+        return Err(AppError::Forbidden);
+    }
+    if required && !user.account.has_mfa() {
+        return Err(AppError::field(
+            "require_owner_mfa",
+            "Turn on two-step sign-in for your own account first.",
+        ));
+    }
+    let now = app.now();
+    let mut tx = scoped.begin().await?;
+    tx.set_require_owner_mfa(required).await?;
+    let action = if required {
+        "society.owner_mfa_required"
+    } else {
+        "society.owner_mfa_optional"
+    };
+    audit(&mut tx, actor, Some(user.id()), action, "", now).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Whether this user must set up MFA before doing staff work.
 pub fn must_set_up_mfa(scoped: &Scoped, user: &CurrentUser) -> bool {
     scoped.society().require_owner_mfa && user.role() == Role::Owner && !user.account.has_mfa()

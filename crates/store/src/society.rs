@@ -227,3 +227,18 @@ pub async fn add_host(
     })?;
     Ok(())
 }
+
+impl crate::ScopedTx {
+    /// Whether owners of this society must use two-step sign-in.
+    pub async fn set_require_owner_mfa(&mut self, required: bool) -> StoreResult<()> {
+        let society = self.society_id.0;
+        crate::exec!(self.tx.conn(), |c| sqlx::query(
+            "UPDATE society SET require_owner_mfa = $2 WHERE id = $1"
+        )
+        .bind(society)
+        .bind(required)
+        .execute(c)
+        .await)?;
+        Ok(())
+    }
+}

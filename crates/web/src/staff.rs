@@ -308,6 +308,8 @@ async fn team_view(
             accounts: ctx.scoped.staff_accounts().await?,
             invitations: ctx.scoped.pending_invitations(ctx.now()).await?,
             can_invite: user.role().satisfies(Role::Admin),
+            is_owner: user.role() == Role::Owner,
+            owner_mfa_required: ctx.society().require_owner_mfa,
             roles,
             chrome: ctx.chrome(None).await?,
             errors,
@@ -355,6 +357,48 @@ pub async fn invite(
         Ok(()) => Ok(Redirect::to("/staff/team").into_response()),
         Err(AppError::Invalid(errors)) => {
             team_view(&ctx, user, errors, form.display_name, form.email, form.role).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct OwnerMfaForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    require_owner_mfa: Option<String>,
+}
+
+pub async fn owner_mfa_rule(
+    RequireRole { ctx, user, .. }: Admin,
+    Form(form): Form<OwnerMfaForm>,
+) -> WebResult {
+    ctx.check_csrf(&form.csrf)?;
+    match accounts::set_owner_mfa_rule(
+        &ctx.app,
+        &ctx.scoped,
+        &user,
+        form.require_owner_mfa.is_some(),
+        &ctx.actor,
+    )
+    .await
+    {
+        Ok(()) => {
+            // The society row is cached per host for a few seconds; drop it so the rule applies now.
+            ctx.state.hosts.clear();
+            Ok(Redirect::to("/staff/team").into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            team_view(
+                &ctx,
+                &user,
+                errors,
+                String::new(),
+                String::new(),
+                "staff".into(),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

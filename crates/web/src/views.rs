@@ -175,6 +175,8 @@ pub struct TeamView {
     pub accounts: Vec<Account>,
     pub invitations: Vec<Invitation>,
     pub can_invite: bool,
+    pub is_owner: bool,
+    pub owner_mfa_required: bool,
     pub roles: Vec<(String, String)>,
     pub display_name: String,
     pub email: String,
