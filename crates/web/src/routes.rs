@@ -106,6 +106,7 @@ fn table() -> Routes {
     .post("/staff/redirects/{id}/delete", staff::delete_redirect)
     .get("/staff/team", staff::team)
     .post("/staff/team/invite", staff::invite)
+    .post("/staff/team/owner-mfa", staff::owner_mfa_rule)
     .get("/staff/jobs", staff::failed_jobs)
     .post("/staff/jobs/{id}/retry", staff::retry_job)
     .get("/staff/audit", staff::audit)

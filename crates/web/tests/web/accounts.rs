@@ -305,22 +305,70 @@ async fn mfa_setup_sign_in_and_replay() {
 async fn owners_must_set_up_mfa_when_the_society_requires_it() {
     let t = TestApp::new().await;
     let society = t.society("gsco").await;
-    let db = &t.db.db;
-    let sql = "UPDATE society SET require_owner_mfa = TRUE";
-    match db {
-        chapterhouse_store::Db::Sqlite(s) => {
-            sqlx::query(sql).execute(&s.writer).await.unwrap();
-        }
-        chapterhouse_store::Db::Postgres(p) => {
-            sqlx::query(sql).execute(p).await.unwrap();
-        }
-    }
-    let _ = society;
-    let mut browser = t.client("gsco.test");
-    browser.sign_in("owner@gsco.test", PASSWORD).await;
-    let staff = browser.get("/staff").await;
+    t.add_account(&society, "second-owner@gsco.test", Role::Owner)
+        .await;
+    let mut owner = t.client("gsco.test");
+    owner.sign_in("owner@gsco.test", PASSWORD).await;
+    owner.get("/staff/team").await;
+    let refused = owner
+        .post("/staff/team/owner-mfa", &[("require_owner_mfa", "on")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("Turn on two-step sign-in for your own account first.")
+    );
+
+    // Set up MFA, then require it for every owner.
+    let setup = owner.get("/account/mfa").await;
+    let secret = regex_lite::Regex::new(r#"name="secret" value="([A-Z2-7]+)""#)
+        .unwrap()
+        .captures(&setup.body)
+        .unwrap()[1]
+        .to_string();
+    let proof = regex_lite::Regex::new(r#"name="proof" value="([^"]+)""#)
+        .unwrap()
+        .captures(&setup.body)
+        .unwrap()[1]
+        .to_string();
+    let code = totp::code_for_step(
+        &totp::base32_decode(&secret).unwrap(),
+        totp::step_at(t.app.now()),
+    );
+    owner
+        .post(
+            "/account/mfa",
+            &[("secret", &secret), ("proof", &proof), ("code", &code)],
+        )
+        .await;
+    owner.get("/staff/team").await;
+    assert_eq!(
+        owner
+            .post("/staff/team/owner-mfa", &[("require_owner_mfa", "on")])
+            .await
+            .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        owner
+            .get("/staff/team")
+            .await
+            .body
+            .contains(r#"name="require_owner_mfa" type="checkbox" checked"#)
+    );
+
+    // The other owner is sent to set it up before any staff page.
+    let mut second = t.client("gsco.test");
+    second.sign_in("second-owner@gsco.test", PASSWORD).await;
+    let staff = second.get("/staff").await;
     assert_eq!(staff.status, StatusCode::SEE_OTHER);
     assert_eq!(staff.location(), "/account/mfa");
+    let page = second.get("/account/mfa").await;
+    assert!(
+        page.body
+            .contains("asks its owners to use two-step sign-in")
+    );
 }
 
 #[tokio::test]

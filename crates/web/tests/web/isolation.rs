@@ -417,6 +417,13 @@ fn fixtures(a: &SeedA) -> Fixtures {
         )],
     );
     post(
+        "/staff/team/owner-mfa",
+        vec![(
+            "/staff/team/owner-mfa".into(),
+            vec![("require_owner_mfa", "on".into())],
+        )],
+    );
+    post(
         "/staff/jobs/{id}/retry",
         vec![(format!("/staff/jobs/{}/retry", a.job_id), vec![])],
     );
