@@ -10,7 +10,7 @@ use chapterhouse_core::text::{looks_like_email, normalize_email};
 use chapterhouse_core::validate::{FieldErrors, password_problem};
 use chapterhouse_core::{Role, Timestamp, UserId, totp};
 use chapterhouse_store::{
-    Account, NewAccount, NewAudit, Scoped, ScopedTx, SessionRow, StoreError, TokenPurpose,
+    Account, NewAccount, NewAudit, Scoped, ScopedTx, SessionRow, Society, StoreError, TokenPurpose,
 };
 
 use crate::mail::{EmailJob, enqueue_email};
@@ -170,12 +170,26 @@ pub async fn sign_in_with_password(
     })
 }
 
-/// Email a single-use sign-in link. Answers the same whether or not the account exists.
-pub async fn request_sign_in_link(
+/// What differs between the emailed single-use links (sign-in, password reset).
+struct LinkMail {
+    purpose: TokenPurpose,
+    minutes: i64,
+    /// Path on the society's site the token is appended to.
+    path: &'static str,
+    audit_action: &'static str,
+    subject: fn(&Society) -> String,
+    /// The message, given the person's name, the society and the link.
+    text: fn(&str, &Society, &str) -> String,
+}
+
+/// Email a single-use link to an account. Answers the same whether or not the account exists,
+/// and stops sending (silently) after a few links per address per window.
+async fn mail_link(
     app: &App,
     scoped: &Scoped,
     email: &str,
     actor: &Actor,
+    spec: LinkMail,
 ) -> AppResult<()> {
     let now = app.now();
     let email = normalize_email(email);
@@ -185,9 +199,8 @@ pub async fn request_sign_in_link(
             "Enter an email address like name@example.org.",
         ));
     }
-    let sent = scoped
-        .hit_rate_limit(&format!("link:email:{email}"), window(now))
-        .await?;
+    let bucket = format!("{}:email:{email}", spec.purpose.as_str());
+    let sent = scoped.hit_rate_limit(&bucket, window(now)).await?;
     let Some(account) = scoped
         .account_by_email(&email)
         .await?
@@ -203,40 +216,53 @@ pub async fn request_sign_in_link(
     tx.insert_login_token(
         &token_hash(&token),
         account.id,
-        TokenPurpose::SignIn,
+        spec.purpose,
         now,
-        now.plus_seconds(LINK_MINUTES * 60),
+        now.plus_seconds(spec.minutes * 60),
     )
     .await?;
-    let link = format!(
-        "{}/sign-in/link/{token}",
-        app.links.base_url(scoped.society())
-    );
-    enqueue_email(
-        &mut tx,
-        &EmailJob {
-            to: account.email.clone(),
-            subject: format!("Your sign-in link for {}", scoped.society().short_name),
-            text: format!(
-                "Hello {},\n\nUse this link to sign in to {}. It works once, within {LINK_MINUTES} minutes:\n\n{link}\n\nIf you did not ask for it, you can ignore this email.",
-                account.display_name,
-                scoped.society().name
-            ),
-        },
-        now,
-    )
-    .await?;
+    let society = scoped.society();
+    let link = format!("{}{}{token}", app.links.base_url(society), spec.path);
+    let email_job = EmailJob {
+        to: account.email.clone(),
+        subject: (spec.subject)(society),
+        text: (spec.text)(&account.display_name, society, &link),
+    };
+    enqueue_email(&mut tx, &email_job, now).await?;
     audit(
         &mut tx,
         actor,
         Some(account.id),
-        "sign_in.link_requested",
+        spec.audit_action,
         &account.email,
         now,
     )
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Email a single-use sign-in link.
+pub async fn request_sign_in_link(
+    app: &App,
+    scoped: &Scoped,
+    email: &str,
+    actor: &Actor,
+) -> AppResult<()> {
+    let spec = LinkMail {
+        purpose: TokenPurpose::SignIn,
+        minutes: LINK_MINUTES,
+        path: "/sign-in/link/",
+        audit_action: "sign_in.link_requested",
+        subject: |society| format!("Your sign-in link for {}", society.short_name),
+        text: |name, society, link| {
+            format!(
+                "Hello {name},\n\nUse this link to sign in to {}. It works once, within {LINK_MINUTES} minutes:\n\n{link}\n\nIf you did not ask for it, you can ignore this email.",
+                society.name
+            )
+        },
+    };
+    mail_link(app, scoped, email, actor, spec).await
 }
 
 pub async fn sign_in_with_link(
@@ -614,69 +640,26 @@ pub async fn verify_email(app: &App, scoped: &Scoped, token: &str, actor: &Actor
     Ok(())
 }
 
-/// Email a password-reset link; the same answer whether or not the account exists.
+/// Email a password-reset link.
 pub async fn request_password_reset(
     app: &App,
     scoped: &Scoped,
     email: &str,
     actor: &Actor,
 ) -> AppResult<()> {
-    let now = app.now();
-    let email = normalize_email(email);
-    if !looks_like_email(&email) {
-        return Err(AppError::field(
-            "email",
-            "Enter an email address like name@example.org.",
-        ));
-    }
-    let sent = scoped
-        .hit_rate_limit(&format!("reset:email:{email}"), window(now))
-        .await?;
-    let Some(account) = scoped
-        .account_by_email(&email)
-        .await?
-        .filter(|a| a.disabled_at.is_none())
-    else {
-        return Ok(());
-    };
-    if sent > MAX_LINKS_PER_EMAIL {
-        return Ok(());
-    }
-    let token = random_token();
-    let mut tx = scoped.begin().await?;
-    tx.insert_login_token(
-        &token_hash(&token),
-        account.id,
-        TokenPurpose::PasswordReset,
-        now,
-        now.plus_seconds(RESET_MINUTES * 60),
-    )
-    .await?;
-    let link = format!(
-        "{}/password-reset/{token}",
-        app.links.base_url(scoped.society())
-    );
-    enqueue_email(
-        &mut tx,
-        &EmailJob {
-            to: account.email.clone(),
-            subject: format!("Reset your {} password", scoped.society().short_name),
-            text: format!("Hello {},\n\nTo choose a new password, open this link within {RESET_MINUTES} minutes:\n\n{link}\n\nIf you did not ask for this, ignore this email; your password stays as it is.", account.display_name),
+    let spec = LinkMail {
+        purpose: TokenPurpose::PasswordReset,
+        minutes: RESET_MINUTES,
+        path: "/password-reset/",
+        audit_action: "password.reset_requested",
+        subject: |society| format!("Reset your {} password", society.short_name),
+        text: |name, _, link| {
+            format!(
+                "Hello {name},\n\nTo choose a new password, open this link within {RESET_MINUTES} minutes:\n\n{link}\n\nIf you did not ask for this, ignore this email; your password stays as it is."
+            )
         },
-        now,
-    )
-    .await?;
-    audit(
-        &mut tx,
-        actor,
-        Some(account.id),
-        "password.reset_requested",
-        &account.email,
-        now,
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    };
+    mail_link(app, scoped, email, actor, spec).await
 }
 
 pub async fn reset_password(
