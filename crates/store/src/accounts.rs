@@ -4,7 +4,7 @@
 use chapterhouse_core::{Role, Timestamp, UserId};
 use uuid::Uuid;
 
-use crate::{Scoped, ScopedTx, StoreError, StoreResult, exec, on};
+use crate::{Scoped, ScopedTx, StoreError, StoreResult, conflict_on, exec, on};
 
 /// An account joined with its person: what sign-in and the staff pages need.
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -121,10 +121,7 @@ impl ScopedTx {
         .bind(now.0)
         .execute(c)
         .await)
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict("email".into()),
-            other => other,
-        })?;
+        .map_err(conflict_on("email"))?;
         exec!(self.tx.conn(), |c| sqlx::query(
             "INSERT INTO account (society_id, id, person_id, role, is_operator, password_hash, \
              email_verified_at, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
@@ -170,10 +167,7 @@ impl ScopedTx {
         .bind(email)
         .execute(c)
         .await)
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict("email".into()),
-            other => other,
-        })?;
+        .map_err(conflict_on("email"))?;
         // A changed address is unverified until its owner follows the link sent to it.
         exec!(self.tx.conn(), |c| sqlx::query(
             "UPDATE account SET email_verified_at = NULL WHERE society_id = $1 AND id = $2"

@@ -60,6 +60,14 @@ impl From<sqlx::Error> for StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// Map a unique-constraint refusal to `Conflict(what)`, naming the field a person can change.
+pub(crate) fn conflict_on(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match StoreError::from(e) {
+        StoreError::Conflict(_) => StoreError::Conflict(what.into()),
+        other => other,
+    }
+}
+
 /// The deployment-wide handle: society lookup, operator work, migrations, the job queue.
 #[derive(Clone)]
 pub struct Store {

@@ -4,7 +4,7 @@
 use chapterhouse_core::{PageId, Timestamp, UserId};
 use uuid::Uuid;
 
-use crate::{Scoped, ScopedTx, StoreError, StoreResult, exec, on};
+use crate::{Scoped, ScopedTx, StoreError, StoreResult, conflict_on, exec, on};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Page {
@@ -115,10 +115,7 @@ impl ScopedTx {
         .bind(actor.map(|a| a.0))
         .execute(c)
         .await)
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict("slug".into()),
-            other => other,
-        })?;
+        .map_err(conflict_on("slug"))?;
         Ok(id)
     }
 
@@ -154,10 +151,7 @@ impl ScopedTx {
         .bind(actor.map(|a| a.0))
         .execute(c)
         .await)
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict("slug".into()),
-            other => other,
-        })?;
+        .map_err(conflict_on("slug"))?;
         if n == 1 {
             Ok(())
         } else {

@@ -3,7 +3,7 @@
 use chapterhouse_core::{RedirectId, Timestamp};
 use uuid::Uuid;
 
-use crate::{Scoped, ScopedTx, StoreError, StoreResult, exec, on};
+use crate::{Scoped, ScopedTx, StoreResult, conflict_on, exec, on};
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct Redirect {
@@ -53,10 +53,7 @@ impl ScopedTx {
         .bind(now.0)
         .execute(c)
         .await)
-        .map_err(|e| match StoreError::from(e) {
-            StoreError::Conflict(_) => StoreError::Conflict("from_path".into()),
-            other => other,
-        })?;
+        .map_err(conflict_on("from_path"))?;
         Ok(id)
     }
 

@@ -3,7 +3,7 @@
 use chapterhouse_core::{SocietyId, Timestamp};
 use uuid::Uuid;
 
-use crate::{Store, StoreError, StoreResult, Tx, exec, on};
+use crate::{Store, StoreResult, Tx, conflict_on, exec, on};
 
 /// A society as loaded from the database. It is `non_exhaustive`, so only the store can make
 /// one, and so only the store can make a [`crate::Scoped`] handle.
@@ -198,10 +198,7 @@ pub async fn insert_society(
     .bind(now.0)
     .execute(c)
     .await)
-    .map_err(|e| match StoreError::from(e) {
-        StoreError::Conflict(_) => StoreError::Conflict("slug".into()),
-        other => other,
-    })?;
+    .map_err(conflict_on("slug"))?;
     add_host(tx, id, &new.primary_host, true).await?;
     Ok(id)
 }
@@ -221,10 +218,7 @@ pub async fn add_host(
     .bind(primary)
     .execute(c)
     .await)
-    .map_err(|e| match StoreError::from(e) {
-        StoreError::Conflict(_) => StoreError::Conflict("host".into()),
-        other => other,
-    })?;
+    .map_err(conflict_on("host"))?;
     Ok(())
 }
 
