@@ -4,6 +4,7 @@
 mod account;
 mod assets;
 mod auth;
+mod cache;
 mod ctx;
 mod error;
 mod metrics;
@@ -54,6 +55,7 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub metrics: Arc<Metrics>,
     pub hosts: Arc<ctx::HostCache>,
+    pub pages: Arc<cache::PageCache>,
     /// False until start-up work (migrations, index builds) is done: `/readyz` says so.
     pub ready: Arc<AtomicBool>,
 }
@@ -65,6 +67,7 @@ impl AppState {
             config: Arc::new(config),
             metrics: Arc::new(Metrics::default()),
             hosts: Arc::new(ctx::HostCache::default()),
+            pages: Arc::new(cache::PageCache::default()),
             ready: Arc::new(AtomicBool::new(true)),
         }
     }
@@ -77,6 +80,10 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let mut router = routes::build(state.clone())
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::middleware,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -1,7 +1,7 @@
 //! Prometheus text metrics: requests by route and status, a latency histogram, and the job
 //! queue (read from the database when scraped).
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -16,19 +16,25 @@ const BUCKETS: [f64; 12] = [
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0,
 ];
 
+type CountsByMethodStatus = HashMap<(&'static str, u16), u64>;
+
 #[derive(Default)]
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// route → (method, status) → count. Keyed by route first so a hit allocates nothing.
+    requests: Mutex<HashMap<String, CountsByMethodStatus>>,
     buckets: [AtomicU64; 12],
     count: AtomicU64,
     sum_micros: AtomicU64,
 }
 
 impl Metrics {
-    pub fn record(&self, method: &str, route: &str, status: u16, seconds: f64) {
+    pub fn record(&self, method: &'static str, route: &str, status: u16, seconds: f64) {
         if let Ok(mut map) = self.requests.lock() {
-            *map.entry((method.to_string(), route.to_string(), status))
-                .or_default() += 1;
+            let by_route = match map.get_mut(route) {
+                Some(by_route) => by_route,
+                None => map.entry(route.to_string()).or_default(),
+            };
+            *by_route.entry((method, status)).or_default() += 1;
         }
         for (i, bound) in BUCKETS.iter().enumerate() {
             if seconds <= *bound {
@@ -47,7 +53,16 @@ impl Metrics {
         );
         out.push_str("# TYPE chapterhouse_http_requests_total counter\n");
         if let Ok(map) = self.requests.lock() {
-            for ((method, route, status), n) in map.iter() {
+            let mut rows: Vec<_> = map
+                .iter()
+                .flat_map(|(route, counts)| {
+                    counts
+                        .iter()
+                        .map(move |((method, status), n)| (route, *method, *status, *n))
+                })
+                .collect();
+            rows.sort();
+            for (route, method, status, n) in rows {
                 out.push_str(&format!(
                     "chapterhouse_http_requests_total{{method=\"{method}\",route=\"{}\",status=\"{status}\"}} {n}\n",
                     route.replace('\\', "\\\\").replace('"', "\\\"")
@@ -83,19 +98,31 @@ impl Metrics {
 
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     // The route pattern, not the raw path, so ids do not explode the label set.
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "fallback".into());
+    // MatchedPath is an Arc inside: cloning it allocates nothing.
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
     state.metrics.record(
-        &method,
-        &route,
+        method,
+        route.as_ref().map_or("fallback", MatchedPath::as_str),
         response.status().as_u16(),
         start.elapsed().as_secs_f64(),
     );
     response
+}
+
+/// Standard methods by name; anything else as "OTHER", so the label set stays small.
+fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::HEAD => "HEAD",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    }
 }

@@ -27,12 +27,17 @@ async fn show(ctx: &Ctx, page: Page) -> WebResult {
         page.summary.clone()
     };
     let is_home = page.slug == "home";
-    ok(&PageView {
+    let anonymous = ctx.user.is_none() && ctx.pending_mfa.is_none();
+    let mut response = ok(&PageView {
         chrome: ctx.chrome(None).await?,
         page,
         is_home,
         description,
-    })
+    })?;
+    if anonymous {
+        response.extensions_mut().insert(crate::cache::Cacheable);
+    }
+    Ok(response)
 }
 
 pub async fn home(ctx: Ctx) -> WebResult {

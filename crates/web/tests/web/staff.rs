@@ -22,8 +22,21 @@ async fn staff_edit_a_page_and_the_public_sees_it() {
     let society = t.society("gsco").await;
     t.add_page(&society, "about", "About Us", "Old text").await;
     let id = page_id(&t, &society, "about").await;
+    // A visitor views the page first, so it sits in the anonymous page cache.
+    let mut visitor = t.client("gsco.test");
+    assert!(visitor.get("/about").await.body.contains("Old text"));
+    assert!(visitor.get("/about").await.body.contains("Old text"));
     let mut staff = t.client("gsco.test");
     staff.sign_in("owner@gsco.test", PASSWORD).await;
+    let signed_in_view = staff.get("/about").await;
+    assert!(
+        signed_in_view.body.contains("Sign out"),
+        "signed-in pages are rendered for the person"
+    );
+    assert!(
+        !visitor.get("/about").await.body.contains("Sign out"),
+        "and never given to visitors"
+    );
 
     let list = staff.get("/staff/pages").await;
     assert!(
@@ -63,7 +76,8 @@ async fn staff_edit_a_page_and_the_public_sees_it() {
             .contains("Page saved.")
     );
 
-    let public = t.client("gsco.test").get("/about").await;
+    // The visitor who saw the old text in the cache sees the new one at once.
+    let public = visitor.get("/about").await;
     assert!(
         public.body.contains("New <strong>text</strong>"),
         "{}",
