@@ -12,13 +12,8 @@ use serde::Deserialize;
 
 use crate::ctx::{Ctx, Form, safe_next};
 use crate::error::{WebError, WebResult};
+use crate::forms::{CsrfOnly, EmailForm, NewPasswordForm, NextQuery};
 use crate::views::*;
-
-#[derive(Deserialize, Default)]
-pub struct NextQuery {
-    #[serde(default)]
-    next: String,
-}
 
 #[derive(Deserialize)]
 pub struct PasswordForm {
@@ -31,24 +26,6 @@ pub struct PasswordForm {
 }
 
 #[derive(Deserialize)]
-pub struct NewPasswordForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm_password: String,
-}
-
-#[derive(Deserialize)]
-pub struct EmailForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    email: String,
-}
-
-#[derive(Deserialize)]
 pub struct MfaForm {
     #[serde(default)]
     csrf: String,
@@ -58,12 +35,6 @@ pub struct MfaForm {
     proof: String,
     #[serde(default)]
     code: String,
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// The user, freshly authenticated; otherwise a detour through the password check.

@@ -11,6 +11,7 @@ use serde::Deserialize;
 
 use crate::ctx::{Ctx, Form, safe_next};
 use crate::error::{WebError, WebResult};
+use crate::forms::{CsrfOnly, EmailForm, NewPasswordForm};
 use crate::views::*;
 
 #[derive(Deserialize, Default)]
@@ -34,20 +35,6 @@ pub struct SignInForm {
 }
 
 #[derive(Deserialize)]
-pub struct EmailForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    email: String,
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
-}
-
-#[derive(Deserialize)]
 pub struct CodeForm {
     #[serde(default)]
     csrf: String,
@@ -55,16 +42,6 @@ pub struct CodeForm {
     code: String,
     #[serde(default)]
     next: String,
-}
-
-#[derive(Deserialize)]
-pub struct NewPasswordForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    new_password: String,
-    #[serde(default)]
-    confirm_password: String,
 }
 
 async fn sign_in_page(ctx: &Ctx, errors: FieldErrors, email: String, next: String) -> WebResult {

@@ -7,6 +7,7 @@ mod auth;
 mod cache;
 mod ctx;
 mod error;
+mod forms;
 mod metrics;
 mod operator;
 mod ops;

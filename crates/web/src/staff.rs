@@ -12,6 +12,7 @@ use serde::Deserialize;
 
 use crate::ctx::{Admin, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::CsrfOnly;
 use crate::views::*;
 
 #[derive(Deserialize)]
@@ -28,12 +29,6 @@ pub struct PagePost {
 pub struct SavedQuery {
     #[serde(default)]
     saved: Option<String>,
-}
-
-#[derive(Deserialize)]
-pub struct CsrfOnly {
-    #[serde(default)]
-    csrf: String,
 }
 
 #[derive(Deserialize, Default)]

@@ -1,0 +1,36 @@
+//! Small forms several handlers share. Every field defaults to empty, so a missing field is a
+//! validation message rather than a 400.
+
+use serde::Deserialize;
+
+/// A form whose only field is its CSRF token (sign-out, confirmations, retries).
+#[derive(Deserialize)]
+pub struct CsrfOnly {
+    #[serde(default)]
+    pub csrf: String,
+}
+
+#[derive(Deserialize)]
+pub struct EmailForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub email: String,
+}
+
+#[derive(Deserialize)]
+pub struct NewPasswordForm {
+    #[serde(default)]
+    pub csrf: String,
+    #[serde(default)]
+    pub new_password: String,
+    #[serde(default)]
+    pub confirm_password: String,
+}
+
+/// `?next=/path` on pages that send the person on afterwards.
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    #[serde(default)]
+    pub next: String,
+}
