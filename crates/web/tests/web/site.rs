@@ -225,3 +225,33 @@ async fn table_counts(t: &TestApp) -> Vec<i64> {
     }
     counts
 }
+
+#[tokio::test]
+async fn internal_errors_show_a_plain_500_page_without_details() {
+    let t = TestApp::new().await;
+    let society = t.society("gsco").await;
+    t.add_page(&society, "home", "Welcome", "Hi").await;
+    let sql = "DROP TABLE redirect";
+    match &t.db.db {
+        chapterhouse_store::Db::Sqlite(db) => {
+            sqlx::query(sql).execute(&db.writer).await.unwrap();
+        }
+        chapterhouse_store::Db::Postgres(pool) => {
+            sqlx::query(sql).execute(pool).await.unwrap();
+        }
+    }
+    let broken = t.client("gsco.test").get("/no-such-page").await;
+    assert_eq!(broken.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(broken.body.contains("Sorry, something went wrong"));
+    assert!(
+        broken.body.contains("Reference:"),
+        "a reference to quote to support"
+    );
+    assert!(
+        !broken.body.contains("redirect"),
+        "no SQL or table names: {}",
+        broken.body
+    );
+    // The rest of the site keeps working.
+    assert_eq!(t.client("gsco.test").get("/").await.status, StatusCode::OK);
+}
