@@ -5,6 +5,9 @@
 
 pub mod ids;
 pub mod markdown;
+pub mod membership;
+pub mod money;
+pub mod npi;
 pub mod roles;
 pub mod signing;
 pub mod text;
