@@ -16,6 +16,8 @@ pub struct Config {
     pub public_scheme: String,
     pub public_port: Option<u16>,
     pub https: bool,
+    /// Behind a reverse proxy: take the client address (for rate limits) from X-Forwarded-For.
+    pub trust_forwarded_for: bool,
     pub log_format: String,
     pub max_body_bytes: usize,
     /// Seconds a worker's claim on a job lasts; a job whose worker died runs again after this.
@@ -50,6 +52,7 @@ impl Default for Config {
             public_scheme: "http".into(),
             public_port: None,
             https: false,
+            trust_forwarded_for: false,
             log_format: "text".into(),
             max_body_bytes: 1024 * 1024,
             job_lock_seconds: 300,
@@ -82,6 +85,11 @@ public_scheme = "http"
 
 # Set when served over HTTPS (behind a TLS proxy): secure cookies and HSTS.   (CHAPTERHOUSE_HTTPS)
 https = false
+
+# Behind a reverse proxy that sets X-Forwarded-For: rate-limit per client, not per proxy.
+# Leave false when clients connect directly (they could forge the header).
+#                                                              (CHAPTERHOUSE_TRUST_FORWARDED_FOR)
+trust_forwarded_for = false
 
 # "text" for people, "json" for log collectors.                 (CHAPTERHOUSE_LOG_FORMAT)
 log_format = "text"
@@ -160,6 +168,9 @@ impl Config {
         }
         if let Some(v) = env("CHAPTERHOUSE_HTTPS") {
             self.https = matches!(v.as_str(), "1" | "true" | "yes");
+        }
+        if let Some(v) = env("CHAPTERHOUSE_TRUST_FORWARDED_FOR") {
+            self.trust_forwarded_for = matches!(v.as_str(), "1" | "true" | "yes");
         }
         if let Some(v) = env("CHAPTERHOUSE_LOG_FORMAT") {
             self.log_format = v;

@@ -420,6 +420,7 @@ async fn serve(config: Config, demo: bool, no_worker: bool) -> anyhow::Result<()
         WebConfig {
             https: config.https,
             max_body_bytes: config.max_body_bytes,
+            trust_forwarded_for: config.trust_forwarded_for,
         },
     );
     let router = chapterhouse_web::router(state);

@@ -21,7 +21,9 @@ const TTL: Duration = Duration::from_secs(2);
 const MAX_ENTRIES: usize = 5_000;
 const MAX_PAGE_BYTES: usize = 512 * 1024;
 
-/// Set by a handler on a response that any anonymous visitor may be given.
+/// Set by a handler on a response that any anonymous visitor may be given. Handlers set it only
+/// for existing, published pages on a society's primary host, so the keys are bounded by the
+/// pages that exist.
 #[derive(Clone, Copy)]
 pub struct Cacheable;
 
@@ -74,14 +76,8 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         .and_then(|h| h.to_str().ok())
         .map(normalize_host)
         .unwrap_or_default();
-    let key = format!(
-        "{host}{}",
-        request
-            .uri()
-            .path_and_query()
-            .map(|p| p.as_str())
-            .unwrap_or("/")
-    );
+    // The page handlers ignore query strings, so the key does too: `/?x=1` cannot fill the cache.
+    let key = format!("{host}{}", request.uri().path());
     if let Some(body) = state.pages.get(&key) {
         return Html(body).into_response();
     }

@@ -98,7 +98,22 @@ pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-fn client_ip(parts: &Parts) -> String {
+/// The client's address: the socket's peer, or, behind a trusted proxy, the last address the
+/// proxy appended to `X-Forwarded-For` (rate limits are per client, not per proxy).
+fn client_ip(parts: &Parts, trust_forwarded_for: bool) -> String {
+    if trust_forwarded_for
+        && let Some(forwarded) = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+        && let Some(last) = forwarded
+            .rsplit(',')
+            .next()
+            .map(str::trim)
+            .filter(|ip| ip.parse::<std::net::IpAddr>().is_ok())
+    {
+        return last.to_string();
+    }
     parts
         .extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
@@ -193,7 +208,7 @@ impl FromRequestParts<AppState> for Ctx {
         }
         let actor = Actor {
             account: user.as_ref().map(|u| u.id()),
-            ip: client_ip(parts),
+            ip: client_ip(parts, state.config.trust_forwarded_for),
         };
         Ok(Ctx {
             app: state.app.clone(),

@@ -39,6 +39,8 @@ pub struct WebConfig {
     /// Cookies marked `Secure` and HSTS sent: set when the site is served over HTTPS.
     pub https: bool,
     pub max_body_bytes: usize,
+    /// Behind a reverse proxy: take the client address from `X-Forwarded-For`.
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for WebConfig {
@@ -46,6 +48,7 @@ impl Default for WebConfig {
         WebConfig {
             https: false,
             max_body_bytes: 1024 * 1024,
+            trust_forwarded_for: false,
         }
     }
 }

@@ -27,7 +27,9 @@ async fn show(ctx: &Ctx, page: Page) -> WebResult {
         page.summary.clone()
     };
     let is_home = page.slug == "home";
-    let anonymous = ctx.user.is_none() && ctx.pending_mfa.is_none();
+    // Cache only anonymous views on the primary host (a one-society deployment answers any host).
+    let anonymous =
+        ctx.user.is_none() && ctx.pending_mfa.is_none() && ctx.host == ctx.society().primary_host;
     let mut response = ok(&PageView {
         chrome: ctx.chrome(None).await?,
         page,

@@ -543,3 +543,47 @@ async fn audit_log_records_sign_ins_and_changes() {
     );
     assert!(audit.body.contains("society.created"));
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_limits_apply_per_client_not_per_proxy() {
+    let t = TestApp::with_config(chapterhouse_web::WebConfig {
+        trust_forwarded_for: true,
+        ..Default::default()
+    })
+    .await;
+    t.society("gsco").await;
+    let mut browser = t.client("gsco.test");
+    browser.sign_in("owner@gsco.test", PASSWORD).await;
+    let audit = browser.get("/staff/audit").await;
+    // Without the header the address is unknown in-process; the audit shows no forged value.
+    assert!(!audit.body.contains("203.0.113.7"));
+    let request = axum::http::Request::builder()
+        .method("GET")
+        .uri("/sign-in")
+        .header("host", "gsco.test")
+        .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let mut proxied = t.client("gsco.test");
+    let page = proxied.send(request).await;
+    let token = page.csrf().unwrap();
+    let body = crate::common::serde_urlencoded(&[
+        ("csrf", token.as_str()),
+        ("email", "owner@gsco.test"),
+        ("password", "wrong password!"),
+    ]);
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri("/sign-in")
+        .header("host", "gsco.test")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("x-forwarded-for", "198.51.100.1, 203.0.113.7")
+        .body(axum::body::Body::from(body))
+        .unwrap();
+    proxied.send(request).await;
+    let audit = browser.get("/staff/audit").await;
+    assert!(
+        audit.body.contains("203.0.113.7"),
+        "the failed attempt is recorded against the proxy's last hop"
+    );
+}
