@@ -13,6 +13,10 @@ use crate::App;
 use crate::mail::{EmailJob, SEND_EMAIL, outgoing};
 
 pub const DAILY_MAINTENANCE: &str = "daily_maintenance";
+/// Membership statuses move on at the society's midnight (grace starts, grace ends).
+pub const MEMBERSHIP_DAILY: &str = "membership_daily";
+/// Each society's daily jobs and the local hour from which they run.
+const DAILY_JOBS: &[(&str, i8)] = &[(MEMBERSHIP_DAILY, 0), (DAILY_MAINTENANCE, DAILY_HOUR)];
 /// Local hour at which each society's daily maintenance runs.
 pub const DAILY_HOUR: i8 = 3;
 /// How long a claim lasts: a worker killed mid-job frees it after this.
@@ -134,12 +138,23 @@ impl Worker {
                 tracing::info!(society = %society.slug, pruned, "daily maintenance done");
                 Ok(())
             }
+            MEMBERSHIP_DAILY => {
+                let society = society.ok_or_else(|| {
+                    JobFailure::Permanent("the membership run needs a society".into())
+                })?;
+                let changed =
+                    crate::membership::refresh_statuses(&self.app, &self.app.scoped(&society))
+                        .await
+                        .map_err(|e| JobFailure::Retry(e.to_string()))?;
+                tracing::info!(society = %society.slug, changed, "membership statuses refreshed");
+                Ok(())
+            }
             other => Err(JobFailure::Permanent(format!("unknown job kind {other:?}"))),
         }
     }
 
-    /// Enqueue each society's daily work once it is past the hour in its own zone. The dedup key
-    /// holds the society's local date, so repeating this (on any node) changes nothing.
+    /// Enqueue each society's daily work once its local clock passes each job's hour. The
+    /// dedup key holds the society's local date, so repeating this (on any node) changes nothing.
     pub async fn schedule_recurring(&self) -> anyhow::Result<usize> {
         let now = self.app.now();
         let mut enqueued = 0;
@@ -147,22 +162,20 @@ impl Worker {
             let zone =
                 jiff::tz::TimeZone::get(&society.time_zone).unwrap_or(jiff::tz::TimeZone::UTC);
             let local = now.to_jiff().to_zoned(zone);
-            if local.hour() < DAILY_HOUR {
-                continue;
-            }
-            let job = NewJob {
-                kind: DAILY_MAINTENANCE,
-                payload: "{}".into(),
-                run_at: now,
-                dedup_key: Some(format!(
-                    "{DAILY_MAINTENANCE}:{}:{}",
-                    society.id,
-                    local.date()
-                )),
-                max_attempts: 5,
-            };
-            if self.app.store.enqueue(Some(society.id), &job, now).await? {
-                enqueued += 1;
+            for (kind, hour) in DAILY_JOBS {
+                if local.hour() < *hour {
+                    continue;
+                }
+                let job = NewJob {
+                    kind,
+                    payload: "{}".into(),
+                    run_at: now,
+                    dedup_key: Some(format!("{kind}:{}:{}", society.id, local.date())),
+                    max_attempts: 5,
+                };
+                if self.app.store.enqueue(Some(society.id), &job, now).await? {
+                    enqueued += 1;
+                }
             }
         }
         Ok(enqueued)

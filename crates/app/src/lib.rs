@@ -6,6 +6,7 @@ pub mod demo;
 pub mod error;
 pub mod jobs;
 pub mod mail;
+pub mod membership;
 pub mod pages;
 pub mod passwords;
 pub mod redirects;

@@ -503,3 +503,298 @@ async fn a_use_case_that_fails_leaves_no_side_effects() {
     );
     assert_eq!(f.app.store.job_counts().await.unwrap(), (0, 0));
 }
+
+mod membership {
+    use super::*;
+    use chapterhouse_app::membership::{self as m, LevelForm, MemberForm};
+    use chapterhouse_core::membership::Status;
+    use chapterhouse_core::money::Cents;
+
+    fn level_form(name: &str) -> LevelForm {
+        LevelForm {
+            name: name.into(),
+            fee: "400".into(),
+            period: "1-year".into(),
+            fixed_day: "01-01".into(),
+            grace_days: "30".into(),
+            prorate: Some("on".into()),
+            ..Default::default()
+        }
+    }
+
+    async fn member(
+        f: &Fixture,
+        scoped: &chapterhouse_store::Scoped,
+        level: chapterhouse_core::LevelId,
+        email: &str,
+        paid: bool,
+    ) -> m::AddedMember {
+        m::add_member(
+            &f.app,
+            scoped,
+            &MemberForm {
+                display_name: "Dr Ada Oncologist".into(),
+                email: email.into(),
+                level: level.to_string(),
+                joined_on: String::new(),
+                paid: paid.then(|| "on".into()),
+            },
+            &Actor::default(),
+        )
+        .await
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn levels_validate_and_names_are_unique() {
+        let f = fixture().await;
+        let s = society(&f, "alpha").await;
+        let scoped = f.app.scoped(&s);
+        let bad = LevelForm {
+            name: String::new(),
+            fee: "abc".into(),
+            period: "weekly".into(),
+            fixed_day: "02-30".into(),
+            grace_days: "-1".into(),
+            prorate: None,
+            ..Default::default()
+        };
+        let Err(AppError::Invalid(errors)) =
+            m::create_level(&f.app, &scoped, &bad, &Actor::default()).await
+        else {
+            panic!()
+        };
+        for field in ["name", "fee", "period", "fixed_day", "grace_days"] {
+            assert!(errors.get(field).is_some(), "{field}: {errors:?}");
+        }
+        let no_fixed_day = LevelForm {
+            fixed_day: String::new(),
+            ..level_form("Anniversary")
+        };
+        let Err(AppError::Invalid(errors)) =
+            m::create_level(&f.app, &scoped, &no_fixed_day, &Actor::default()).await
+        else {
+            panic!()
+        };
+        assert!(
+            errors.get("prorate").is_some(),
+            "proration needs a fixed renewal day"
+        );
+        m::create_level(
+            &f.app,
+            &scoped,
+            &level_form("Active physician"),
+            &Actor::default(),
+        )
+        .await
+        .unwrap();
+        let Err(AppError::Invalid(errors)) = m::create_level(
+            &f.app,
+            &scoped,
+            &level_form("Active physician"),
+            &Actor::default(),
+        )
+        .await
+        else {
+            panic!()
+        };
+        assert_eq!(
+            errors.get("name"),
+            Some("Another level already has that name.")
+        );
+    }
+
+    #[tokio::test]
+    async fn a_member_moves_through_active_grace_and_lapsed_and_renewing_restores_them() {
+        let f = fixture().await;
+        let s = society(&f, "alpha").await; // America/New_York; the clock is 2026-11-21
+        let scoped = f.app.scoped(&s);
+        let level = m::create_level(
+            &f.app,
+            &scoped,
+            &level_form("Active physician"),
+            &Actor::default(),
+        )
+        .await
+        .unwrap();
+        let added = member(&f, &scoped, level, "ada@alpha.test", true).await;
+        assert_eq!(added.status, Status::Active);
+        assert_eq!(added.first_term.end.unwrap().to_string(), "2026-12-31");
+        assert_eq!(
+            added.first_term_fee,
+            Cents(6_667),
+            "November and December: 2/12 of $400 = $66.666…, half-up"
+        );
+
+        assert_eq!(
+            m::refresh_statuses(&f.app, &scoped).await.unwrap(),
+            0,
+            "nothing changes on the day of joining"
+        );
+        // 05:00 UTC on 1 January 2027 is midnight in New York: grace begins.
+        f.clock.set(chapterhouse_core::Timestamp::from_jiff(
+            "2027-01-01T05:00:00Z".parse().unwrap(),
+        ));
+        assert_eq!(m::refresh_statuses(&f.app, &scoped).await.unwrap(), 1);
+        assert_eq!(
+            m::refresh_statuses(&f.app, &scoped).await.unwrap(),
+            0,
+            "a repeated run changes nothing"
+        );
+        let rows = scoped.members(&Default::default()).await.unwrap();
+        assert_eq!(
+            (rows[0].status.as_str(), rows[0].status_since.as_str()),
+            ("grace", "2027-01-01")
+        );
+        f.clock.advance_seconds(30 * 86_400);
+        m::refresh_statuses(&f.app, &scoped).await.unwrap();
+        assert_eq!(
+            scoped.members(&Default::default()).await.unwrap()[0].status,
+            "lapsed"
+        );
+
+        // Renewing after the lapse starts a fresh term today (31 January) to the next 31 December.
+        let term = m::renew(&f.app, &scoped, added.id, "2026-12-31", &Actor::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            (term.start.to_string(), term.end.unwrap().to_string()),
+            ("2027-01-31".into(), "2027-12-31".into())
+        );
+        let rows = scoped.members(&Default::default()).await.unwrap();
+        assert_eq!(rows[0].status, "active");
+        assert_eq!(rows[0].term_end.as_deref(), Some("2027-12-31"));
+        // The same form submitted again (it still says "paid through 2026-12-31") adds nothing.
+        let again = m::renew(&f.app, &scoped, added.id, "2026-12-31", &Actor::default())
+            .await
+            .unwrap();
+        assert_eq!(again, term);
+        assert_eq!(
+            scoped
+                .membership_state(added.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .terms
+                .len(),
+            2
+        );
+        // Renewing early from the new page continues from the last term.
+        let next = m::renew(&f.app, &scoped, added.id, "2027-12-31", &Actor::default())
+            .await
+            .unwrap();
+        assert_eq!(next.start.to_string(), "2028-01-01");
+        assert_eq!(
+            scoped
+                .membership_state(added.id)
+                .await
+                .unwrap()
+                .unwrap()
+                .terms
+                .len(),
+            3
+        );
+    }
+
+    #[tokio::test]
+    async fn renewing_in_grace_continues_without_a_gap() {
+        let f = fixture().await;
+        let s = society(&f, "alpha").await;
+        let scoped = f.app.scoped(&s);
+        let level = m::create_level(
+            &f.app,
+            &scoped,
+            &LevelForm {
+                fixed_day: String::new(),
+                prorate: None,
+                ..level_form("Fellow")
+            },
+            &Actor::default(),
+        )
+        .await
+        .unwrap();
+        let added = member(&f, &scoped, level, "fellow@alpha.test", true).await;
+        assert_eq!(
+            added.first_term.end.unwrap().to_string(),
+            "2027-11-20",
+            "anniversary: a full year"
+        );
+        assert_eq!(added.first_term_fee, Cents(40_000));
+        f.clock.advance_seconds(370 * 86_400);
+        m::refresh_statuses(&f.app, &scoped).await.unwrap();
+        assert_eq!(
+            scoped.members(&Default::default()).await.unwrap()[0].status,
+            "grace"
+        );
+        let term = m::renew(&f.app, &scoped, added.id, "2027-11-20", &Actor::default())
+            .await
+            .unwrap();
+        assert_eq!(term.start.to_string(), "2027-11-21");
+        assert_eq!(
+            scoped.members(&Default::default()).await.unwrap()[0].status,
+            "active"
+        );
+    }
+
+    #[tokio::test]
+    async fn applications_wait_and_other_societies_levels_are_refused() {
+        let f = fixture().await;
+        let a = society(&f, "alpha").await;
+        let b = society(&f, "beta").await;
+        let sa = f.app.scoped(&a);
+        let sb = f.app.scoped(&b);
+        let approval = LevelForm {
+            approval_required: Some("on".into()),
+            ..level_form("Pharmacist")
+        };
+        let level_a = m::create_level(&f.app, &sa, &approval, &Actor::default())
+            .await
+            .unwrap();
+        assert_eq!(
+            member(&f, &sa, level_a, "rx@alpha.test", false)
+                .await
+                .status,
+            Status::Pending
+        );
+
+        let Err(AppError::Invalid(errors)) = m::add_member(
+            &f.app,
+            &sb,
+            &MemberForm {
+                display_name: "X".into(),
+                email: "x@beta.test".into(),
+                level: level_a.to_string(),
+                joined_on: String::new(),
+                paid: Some("on".into()),
+            },
+            &Actor::default(),
+        )
+        .await
+        else {
+            panic!("another society's level must not be usable")
+        };
+        assert_eq!(errors.get("level"), Some("Choose a membership level."));
+        let filter = chapterhouse_store::MemberFilter {
+            status: Some(Status::Pending),
+            ..Default::default()
+        };
+        assert_eq!(sa.members(&filter).await.unwrap().len(), 1);
+        assert!(sb.members(&Default::default()).await.unwrap().is_empty());
+        let dup = m::add_member(
+            &f.app,
+            &sa,
+            &MemberForm {
+                display_name: "Again".into(),
+                email: "RX@alpha.test".into(),
+                level: level_a.to_string(),
+                joined_on: String::new(),
+                paid: None,
+            },
+            &Actor::default(),
+        )
+        .await;
+        assert!(
+            matches!(dup, Err(AppError::Invalid(e)) if e.get("email").unwrap().contains("already has a membership"))
+        );
+    }
+}

@@ -45,5 +45,9 @@ id_type!(
     AuditId,
     RedirectId,
     BlobId,
-    InvitationId
+    InvitationId,
+    PersonId,
+    LevelId,
+    MembershipId,
+    TermId,
 );

@@ -23,8 +23,9 @@ macro_rules! migrations {
     };
 }
 
-pub static SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_foundation");
-pub static POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_foundation");
+pub static SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_membership");
+pub static POSTGRES: &[Migration] =
+    migrations!("postgres": 1 "0001_foundation", 2 "0002_membership");
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migration (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

@@ -8,6 +8,7 @@ mod cache;
 mod ctx;
 mod error;
 mod forms;
+mod members;
 mod metrics;
 mod operator;
 mod ops;

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use crate::{AppState, account, assets, auth, operator, ops, site, staff};
+use crate::{AppState, account, assets, auth, members, operator, ops, site, staff};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteInfo {
@@ -94,6 +94,12 @@ fn table() -> Routes {
     .post("/account/verify", account::resend_verification)
     // Staff.
     .get("/staff", staff::dashboard)
+    .get("/staff/levels", members::levels)
+    .post("/staff/levels", members::create_level)
+    .get("/staff/members", members::members)
+    .get("/staff/members/new", members::new_member_form)
+    .post("/staff/members/new", members::add_member)
+    .post("/staff/members/{id}/renew", members::renew)
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)

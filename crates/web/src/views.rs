@@ -205,3 +205,42 @@ pub struct OperatorView {
     pub societies: Vec<Society>,
     pub form: NewSocietyForm,
 }
+
+/// A level as the levels table shows it.
+pub struct LevelRow {
+    pub name: String,
+    pub fee: String,
+    pub renews: String,
+    pub grace_days: i64,
+    pub approval_required: bool,
+    pub for_practices: bool,
+}
+
+#[derive(Template)]
+#[template(path = "staff/levels.html")]
+pub struct LevelsView {
+    pub chrome: Chrome,
+    pub errors: FieldErrors,
+    pub levels: Vec<LevelRow>,
+    pub form: chapterhouse_app::membership::LevelForm,
+    pub periods: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/members.html")]
+pub struct MembersView {
+    pub chrome: Chrome,
+    pub rows: Vec<chapterhouse_store::MemberRow>,
+    pub q: String,
+    pub status: String,
+    pub statuses: Vec<(String, String)>,
+}
+
+#[derive(Template)]
+#[template(path = "staff/member_new.html")]
+pub struct MemberNewView {
+    pub chrome: Chrome,
+    pub errors: FieldErrors,
+    pub form: chapterhouse_app::membership::MemberForm,
+    pub levels: Vec<(String, String)>,
+}

@@ -16,6 +16,8 @@ use chapterhouse_web::route_table;
 use crate::common::{Client, PASSWORD, TestApp};
 
 const CANARIES: &[&str] = &[
+    "CANARY-A-LEVEL",
+    "canary-a-member",
     "CANARY-A-NAME",
     "CANARY-A-TITLE",
     "CANARY-A-BODY",
@@ -27,6 +29,8 @@ const CANARIES: &[&str] = &[
 ];
 
 struct SeedA {
+    level_id: String,
+    membership_id: String,
     page_id: String,
     redirect_id: String,
     job_id: String,
@@ -131,7 +135,37 @@ async fn seed_a(t: &TestApp) -> SeedA {
         .fail_job(claimed[0].id, "CANARY-A-JOB failed", now, None)
         .await
         .unwrap();
+    let level_id = chapterhouse_app::membership::create_level(
+        &t.app,
+        &scoped,
+        &chapterhouse_app::membership::LevelForm {
+            name: "CANARY-A-LEVEL".into(),
+            fee: "300".into(),
+            period: "1-year".into(),
+            grace_days: "30".into(),
+            ..Default::default()
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let added = chapterhouse_app::membership::add_member(
+        &t.app,
+        &scoped,
+        &chapterhouse_app::membership::MemberForm {
+            display_name: "canary-a-member".into(),
+            email: "canary-a-member@alpha.test".into(),
+            level: level_id.to_string(),
+            joined_on: String::new(),
+            paid: Some("on".into()),
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
     SeedA {
+        level_id: level_id.to_string(),
+        membership_id: added.id.to_string(),
         page_id,
         redirect_id,
         job_id: claimed[0].id.to_string(),
@@ -198,7 +232,23 @@ async fn snapshot_a(t: &TestApp) -> String {
         }
         out
     };
-    format!("{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}")
+    let members: Vec<_> = scoped
+        .members(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.email, m.status, m.term_end))
+        .collect();
+    let levels: Vec<_> = scoped
+        .levels()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|l| l.name)
+        .collect();
+    format!(
+        "{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}"
+    )
 }
 
 /// A request: the concrete path and the form fields to post.
@@ -258,6 +308,9 @@ fn fixtures(a: &SeedA) -> Fixtures {
         "/staff",
         "/staff/pages",
         "/staff/pages/new",
+        "/staff/levels",
+        "/staff/members",
+        "/staff/members/new",
         "/staff/redirects",
         "/staff/team",
         "/staff/jobs",
@@ -386,6 +439,36 @@ fn fixtures(a: &SeedA) -> Fixtures {
     post(
         "/staff/pages/{id}/delete",
         vec![(format!("/staff/pages/{}/delete", a.page_id), vec![])],
+    );
+    post(
+        "/staff/levels",
+        vec![(
+            "/staff/levels".into(),
+            vec![
+                ("name", "CANARY-A-LEVEL".into()),
+                ("fee", "1".into()),
+                ("period", "1-year".into()),
+            ],
+        )],
+    );
+    post(
+        "/staff/members/new",
+        vec![(
+            "/staff/members/new".into(),
+            vec![
+                ("display_name", "B's member".into()),
+                ("email", "canary-a-member@alpha.test".into()),
+                ("level", a.level_id.clone()),
+                ("paid", "on".into()),
+            ],
+        )],
+    );
+    post(
+        "/staff/members/{id}/renew",
+        vec![(
+            format!("/staff/members/{}/renew", a.membership_id),
+            vec![("paid_through", String::new())],
+        )],
     );
     post(
         "/staff/preview",

@@ -373,14 +373,22 @@ async fn daily_maintenance_is_scheduled_once_per_local_day() {
     t.society("gsco").await;
     let worker = chapterhouse_app::jobs::Worker::new(t.app.clone());
     // 15:00 UTC is 09:00 in Chicago: past the 03:00 run time.
-    assert_eq!(worker.schedule_recurring().await.unwrap(), 1);
+    assert_eq!(
+        worker.schedule_recurring().await.unwrap(),
+        2,
+        "membership run and maintenance"
+    );
     assert_eq!(
         worker.schedule_recurring().await.unwrap(),
         0,
         "deduplicated by local date"
     );
     t.clock.advance_seconds(24 * 3600);
-    assert_eq!(worker.schedule_recurring().await.unwrap(), 1);
+    assert_eq!(
+        worker.schedule_recurring().await.unwrap(),
+        2,
+        "membership run and maintenance"
+    );
 }
 
 #[tokio::test]
@@ -493,4 +501,134 @@ async fn operator_creates_a_second_society_that_sees_nothing_of_the_first() {
     let mut carried = t.client("second.test");
     carried.cookie = operator.cookie.clone();
     assert_eq!(carried.get("/staff").await.status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn staff_add_a_level_and_a_member_and_record_a_renewal() {
+    let t = TestApp::new().await;
+    t.society("gsco").await;
+    let mut staff = t.client("gsco.test");
+    staff.sign_in("owner@gsco.test", PASSWORD).await;
+
+    let empty = staff.get("/staff/members/new").await;
+    assert!(
+        empty
+            .body
+            .contains("First <a href=\"/staff/levels\">add a membership level</a>")
+    );
+    staff.get("/staff/levels").await;
+    let bad = staff
+        .post(
+            "/staff/levels",
+            &[
+                ("name", "Active physician"),
+                ("fee", "three hundred"),
+                ("period", "1-year"),
+                ("fixed_day", "01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("Enter the yearly fee in dollars")
+            && bad.body.contains(r#"value="three hundred""#)
+    );
+    let added = staff
+        .post(
+            "/staff/levels",
+            &[
+                ("name", "Active physician"),
+                ("fee", "$350"),
+                ("period", "1-year"),
+                ("fixed_day", "01-01"),
+                ("grace_days", "30"),
+                ("prorate", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    let levels = staff.get("/staff/levels").await;
+    assert!(
+        levels.body.contains("Active physician")
+            && levels.body.contains("$350.00")
+            && levels.body.contains("Every year, on 1 January"),
+        "{}",
+        levels.body
+    );
+
+    let form = staff.get("/staff/members/new").await;
+    let level = regex_lite::Regex::new(r#"<option value="([0-9a-f-]{36})""#)
+        .unwrap()
+        .captures(&form.body)
+        .unwrap()[1]
+        .to_string();
+    let missing = staff
+        .post(
+            "/staff/members/new",
+            &[
+                ("display_name", ""),
+                ("email", "ada@x.test"),
+                ("level", &level),
+                ("paid", "on"),
+            ],
+        )
+        .await;
+    assert!(
+        missing.body.contains("Enter the member&#39;s name.")
+            || missing.body.contains("Enter the member's name.")
+    );
+    let ok = staff
+        .post(
+            "/staff/members/new",
+            &[
+                ("display_name", "Dr Ada Lovelace"),
+                ("email", "ada@x.test"),
+                ("level", &level),
+                ("paid", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::OK);
+    // Joining on 21 November for a 1 January renewal: two months of $350, prorated.
+    assert!(
+        ok.body
+            .contains("Dr Ada Lovelace added as active through 2026-12-31. First term: $58.33."),
+        "{}",
+        ok.body
+    );
+
+    let list = staff.get("/staff/members?status=active&q=ADA").await;
+    assert!(list.body.contains("Dr Ada Lovelace") && list.body.contains("2026-12-31"));
+    assert!(
+        !staff
+            .get("/staff/members?status=lapsed")
+            .await
+            .body
+            .contains("Dr Ada Lovelace")
+    );
+    let id = regex_lite::Regex::new(r#"/staff/members/([0-9a-f-]{36})/renew"#)
+        .unwrap()
+        .captures(&list.body)
+        .unwrap()[1]
+        .to_string();
+    let renewed = staff
+        .post(
+            &format!("/staff/members/{id}/renew"),
+            &[("paid_through", "2026-12-31")],
+        )
+        .await;
+    assert_eq!(renewed.status, StatusCode::SEE_OTHER);
+    // The same button pressed twice renews once.
+    staff
+        .post(
+            &format!("/staff/members/{id}/renew"),
+            &[("paid_through", "2026-12-31")],
+        )
+        .await;
+    let list = staff.get("/staff/members").await;
+    assert!(
+        list.body.contains("2027-12-31") && !list.body.contains("2028-12-31"),
+        "{}",
+        list.body
+    );
 }
