@@ -264,8 +264,8 @@ async function shot(page, name) {
   await page.setViewportSize(PHONE);
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   if (scrollWidth > PHONE.width) {
-    // Only the home pages must not scroll sideways (site.test.js asserts that); elsewhere, say so.
-    console.warn(`warning: ${name} (${page.url()}) scrolls sideways at 360 px (scrollWidth ${scrollWidth})`);
+    // Every page must work on a phone: nothing may push the page wider than the screen.
+    throw new Error(`${name} (${page.url()}) scrolls sideways at 360 px (scrollWidth ${scrollWidth})`);
   }
   await page.screenshot({ path: path.join(ARTIFACTS, `${base}-360.png`), fullPage: true });
   await page.setViewportSize(DESKTOP);

@@ -254,3 +254,47 @@ test('without JavaScript: sign in, edit, server-side preview, save, see it publi
     await context.close();
   }
 });
+
+test('staff membership pages: add a level and a member, every page passes axe', { timeout: 180_000 }, async () => {
+  const { context, page } = await newPage(browser);
+  try {
+    await saveOnFailure(page, 'membership', async () => {
+      await page.goto(server.url(LINDENMERE, '/sign-in'));
+      await signIn(page, 'director@lindenmere.example');
+
+      await page.getByRole('link', { name: 'Levels', exact: true }).first().click();
+      await waitForPath(page, '/staff/levels');
+      await check(page, 'm1-levels');
+      // A mistake is named and what was typed is kept.
+      await page.getByLabel('Name', { exact: true }).fill('Clinical partner');
+      await page.getByLabel('Fee (US dollars)', { exact: true }).fill('two hundred');
+      await page.getByRole('button', { name: 'Add level', exact: true }).click();
+      await page.getByText('Enter the yearly fee in dollars', { exact: false }).first().waitFor();
+      assert.equal(await page.getByLabel('Name', { exact: true }).inputValue(), 'Clinical partner');
+      await check(page, 'm2-levels-error');
+      await page.getByLabel('Fee (US dollars)', { exact: true }).fill('200');
+      await page.getByRole('button', { name: 'Add level', exact: true }).click();
+      await waitForPath(page, '/staff/levels');
+      await page.locator('table').getByText('Clinical partner').waitFor();
+
+      await page.getByRole('link', { name: 'Members', exact: true }).first().click();
+      await waitForPath(page, '/staff/members');
+      await check(page, 'm3-members');
+      await page.getByRole('link', { name: 'Add a member', exact: true }).click();
+      await waitForPath(page, '/staff/members/new');
+      await check(page, 'm4-member-new');
+      await page.getByLabel('Name', { exact: true }).fill('Dr Rosa Brandt');
+      await page.getByLabel('Email address', { exact: true }).fill('rosa.brandt@example.org');
+      await page.getByRole('button', { name: 'Add member', exact: true }).click();
+      await page.getByText('Dr Rosa Brandt added as active', { exact: false }).waitFor();
+      await check(page, 'm5-member-added');
+
+      await page.goto(server.url(LINDENMERE, '/staff/members?q=rosa'));
+      await page.locator('table').getByRole('cell', { name: 'Dr Rosa Brandt', exact: true }).waitFor();
+      await check(page, 'm6-members-filtered');
+      assertNoPageErrors(page);
+    });
+  } finally {
+    await context.close();
+  }
+});
