@@ -105,6 +105,13 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
     let scoped = f.app.scoped(&first);
     assert!(scoped.page_by_slug("about").await.unwrap().is_some());
     assert!(scoped.menu().await.unwrap().len() >= 5);
+    // The membership societies have levels and members in several statuses.
+    assert_eq!(scoped.levels().await.unwrap().len(), 5);
+    let members = scoped.members(&Default::default()).await.unwrap();
+    assert_eq!(members.len(), 240);
+    for status in ["active", "grace", "lapsed", "pending"] {
+        assert!(members.iter().any(|m| m.status == status), "a demo member is {status}");
+    }
     // The first society's own *.localhost name redirects to plain localhost.
     let alias = f
         .app

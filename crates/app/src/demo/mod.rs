@@ -104,6 +104,10 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
                 society
             }
         };
+        // The two membership societies get levels and members; the cancer center has none.
+        if index < 2 && app.scoped(&society).levels().await?.is_empty() {
+            seed_members(app, &society, index as u64).await?;
+        }
         let url = app.links.base_url(&society);
         for staff in demo.staff {
             logins.push(DemoLogin {
@@ -115,4 +119,112 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
         }
     }
     Ok(logins)
+}
+
+const FIRST_NAMES: &[&str] = &[
+    "Amara", "Ben", "Carmen", "Daniel", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal",
+    "Kavya", "Liam", "Maya", "Nikolai", "Olivia", "Pedro", "Quinn", "Rosa", "Samuel", "Tara",
+    "Umar", "Vera", "Wen", "Ximena", "Yusuf", "Zoe", "Aaron", "Bianca", "Chidi", "Dana",
+];
+const LAST_NAMES: &[&str] = &[
+    "Abbott",
+    "Bergstrom",
+    "Castillo",
+    "Delacroix",
+    "Eze",
+    "Fitzgerald",
+    "Gupta",
+    "Halvorsen",
+    "Ibarra",
+    "Jovanovic",
+    "Kaur",
+    "Lindqvist",
+    "Moreau",
+    "Nakamura",
+    "Okafor",
+    "Petrov",
+    "Quintero",
+    "Rasmussen",
+    "Sato",
+    "Thorne",
+    "Urquhart",
+    "Valdez",
+    "Whitfield",
+    "Xu",
+    "Yilmaz",
+    "Zielinski",
+];
+
+/// Levels and a few hundred members in every status, written fresh (names are combinations of
+/// common given and family names; addresses are on the reserved .example domain).
+async fn seed_members(
+    app: &App,
+    society: &chapterhouse_store::Society,
+    seed: u64,
+) -> AppResult<()> {
+    use crate::membership::{LevelForm, MemberForm, add_member, create_level};
+    let scoped = app.scoped(society);
+    let actor = Actor::anonymous("demo");
+    let levels = [
+        ("Active physician", "350", false),
+        ("NP, PA or pharmacist", "150", false),
+        ("Early career physician", "175", false),
+        ("Fellow in training", "0", true),
+        ("Retired", "50", false),
+    ];
+    let mut ids = Vec::new();
+    for (name, fee, approval) in levels {
+        let form = LevelForm {
+            name: name.into(),
+            fee: fee.into(),
+            period: "1-year".into(),
+            grace_days: "30".into(),
+            approval_required: approval.then(|| "on".into()),
+            ..Default::default()
+        };
+        ids.push(create_level(app, &scoped, &form, &actor).await?);
+    }
+    let today = crate::membership::today(app, &scoped);
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64 ^ seed;
+    let mut next = move |n: u64| {
+        // xorshift: repeatable demo data without a dependency.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    for i in 0..240u64 {
+        let first = FIRST_NAMES[next(FIRST_NAMES.len() as u64) as usize];
+        let last = LAST_NAMES[next(LAST_NAMES.len() as u64) as usize];
+        let roll = next(100);
+        // Mostly active; some in grace, some lapsed, a few applications waiting.
+        let (level, days_ago, paid) = match roll {
+            0..=69 => (ids[(next(3)) as usize], next(360), true),
+            70..=79 => (ids[0], 366 + next(25), true),
+            80..=91 => (ids[(next(5)) as usize], 400 + next(600), true),
+            92..=96 => (ids[4], next(300), true),
+            _ => (ids[3], next(10), false),
+        };
+        let joined = today
+            .checked_sub(jiff::Span::new().days(days_ago as i64))
+            .unwrap_or(today);
+        let title = if level == ids[0] || level == ids[2] || level == ids[3] {
+            "Dr "
+        } else {
+            ""
+        };
+        let form = MemberForm {
+            display_name: format!("{title}{first} {last}"),
+            email: format!(
+                "{}.{}{i}@members.example",
+                first.to_lowercase(),
+                last.to_lowercase()
+            ),
+            level: level.to_string(),
+            joined_on: joined.to_string(),
+            paid: paid.then(|| "on".into()),
+        };
+        add_member(app, &scoped, &form, &actor).await?;
+    }
+    Ok(())
 }
