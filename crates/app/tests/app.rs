@@ -110,7 +110,10 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
     let members = scoped.members(&Default::default()).await.unwrap();
     assert_eq!(members.len(), 240);
     for status in ["active", "grace", "lapsed", "pending"] {
-        assert!(members.iter().any(|m| m.status == status), "a demo member is {status}");
+        assert!(
+            members.iter().any(|m| m.status == status),
+            "a demo member is {status}"
+        );
     }
     // The first society's own *.localhost name redirects to plain localhost.
     let alias = f
