@@ -186,21 +186,34 @@ impl Scoped {
 
     /// Every membership with its terms, for the daily status run (two queries, grouped here).
     pub async fn membership_states(&self) -> StoreResult<Vec<MembershipState>> {
+        self.states_of(None).await
+    }
+
+    /// One membership with its terms.
+    pub async fn membership_state(&self, id: MembershipId) -> StoreResult<Option<MembershipState>> {
+        Ok(self.states_of(Some(id)).await?.pop())
+    }
+
+    async fn states_of(&self, only: Option<MembershipId>) -> StoreResult<Vec<MembershipState>> {
+        let only = only.map(|id| id.0);
         let rows: Vec<StateRow> = on!(self.db.reader(), |c| {
             sqlx::query_as(
             "SELECT m.id, m.status, m.application, m.cancelled_on, m.suspended, m.override_status, \
              l.grace_days FROM membership m \
              JOIN membership_level l ON l.society_id = m.society_id AND l.id = m.level_id \
-             WHERE m.society_id = $1"
+             WHERE m.society_id = $1 AND ($2 IS NULL OR m.id = $2)"
         )
         .bind(self.society.id.0)
+        .bind(only)
         .fetch_all(c)
         .await
         })?;
         let terms: Vec<TermRow> = on!(self.db.reader(), |c| sqlx::query_as(
-            "SELECT membership_id, start_on, end_on FROM membership_term WHERE society_id = $1"
+            "SELECT membership_id, start_on, end_on FROM membership_term \
+             WHERE society_id = $1 AND ($2 IS NULL OR membership_id = $2)"
         )
         .bind(self.society.id.0)
+        .bind(only)
         .fetch_all(c)
         .await)?;
         let mut by_membership: std::collections::HashMap<Uuid, Vec<Term>> =
@@ -226,14 +239,6 @@ impl Scoped {
                 })
             })
             .collect()
-    }
-
-    pub async fn membership_state(&self, id: MembershipId) -> StoreResult<Option<MembershipState>> {
-        Ok(self
-            .membership_states()
-            .await?
-            .into_iter()
-            .find(|m| m.id == id))
     }
 
     pub async fn membership_level_id(&self, id: MembershipId) -> StoreResult<Option<LevelId>> {
