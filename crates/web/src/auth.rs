@@ -275,31 +275,47 @@ pub async fn reset_request(ctx: Ctx, Form(form): Form<EmailForm>) -> WebResult {
     }
 }
 
-fn new_password_view(
-    chrome: crate::ctx::Chrome,
+/// A page where someone chooses a new password from an emailed link.
+struct NewPasswordPage {
+    path: &'static str,
+    heading: &'static str,
+    button: &'static str,
+}
+
+const RESET_PAGE: NewPasswordPage = NewPasswordPage {
+    path: "/password-reset/",
+    heading: "Choose a new password",
+    button: "Save new password",
+};
+
+const INVITATION_PAGE: NewPasswordPage = NewPasswordPage {
+    path: "/invitations/",
+    heading: "Accept your invitation",
+    button: "Create my account",
+};
+
+/// Show the page, with 422 when it carries errors.
+async fn new_password_page(
+    ctx: &Ctx,
+    page: &NewPasswordPage,
+    token: &str,
     errors: FieldErrors,
-    action: String,
-    heading: &str,
-    button: &str,
-) -> PasswordFormView {
-    PasswordFormView {
-        chrome,
-        errors,
-        heading: heading.into(),
-        intro: "Choose a password you don't use anywhere else.".into(),
-        action,
-        button: button.into(),
-    }
+) -> WebResult {
+    render(
+        form_status(&errors),
+        &PasswordFormView {
+            chrome: ctx.chrome(None).await?,
+            errors,
+            heading: page.heading.into(),
+            intro: "Choose a password you don't use anywhere else.".into(),
+            action: format!("{}{token}", page.path),
+            button: page.button.into(),
+        },
+    )
 }
 
 pub async fn reset_form(ctx: Ctx, Path(token): Path<String>) -> WebResult {
-    ok(&new_password_view(
-        ctx.chrome(None).await?,
-        FieldErrors::new(),
-        format!("/password-reset/{token}"),
-        "Choose a new password",
-        "Save new password",
-    ))
+    new_password_page(&ctx, &RESET_PAGE, &token, FieldErrors::new()).await
 }
 
 pub async fn reset(
@@ -319,16 +335,9 @@ pub async fn reset(
     .await
     {
         Ok(()) => Ok(Redirect::to("/sign-in?notice=password-reset").into_response()),
-        Err(AppError::Invalid(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &new_password_view(
-                ctx.chrome(None).await?,
-                errors,
-                format!("/password-reset/{token}"),
-                "Choose a new password",
-                "Save new password",
-            ),
-        ),
+        Err(AppError::Invalid(errors)) => {
+            new_password_page(&ctx, &RESET_PAGE, &token, errors).await
+        }
         Err(e) => Err(e.into()),
     }
 }
@@ -370,13 +379,7 @@ pub async fn verify(ctx: Ctx, Path(token): Path<String>, Form(form): Form<CsrfOn
 }
 
 pub async fn invitation_form(ctx: Ctx, Path(token): Path<String>) -> WebResult {
-    ok(&new_password_view(
-        ctx.chrome(None).await?,
-        FieldErrors::new(),
-        format!("/invitations/{token}"),
-        "Accept your invitation",
-        "Create my account",
-    ))
+    new_password_page(&ctx, &INVITATION_PAGE, &token, FieldErrors::new()).await
 }
 
 pub async fn accept_invitation(
@@ -396,16 +399,9 @@ pub async fn accept_invitation(
     .await
     {
         Ok(signed) => Ok(signed_in(&ctx, signed, "/")),
-        Err(AppError::Invalid(errors)) => render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &new_password_view(
-                ctx.chrome(None).await?,
-                errors,
-                format!("/invitations/{token}"),
-                "Accept your invitation",
-                "Create my account",
-            ),
-        ),
+        Err(AppError::Invalid(errors)) => {
+            new_password_page(&ctx, &INVITATION_PAGE, &token, errors).await
+        }
         Err(e) => Err(WebError::from(e)),
     }
 }
