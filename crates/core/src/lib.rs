@@ -10,6 +10,7 @@ pub mod money;
 pub mod npi;
 pub mod roles;
 pub mod signing;
+pub mod spreadsheet;
 pub mod text;
 pub mod time;
 pub mod totp;
