@@ -8,6 +8,7 @@ pub mod markdown;
 pub mod membership;
 pub mod money;
 pub mod npi;
+pub mod people;
 pub mod roles;
 pub mod signing;
 pub mod spreadsheet;
