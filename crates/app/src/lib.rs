@@ -9,6 +9,7 @@ pub mod mail;
 pub mod membership;
 pub mod pages;
 pub mod passwords;
+pub mod people;
 pub mod redirects;
 pub mod societies;
 

@@ -283,9 +283,8 @@ fn pattern(text: &Option<String>) -> Option<String> {
 impl Scoped {
     /// A person's profile, or None when the person is not this society's.
     pub async fn profile(&self, person: PersonId) -> StoreResult<Option<Profile>> {
-        let row: Option<PersonRow> =
-            on!(self.db.reader(), |c| {
-                sqlx::query_as(
+        let row: Option<PersonRow> = on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT id, email, display_name, first_name, last_name, credentials, profession, npi, \
              specialty, phone, abim_id, nabp_eprofile_id, birth_month, birth_day \
              FROM person WHERE society_id = $1 AND id = $2"
@@ -294,13 +293,12 @@ impl Scoped {
         .bind(person.0)
         .fetch_optional(c)
         .await
-            })?;
+        })?;
         let Some(row) = row else {
             return Ok(None);
         };
-        let taxonomies: Vec<(String, bool)> =
-            on!(self.db.reader(), |c| {
-                sqlx::query_as(
+        let taxonomies: Vec<(String, bool)> = on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT code, is_primary FROM person_taxonomy WHERE society_id = $1 AND person_id = $2 \
              ORDER BY is_primary DESC, code"
         )
@@ -308,7 +306,7 @@ impl Scoped {
         .bind(person.0)
         .fetch_all(c)
         .await
-            })?;
+        })?;
         let licences = self.licences(person).await?;
         let addresses: Vec<AddressRow> = on!(self.db.reader(), |c| sqlx::query_as(
             "SELECT kind, line1, line2, city, state, postal_code FROM person_address \
