@@ -6,7 +6,9 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use crate::{AppState, account, assets, auth, members, operator, ops, site, staff};
+use crate::{
+    AppState, account, assets, auth, directory, members, operator, ops, portal, site, staff,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteInfo {
@@ -92,6 +94,22 @@ fn table() -> Routes {
     .post("/account/mfa", account::mfa_enable)
     .post("/account/mfa/disable", account::mfa_disable)
     .post("/account/verify", account::resend_verification)
+    // The member portal and the directory.
+    .get("/account/membership", portal::membership)
+    .post("/account/membership/auto-renew", portal::auto_renew)
+    .post("/account/membership/level", portal::change_level)
+    .get("/account/profile", portal::profile_form)
+    .post("/account/profile", portal::profile_save)
+    .get(
+        "/account/practice/people/{person_id}/profile",
+        portal::delegate_form,
+    )
+    .post(
+        "/account/practice/people/{person_id}/profile",
+        portal::delegate_save,
+    )
+    .get("/directory", directory::search)
+    .get("/directory/{person_id}", directory::profile)
     // Staff.
     .get("/staff", staff::dashboard)
     .get("/staff/levels", members::levels)
@@ -100,6 +118,10 @@ fn table() -> Routes {
     .get("/staff/members/new", members::new_member_form)
     .post("/staff/members/new", members::add_member)
     .post("/staff/members/{id}/renew", members::renew)
+    .get("/staff/people/{person_id}/profile", portal::staff_form)
+    .post("/staff/people/{person_id}/profile", portal::staff_save)
+    .get("/staff/directory", directory::defaults)
+    .post("/staff/directory", directory::save_defaults)
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)

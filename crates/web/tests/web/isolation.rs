@@ -26,11 +26,15 @@ const CANARIES: &[&str] = &[
     "CANARY-A-JOB",
     "canary-a-invitee",
     "canary-a-owner",
+    "CANARY-A-SPECIALTY",
+    "CANARY-A-PRACTICE",
+    "603 555 0199",
 ];
 
 struct SeedA {
     level_id: String,
     membership_id: String,
+    person_id: String,
     page_id: String,
     redirect_id: String,
     job_id: String,
@@ -163,9 +167,11 @@ async fn seed_a(t: &TestApp) -> SeedA {
     )
     .await
     .unwrap();
+    let person_id = seed_a_people(t, &scoped, level_id).await;
     SeedA {
         level_id: level_id.to_string(),
         membership_id: added.id.to_string(),
+        person_id: person_id.to_string(),
         page_id,
         redirect_id,
         job_id: claimed[0].id.to_string(),
@@ -174,6 +180,69 @@ async fn seed_a(t: &TestApp) -> SeedA {
         verify_token: "a-verify",
         invite_token: "a-invite",
     }
+}
+
+/// A's member gets a public profile with canaries, a practice managed by A's owner, a level
+/// they may change to, and a society default; B must neither see nor change any of it.
+async fn seed_a_people(
+    t: &TestApp,
+    scoped: &chapterhouse_store::Scoped,
+    level_id: chapterhouse_core::LevelId,
+) -> chapterhouse_core::PersonId {
+    use chapterhouse_app::people::{self, Editor, ProfileForm};
+    let person = scoped
+        .person_by_email("canary-a-member@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let owner = scoped
+        .person_by_email("owner@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let mut form = ProfileForm {
+        first_name: "Canary".into(),
+        last_name: "canary-a-member".into(),
+        credentials: "MD".into(),
+        profession: "physician".into(),
+        npi: "1234567893".into(),
+        specialty: "CANARY-A-SPECIALTY".into(),
+        phone: "603 555 0199".into(),
+        ..Default::default()
+    };
+    form.extra.insert("vis_phone".into(), "public".into());
+    form.extra.insert("vis_npi".into(), "public".into());
+    people::update_profile(
+        &t.app,
+        scoped,
+        person,
+        Editor::Staff,
+        &form,
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let now = t.app.now();
+    let mut tx = scoped.begin().await.unwrap();
+    let practice = tx
+        .insert_practice_named("CANARY-A-PRACTICE", now)
+        .await
+        .unwrap();
+    tx.link_person_to_practice(practice, owner, true, now)
+        .await
+        .unwrap();
+    tx.link_person_to_practice(practice, person, false, now)
+        .await
+        .unwrap();
+    tx.insert_level_change(level_id, level_id).await.unwrap();
+    tx.put_directory_default(
+        chapterhouse_core::people::DirectoryField::Email,
+        chapterhouse_core::people::Visibility::Private,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    person
 }
 
 /// Everything of A's that B must not change.
@@ -246,8 +315,21 @@ async fn snapshot_a(t: &TestApp) -> String {
         .into_iter()
         .map(|l| l.name)
         .collect();
+    let person = scoped
+        .person_by_email("canary-a-member@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let profile = scoped.profile(person).await.unwrap().map(|p| p.fields);
+    let choices = scoped.field_choices(person).await.unwrap();
+    let defaults = scoped.directory_defaults().await.unwrap();
+    let portal = scoped
+        .portal_membership(person)
+        .await
+        .unwrap()
+        .map(|m| (m.level_name, m.status, m.auto_renew_on));
     format!(
-        "{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}"
+        "{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}"
     )
 }
 
@@ -316,12 +398,35 @@ fn fixtures(a: &SeedA) -> Fixtures {
         "/staff/jobs",
         "/staff/audit",
         "/operator",
+        "/account/membership",
+        "/account/profile",
+        "/staff/directory",
     ] {
         get(path, vec![path.to_string()]);
     }
     get(
         "/staff/pages/{id}",
         vec![format!("/staff/pages/{}", a.page_id)],
+    );
+    get(
+        "/directory",
+        vec![
+            "/directory".into(),
+            "/directory?name=canary".into(),
+            "/directory?specialty=canary".into(),
+        ],
+    );
+    get(
+        "/directory/{person_id}",
+        vec![format!("/directory/{}", a.person_id)],
+    );
+    get(
+        "/account/practice/people/{person_id}/profile",
+        vec![format!("/account/practice/people/{}/profile", a.person_id)],
+    );
+    get(
+        "/staff/people/{person_id}/profile",
+        vec![format!("/staff/people/{}/profile", a.person_id)],
     );
 
     let new_password = |s: &str| {
@@ -468,6 +573,57 @@ fn fixtures(a: &SeedA) -> Fixtures {
         vec![(
             format!("/staff/members/{}/renew", a.membership_id),
             vec![("paid_through", String::new())],
+        )],
+    );
+    let profile_fields = || {
+        vec![
+            ("last_name", "B was here".to_string()),
+            ("profession", "physician".to_string()),
+            ("npi", "1234567893".to_string()),
+            ("vis_phone", "private".to_string()),
+            ("lock_phone", "on".to_string()),
+        ]
+    };
+    post(
+        "/account/profile",
+        vec![("/account/profile".into(), profile_fields())],
+    );
+    post(
+        "/account/practice/people/{person_id}/profile",
+        vec![(
+            format!("/account/practice/people/{}/profile", a.person_id),
+            profile_fields(),
+        )],
+    );
+    post(
+        "/staff/people/{person_id}/profile",
+        vec![(
+            format!("/staff/people/{}/profile", a.person_id),
+            profile_fields(),
+        )],
+    );
+    post(
+        "/account/membership/auto-renew",
+        vec![(
+            "/account/membership/auto-renew".into(),
+            vec![("auto_renew", "on".into())],
+        )],
+    );
+    post(
+        "/account/membership/level",
+        vec![(
+            "/account/membership/level".into(),
+            vec![("level", a.level_id.clone())],
+        )],
+    );
+    post(
+        "/staff/directory",
+        vec![(
+            "/staff/directory".into(),
+            vec![
+                ("vis_email", "public".into()),
+                ("vis_phone", "public".into()),
+            ],
         )],
     );
     post(
@@ -623,6 +779,8 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
             .body
             .contains("CANARY-A-BODY")
     );
+    let directory = a_visitor.get("/directory?specialty=canary").await.body;
+    assert!(directory.contains("CANARY-A-SPECIALTY") && directory.contains("603 555 0199"));
 }
 
 #[tokio::test]
