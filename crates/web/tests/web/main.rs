@@ -4,5 +4,6 @@
 mod accounts;
 mod common;
 mod isolation;
+mod people;
 mod site;
 mod staff;
