@@ -708,3 +708,103 @@ async fn society_defaults_apply_to_everyone_who_never_chose() {
         .unwrap_err();
     assert!(matches!(err, AppError::Invalid(ref e) if e.get("vis_npi").is_some()));
 }
+
+#[tokio::test]
+async fn demo_members_have_identifiers_and_a_directory() {
+    let f = fixture().await;
+    let logins = chapterhouse_app::demo::seed(&f.app).await.unwrap();
+    let first = f
+        .app
+        .store
+        .society_by_slug(chapterhouse_app::demo::SOCIETIES[0].slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let scoped = f.app.scoped(&first);
+    let member_login = logins
+        .iter()
+        .find(|l| l.role == "member" && l.society == first.short_name)
+        .expect("a member login for the portal");
+    let signed = chapterhouse_app::accounts::sign_in_with_password(
+        &f.app,
+        &scoped,
+        &member_login.email,
+        chapterhouse_app::demo::DEMO_PASSWORD,
+        &Actor::default(),
+    )
+    .await
+    .unwrap();
+    let jordan = PersonId(signed.account.person_id);
+    let m = scoped.portal_membership(jordan).await.unwrap().unwrap();
+    assert_eq!(m.status, "active");
+    assert!(
+        !scoped
+            .level_changes_from(m.level_id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let public = scoped
+        .directory(
+            &DirectorySearch {
+                limit: 1000,
+                ..Default::default()
+            },
+            V::Public,
+        )
+        .await
+        .unwrap();
+    assert!(public.len() > 100, "most demo members are current");
+    assert!(
+        public
+            .iter()
+            .all(|e| e.home_city.is_none() && e.npi.is_none())
+    );
+    assert!(
+        public.iter().any(|e| e.phone.is_some()),
+        "some chose a public phone"
+    );
+    assert!(public.iter().filter(|e| e.phone.is_none()).count() > public.len() / 2);
+    let nh = public
+        .iter()
+        .filter(|e| e.practice_state.as_deref() == Some("NH"))
+        .count();
+    assert!(
+        nh > public.len() / 2 && nh < public.len(),
+        "mostly in-state, some neighbours"
+    );
+    let staff = scoped
+        .directory(
+            &DirectorySearch {
+                limit: 1000,
+                ..Default::default()
+            },
+            V::Private,
+        )
+        .await
+        .unwrap();
+    for e in &staff {
+        let npi = e.npi.as_deref().expect("every demo clinician has an NPI");
+        assert!(chapterhouse_core::npi::is_valid(npi), "{npi}");
+    }
+    assert!(
+        staff
+            .iter()
+            .any(|e| e.primary_taxonomy.as_deref() == Some("207RX0202X"))
+    );
+    assert!(
+        staff
+            .iter()
+            .any(|e| e.primary_taxonomy.as_deref() == Some("1835X0200X"))
+    );
+    assert!(
+        !staff
+            .iter()
+            .any(|e| e.primary_taxonomy.as_deref() == Some("363LX0106X")),
+        "no nurse practitioner gets the occupational-health code"
+    );
+    // Seeding again changes nothing and still prints the member login.
+    let again = chapterhouse_app::demo::seed(&f.app).await.unwrap();
+    assert!(again.iter().any(|l| l.role == "member"));
+}

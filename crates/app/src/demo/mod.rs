@@ -2,6 +2,7 @@
 //! a society that already exists is left as it is. Refuses a database holding real societies.
 
 pub mod content;
+pub mod people;
 
 use chapterhouse_core::Role;
 use chapterhouse_store::NewSociety;
@@ -107,6 +108,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
         // The two membership societies get levels and members; the cancer center has none.
         if index < 2 && app.scoped(&society).levels().await?.is_empty() {
             seed_members(app, &society, index as u64).await?;
+            people::seed(app, &society, index as u64).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {
@@ -117,6 +119,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
                 role: staff.role,
             });
         }
+        logins.extend(people::login(app, &society).await?);
     }
     Ok(logins)
 }
