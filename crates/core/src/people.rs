@@ -303,6 +303,9 @@ pub struct TaxonomyCode {
     pub display_name: String,
     /// Whether the code belongs in a physician directory ("yes", "yes (legacy …)").
     pub physician_directory: bool,
+    /// False where the list warns the code is not an oncology one ("optional (not oncology)",
+    /// "NO - NOT oncology (no oncology NP code exists)"), so forms do not suggest it.
+    pub oncology: bool,
 }
 
 impl TaxonomyCode {
@@ -365,6 +368,7 @@ fn parse_taxonomy_csv(text: &str) -> Vec<TaxonomyCode> {
         .filter_map(|row| {
             let get = |i: usize| row.get(i).map(|s| s.trim().to_string()).unwrap_or_default();
             let code = get(code);
+            let flag = get(dir).to_ascii_lowercase();
             is_taxonomy_shape(&code).then(|| TaxonomyCode {
                 code,
                 section: get(section),
@@ -372,7 +376,8 @@ fn parse_taxonomy_csv(text: &str) -> Vec<TaxonomyCode> {
                 classification: get(class),
                 specialization: get(spec),
                 display_name: get(display),
-                physician_directory: get(dir).to_ascii_lowercase().starts_with("yes"),
+                physician_directory: flag.starts_with("yes"),
+                oncology: !flag.contains("not oncology"),
             })
         })
         .collect()
@@ -775,7 +780,9 @@ mod tests {
         assert!(taxonomy("2085R0203X").unwrap().physician_directory);
         assert!(!taxonomy("207RH0000X").unwrap().physician_directory);
         let np = taxonomy("363LX0106X").unwrap();
-        assert!(!np.physician_directory);
+        assert!(!np.physician_directory && !np.oncology);
+        assert!(!taxonomy("207RH0000X").unwrap().oncology);
+        assert!(taxonomy("1835X0200X").unwrap().oncology);
         assert_eq!(np.display_name, "Occupational Health Nurse Practitioner");
         assert_eq!(
             codes.iter().filter(|t| t.physician_directory).count(),

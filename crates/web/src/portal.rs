@@ -159,7 +159,7 @@ async fn profile_view(
         .collect();
     let mut taxonomies: Vec<(String, String)> = taxonomy_codes()
         .iter()
-        .filter(|t| t.is_individual())
+        .filter(|t| t.is_individual() && t.oncology)
         .map(|t| (t.code.clone(), t.display_name.clone()))
         .collect();
     taxonomies.sort_by(|a, b| a.1.cmp(&b.1));
@@ -400,9 +400,6 @@ async fn membership_view(ctx: &Ctx, errors: FieldErrors, notice: Option<String>)
             m.grace_days,
             m.application.as_deref() == Some("pending"),
         );
-        if m.paid_by_practice.is_some() && status.has_privileges() {
-            status_words = status_words.replace("renew soon", "your practice renews");
-        }
         member_since = nice_date(&m.joined_on);
         fee = Cents(m.fee_cents).to_string();
         use chapterhouse_core::membership::Status as S;
