@@ -703,6 +703,193 @@ async fn bad_invoices_name_each_field_and_lines_book_to_revenue_accounts() {
     );
 }
 
+/// The text of every page of a PDF, with runs of whitespace collapsed to one space.
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let doc = lopdf::Document::load_mem(bytes).expect("a readable PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).expect("text extracts");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[tokio::test]
+async fn invoice_and_receipt_pdfs_carry_the_numbers_amounts_names_and_the_6033e_notice() {
+    let f = fixture().await;
+    let s = society(&f, "alpha").await;
+    let scoped = f.app.scoped(&s);
+    let lvl = level(&f, &scoped).await;
+    member(&f, &scoped, lvl, "ada@alpha.test").await;
+    let ada = person(&scoped, "ada@alpha.test").await;
+    let invoice = NewInvoice {
+        lines: vec![
+            NewLine {
+                description:
+                    "Active physician membership dues, January 1, 2027 to December 31, 2027".into(),
+                quantity: 1,
+                unit: Cents(40_000),
+                revenue_account: None,
+                person: None,
+            },
+            NewLine {
+                description: "Annual meeting – Café dinner".into(),
+                quantity: 2,
+                unit: Cents(7_550),
+                revenue_account: None,
+                person: None,
+            },
+        ],
+        po_number: "PO-7781".into(),
+        nondeductible: Cents(10_000),
+        ..other_invoice(ada, 0)
+    };
+    let id = b::issue_invoice(&f.app, &scoped, &Actor::default(), invoice)
+        .await
+        .unwrap();
+    let payment = b::record_payment(&f.app, &scoped, &Actor::default(), check(id, 20_000))
+        .await
+        .unwrap();
+    let detail = scoped.invoice_detail(id).await.unwrap().unwrap();
+    let text = pdf_text(&b::pdf::invoice_pdf(&s, &detail));
+    for expected in [
+        "alpha oncology society",
+        "1 Main St, Springfield",
+        "INVOICE",
+        "INV-000001",
+        "November 21, 2026",
+        "December 21, 2026",
+        "PO-7781",
+        "Dr Ada Oncologist",
+        "ada@alpha.test",
+        "Annual meeting – Café dinner",
+        "$75.50",
+        "$151.00",
+        "$551.00",
+        "Paid $200.00",
+        "Balance due $351.00",
+        "$100.00 of your dues is not deductible as a charitable contribution or business \
+         expense because of the society's lobbying activities.",
+    ] {
+        assert!(text.contains(expected), "{expected:?} in {text}");
+    }
+
+    let paid = scoped.payment(payment).await.unwrap().unwrap();
+    let invoice = scoped.invoice(id).await.unwrap().unwrap();
+    let receipt = pdf_text(&b::pdf::receipt_pdf(&s, &paid, &invoice));
+    for expected in [
+        "RECEIPT",
+        "PMT-000001",
+        "November 20, 2026",
+        "$200.00",
+        "Check (Check 1042)",
+        "INV-000001",
+        "Dr Ada Oncologist",
+        "$351.00",
+        "$100.00 of your dues is not deductible",
+    ] {
+        assert!(receipt.contains(expected), "{expected:?} in {receipt}");
+    }
+
+    // No non-deductible share: no notice.
+    let plain = b::issue_invoice(&f.app, &scoped, &Actor::default(), other_invoice(ada, 100))
+        .await
+        .unwrap();
+    let detail = scoped.invoice_detail(plain).await.unwrap().unwrap();
+    let text = pdf_text(&b::pdf::invoice_pdf(&s, &detail));
+    assert!(text.contains("INV-000002"));
+    assert!(!text.contains("not deductible"));
+}
+
+#[tokio::test]
+async fn quickbooks_exports_have_the_import_header_and_one_row_per_line() {
+    let f = fixture().await;
+    let s = society(&f, "alpha").await;
+    let scoped = f.app.scoped(&s);
+    let lvl = level(&f, &scoped).await;
+    member(&f, &scoped, lvl, "ada@alpha.test").await;
+    let ada = person(&scoped, "ada@alpha.test").await;
+    let meetings =
+        b::create_revenue_account(&f.app, &scoped, &Actor::default(), "4100", "Annual meeting")
+            .await
+            .unwrap();
+    let invoice = NewInvoice {
+        lines: vec![
+            NewLine {
+                description: "=Registration".into(),
+                quantity: 2,
+                unit: Cents(12_550),
+                revenue_account: Some(meetings),
+                person: None,
+            },
+            other_invoice(ada, 40_000).lines[0].clone(),
+        ],
+        ..other_invoice(ada, 0)
+    };
+    let id = b::issue_invoice(&f.app, &scoped, &Actor::default(), invoice)
+        .await
+        .unwrap();
+    let payment = b::record_payment(&f.app, &scoped, &Actor::default(), check(id, 65_100))
+        .await
+        .unwrap();
+    b::refund_payment(
+        &f.app,
+        &scoped,
+        &Actor::default(),
+        payment,
+        Cents(1_000),
+        "Overcharged".into(),
+        None,
+    )
+    .await
+    .unwrap();
+
+    let csv = b::export::invoices_csv(&scoped, date(2026, 11, 1), date(2026, 11, 30))
+        .await
+        .unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "\u{feff}InvoiceNo,Customer,InvoiceDate,DueDate,Item(Product/Service),ItemDescription,ItemQuantity,ItemRate,ItemAmount"
+    );
+    assert_eq!(
+        lines[1],
+        "INV-000001,Dr Ada Oncologist,11/21/2026,12/21/2026,Annual meeting,'=Registration,2,125.50,251.00"
+    );
+    assert_eq!(
+        lines[2],
+        "INV-000001,Dr Ada Oncologist,11/21/2026,12/21/2026,Membership dues,Annual meeting registration,1,400.00,400.00"
+    );
+    assert_eq!(
+        lines.len(),
+        4,
+        "two lines and the final line break: {csv:?}"
+    );
+    let outside = b::export::invoices_csv(&scoped, date(2026, 12, 1), date(2026, 12, 31))
+        .await
+        .unwrap();
+    assert_eq!(
+        outside.lines().count(),
+        1,
+        "only the header outside the period"
+    );
+
+    let payments = b::export::payments_csv(&scoped, date(2026, 11, 1), date(2026, 11, 30))
+        .await
+        .unwrap();
+    let lines: Vec<&str> = payments.split("\r\n").collect();
+    assert_eq!(
+        lines[0],
+        "\u{feff}PaymentNo,Customer,PaymentDate,InvoiceNo,PaymentMethod,Reference,Amount,Memo"
+    );
+    assert_eq!(
+        lines[1],
+        "PMT-000001,Dr Ada Oncologist,11/20/2026,INV-000001,check,Check 1042,651.00,"
+    );
+    assert_eq!(
+        lines[2],
+        "RF-000001,Dr Ada Oncologist,11/21/2026,INV-000001,check,,-10.00,Refund of PMT-000001: Overcharged"
+    );
+}
+
 /// The society's date helpers used in the export tests.
 #[allow(dead_code)]
 fn d(s: &str) -> Date {

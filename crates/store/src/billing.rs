@@ -933,9 +933,8 @@ impl ScopedTx {
     /// A person's name, email and postal address (practice address, else home) for an invoice.
     pub async fn person_bill_to(&mut self, person: PersonId) -> StoreResult<Option<BillToDetails>> {
         let society = self.society_id.0;
-        let row: Option<PersonBillTo> =
-            on!(self.tx.conn(), |c| {
-                sqlx::query_as(
+        let row: Option<PersonBillTo> = on!(self.tx.conn(), |c| {
+            sqlx::query_as(
             "SELECT p.display_name, p.first_name, p.last_name, p.email, a.line1, a.line2, a.city, \
              a.state, a.postal_code FROM person p \
              LEFT JOIN person_address a ON a.society_id = p.society_id AND a.person_id = p.id \
@@ -947,7 +946,7 @@ impl ScopedTx {
         .bind(person.0)
         .fetch_optional(c)
         .await
-            })?;
+        })?;
         // MAX(kind) picks 'practice' over 'home': invoices go to the work address when known.
         Ok(row.map(|r| BillToDetails {
             name: person_name(&r.display_name, &r.first_name, &r.last_name),

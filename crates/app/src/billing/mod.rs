@@ -7,9 +7,9 @@
 //! queue up, numbers never repeat or skip, and a replayed `dedup_key` / `provider_ref` finds the
 //! row the first writer committed instead of failing on the unique index.
 
-// EXPORT
-// FORMS
-// PDF
+pub mod export;
+pub mod forms;
+pub mod pdf;
 
 use chapterhouse_core::billing::{
     self as rules, DocumentKind, credit_memo_problem, invoice_total, line_amount,
