@@ -6,7 +6,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use crate::{AppState, account, assets, auth, members, operator, ops, site, staff};
+use crate::{AppState, account, assets, auth, billing, members, operator, ops, site, staff};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteInfo {
@@ -92,6 +92,12 @@ fn table() -> Routes {
     .post("/account/mfa", account::mfa_enable)
     .post("/account/mfa/disable", account::mfa_disable)
     .post("/account/verify", account::resend_verification)
+    .get("/account/invoices", billing::my_invoices)
+    .get("/account/invoices/{id}/pdf", billing::my_invoice_pdf)
+    .get(
+        "/account/payments/{id}/receipt.pdf",
+        billing::my_receipt_pdf,
+    )
     // Staff.
     .get("/staff", staff::dashboard)
     .get("/staff/levels", members::levels)
@@ -116,6 +122,23 @@ fn table() -> Routes {
     .get("/staff/jobs", staff::failed_jobs)
     .post("/staff/jobs/{id}/retry", staff::retry_job)
     .get("/staff/audit", staff::audit)
+    // Billing.
+    .get("/staff/billing", billing::index)
+    .get("/staff/billing/invoices.csv", billing::invoices_csv)
+    .get("/staff/billing/payments.csv", billing::payments_csv)
+    .get("/staff/billing/accounts", billing::accounts)
+    .post("/staff/billing/accounts", billing::create_account)
+    .get("/staff/invoices/new", billing::new_invoice_form)
+    .post("/staff/invoices/new", billing::create_invoice)
+    .get("/staff/invoices/{id}", billing::invoice)
+    .post("/staff/invoices/{id}/payments", billing::record_payment)
+    .post(
+        "/staff/invoices/{id}/credit-memos",
+        billing::issue_credit_memo,
+    )
+    .post("/staff/invoices/{id}/refunds", billing::refund)
+    .get("/staff/invoices/{id}/pdf", billing::invoice_pdf)
+    .get("/staff/payments/{id}/receipt.pdf", billing::receipt_pdf)
     // Operator.
     .get("/operator", operator::societies)
     .post("/operator/societies", operator::create_society)

@@ -26,7 +26,7 @@ use chapterhouse_store::{
     BillToDetails, NewAudit, NewCreditMemoRow, NewInvoiceLineRow, NewInvoiceRow, NewPaymentRow,
     NewRefundRow, Scoped, ScopedTx, StoreError,
 };
-use jiff::civil::Date;
+pub use jiff::civil::Date;
 
 use crate::mail::{EmailJob, enqueue_email};
 use crate::membership::today;

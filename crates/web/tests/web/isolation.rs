@@ -26,6 +26,10 @@ const CANARIES: &[&str] = &[
     "CANARY-A-JOB",
     "canary-a-invitee",
     "canary-a-owner",
+    "CANARY-A-ACCOUNT",
+    "CANARY-A-INVOICE",
+    "CANARY-A-CHECK",
+    "CANARY-A-PRACTICE",
 ];
 
 struct SeedA {
@@ -38,6 +42,7 @@ struct SeedA {
     reset_token: &'static str,
     verify_token: &'static str,
     invite_token: &'static str,
+    billing: crate::billing::SeedBilling,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -163,7 +168,10 @@ async fn seed_a(t: &TestApp) -> SeedA {
     )
     .await
     .unwrap();
+    let billing =
+        crate::billing::seed_billing(&t.app, &scoped, &t.db.db, "canary-a-member@alpha.test").await;
     SeedA {
+        billing,
         level_id: level_id.to_string(),
         membership_id: added.id.to_string(),
         page_id,
@@ -246,8 +254,9 @@ async fn snapshot_a(t: &TestApp) -> String {
         .into_iter()
         .map(|l| l.name)
         .collect();
+    let billing = crate::billing::snapshot_billing(&scoped).await;
     format!(
-        "{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}"
+        "{billing}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}"
     )
 }
 
@@ -526,6 +535,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
             ],
         )],
     );
+    crate::billing::isolation_fixtures(&mut f, &a.billing);
     f
 }
 
