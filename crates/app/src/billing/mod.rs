@@ -23,8 +23,8 @@ use chapterhouse_core::{
     RevenueAccountId, Timestamp,
 };
 use chapterhouse_store::{
-    BillToDetails, NewAudit, NewCreditMemoRow, NewInvoiceLineRow, NewInvoiceRow, NewPaymentRow,
-    NewRefundRow, Scoped, ScopedTx, StoreError,
+    BillToDetails, DuesBasis, NewAudit, NewCreditMemoRow, NewInvoiceLineRow, NewInvoiceRow,
+    NewPaymentRow, NewRefundRow, Scoped, ScopedTx, StoreError,
 };
 pub use jiff::civil::Date;
 
@@ -368,8 +368,42 @@ pub async fn issue_invoice_in(
     Ok(id)
 }
 
+/// "November 21, 2026".
 fn long_date(date: Date) -> String {
-    date.strftime("%-d %B %Y").to_string()
+    date.strftime("%B %-d, %Y").to_string()
+}
+
+/// The dues invoice for `term` of the membership in `basis`, for `amount`, issued `today`: one
+/// line on the level's revenue account, the level's non-deductible share, due at the term's
+/// start (or today, if that has passed).
+pub fn dues_invoice(
+    basis: &DuesBasis,
+    term: Term,
+    amount: Cents,
+    dedup_key: Option<String>,
+    today: Date,
+) -> NewInvoice {
+    let period = match term.end {
+        Some(end) => format!("{} to {}", long_date(term.start), long_date(end)),
+        None => format!("from {}", long_date(term.start)),
+    };
+    NewInvoice {
+        bill_to: BillTo::Person(basis.person),
+        lines: vec![NewLine {
+            description: format!("{} membership dues, {period}", basis.level_name),
+            quantity: 1,
+            unit: amount,
+            revenue_account: basis.revenue_account,
+            person: Some(basis.person),
+        }],
+        due_on: term.start.max(today),
+        po_number: String::new(),
+        memo: String::new(),
+        purpose: "dues",
+        dues_term: Some((basis.membership, term)),
+        dedup_key,
+        nondeductible: nondeductible_share(amount, basis.nondeductible_bp),
+    }
 }
 
 /// A dues invoice for one membership's term at its level's fee (or a given prorated amount),
@@ -396,27 +430,7 @@ pub async fn issue_dues_invoice(
         ));
     }
     let today = today(app, scoped);
-    let period = match term.end {
-        Some(end) => format!("{} to {}", long_date(term.start), long_date(end)),
-        None => format!("from {}", long_date(term.start)),
-    };
-    let invoice = NewInvoice {
-        bill_to: BillTo::Person(basis.person),
-        lines: vec![NewLine {
-            description: format!("{} membership dues, {period}", basis.level_name),
-            quantity: 1,
-            unit: amount,
-            revenue_account: basis.revenue_account,
-            person: Some(basis.person),
-        }],
-        due_on: term.start.max(today),
-        po_number: String::new(),
-        memo: String::new(),
-        purpose: "dues",
-        dues_term: Some((membership, term)),
-        dedup_key,
-        nondeductible: nondeductible_share(amount, basis.nondeductible_bp),
-    };
+    let invoice = dues_invoice(&basis, term, amount, dedup_key, today);
     issue_invoice(app, scoped, actor, invoice).await
 }
 
