@@ -436,7 +436,7 @@ pub async fn issue_dues_invoice(
 
 /// Records a payment; a provider_ref already recorded returns Ok(the existing PaymentId) and
 /// changes nothing. When the invoice becomes fully paid and it is a dues invoice (membership_id
-/// + term_start/term_end), adds that term (idempotent on the unique start) and stores the
+/// with term_start/term_end), adds that term (idempotent on the unique start) and stores the
 /// recomputed membership status, all in the same transaction; then enqueues a receipt email to
 /// the invoice's bill_to_email.
 pub async fn record_payment(
