@@ -267,7 +267,6 @@ pub async fn issue_invoice_in(
     invoice: NewInvoice,
     today: Date,
 ) -> AppResult<InvoiceId> {
-    let total = validate_invoice(&invoice, today)?;
     // Taken first: a concurrent writer with the same dedup key waits here, then finds ours.
     tx.lock_document_counter(DocumentKind::Invoice).await?;
     if let Some(key) = &invoice.dedup_key
@@ -275,6 +274,7 @@ pub async fn issue_invoice_in(
     {
         return Ok(existing);
     }
+    let total = validate_invoice(&invoice, today)?;
     let mut bill_to = bill_to_details(tx, invoice.bill_to).await?;
     if !invoice.po_number.trim().is_empty() {
         bill_to.po_number = invoice.po_number.trim().to_string();
