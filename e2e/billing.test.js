@@ -59,7 +59,7 @@ test('staff issue an invoice and record a check; billing pages pass axe', { time
       await check(page, 'b4-invoice-new-find');
       await page.getByLabel('Who is the invoice for?', { exact: true }).fill('a');
       await page.getByRole('button', { name: 'Find', exact: true }).click();
-      await page.locator('main ul li a').first().click();
+      await page.getByRole('list', { name: 'People found' }).getByRole('link').first().click();
       await waitForPath(page, '/staff/invoices/new');
       await page.getByLabel('Description').first().fill('Tumor board series, spring');
       await page.getByLabel('Unit price (US dollars)').first().fill('120');
