@@ -7,7 +7,8 @@ use axum::handler::Handler;
 use axum::routing::{get, post};
 
 use crate::{
-    AppState, account, assets, auth, directory, members, operator, ops, portal, site, staff,
+    AppState, account, assets, auth, billing, directory, members, operator, ops, portal, site,
+    staff,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -110,6 +111,12 @@ fn table() -> Routes {
     )
     .get("/directory", directory::search)
     .get("/directory/{person_id}", directory::profile)
+    .get("/account/invoices", billing::my_invoices)
+    .get("/account/invoices/{id}/pdf", billing::my_invoice_pdf)
+    .get(
+        "/account/payments/{id}/receipt.pdf",
+        billing::my_receipt_pdf,
+    )
     // Staff.
     .get("/staff", staff::dashboard)
     .get("/staff/levels", members::levels)
@@ -138,6 +145,23 @@ fn table() -> Routes {
     .get("/staff/jobs", staff::failed_jobs)
     .post("/staff/jobs/{id}/retry", staff::retry_job)
     .get("/staff/audit", staff::audit)
+    // Billing.
+    .get("/staff/billing", billing::index)
+    .get("/staff/billing/invoices.csv", billing::invoices_csv)
+    .get("/staff/billing/payments.csv", billing::payments_csv)
+    .get("/staff/billing/accounts", billing::accounts)
+    .post("/staff/billing/accounts", billing::create_account)
+    .get("/staff/invoices/new", billing::new_invoice_form)
+    .post("/staff/invoices/new", billing::create_invoice)
+    .get("/staff/invoices/{id}", billing::invoice)
+    .post("/staff/invoices/{id}/payments", billing::record_payment)
+    .post(
+        "/staff/invoices/{id}/credit-memos",
+        billing::issue_credit_memo,
+    )
+    .post("/staff/invoices/{id}/refunds", billing::refund)
+    .get("/staff/invoices/{id}/pdf", billing::invoice_pdf)
+    .get("/staff/payments/{id}/receipt.pdf", billing::receipt_pdf)
     // Operator.
     .get("/operator", operator::societies)
     .post("/operator/societies", operator::create_society)

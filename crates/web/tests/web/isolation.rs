@@ -29,6 +29,9 @@ const CANARIES: &[&str] = &[
     "CANARY-A-SPECIALTY",
     "CANARY-A-PRACTICE",
     "603 555 0199",
+    "CANARY-A-ACCOUNT",
+    "CANARY-A-INVOICE",
+    "CANARY-A-CHECK",
 ];
 
 struct SeedA {
@@ -42,6 +45,7 @@ struct SeedA {
     reset_token: &'static str,
     verify_token: &'static str,
     invite_token: &'static str,
+    billing: crate::billing::SeedBilling,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -168,7 +172,10 @@ async fn seed_a(t: &TestApp) -> SeedA {
     .await
     .unwrap();
     let person_id = seed_a_people(t, &scoped, level_id).await;
+    let billing =
+        crate::billing::seed_billing(&t.app, &scoped, &t.db.db, "canary-a-member@alpha.test").await;
     SeedA {
+        billing,
         level_id: level_id.to_string(),
         membership_id: added.id.to_string(),
         person_id: person_id.to_string(),
@@ -328,8 +335,9 @@ async fn snapshot_a(t: &TestApp) -> String {
         .await
         .unwrap()
         .map(|m| (m.level_name, m.status, m.auto_renew_on));
+    let billing = crate::billing::snapshot_billing(&scoped).await;
     format!(
-        "{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}"
+        "{billing}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}"
     )
 }
 
@@ -682,6 +690,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
             ],
         )],
     );
+    crate::billing::isolation_fixtures(&mut f, &a.billing);
     f
 }
 
