@@ -3,11 +3,13 @@
 //! Everything here is a function of its inputs (and an injected [`time::Clock`] where time matters),
 //! so it is unit-tested without a server.
 
+pub mod committees;
 pub mod ids;
 pub mod markdown;
 pub mod membership;
 pub mod money;
 pub mod npi;
+pub mod records;
 pub mod roles;
 pub mod signing;
 pub mod spreadsheet;
