@@ -2,6 +2,8 @@
 //! writes in one transaction, and enqueues its side effects (mail) as jobs in that transaction.
 
 pub mod accounts;
+pub mod applications;
+pub mod committees;
 pub mod demo;
 pub mod error;
 pub mod jobs;
@@ -9,6 +11,7 @@ pub mod mail;
 pub mod membership;
 pub mod pages;
 pub mod passwords;
+pub mod records;
 pub mod redirects;
 pub mod societies;
 
