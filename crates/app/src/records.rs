@@ -384,7 +384,8 @@ pub struct ErasePreview {
 pub async fn erase_preview(scoped: &Scoped, id: PersonId) -> AppResult<ErasePreview> {
     let found = person(scoped, id).await?;
     let counts = scoped.person_row_counts(id).await?;
-    let erasure = records::erasure_for(counts.has_financial_records() || counts.authored_records > 0);
+    let erasure =
+        records::erasure_for(counts.has_financial_records() || counts.authored_records > 0);
     let blocker = if found.has_staff_account() {
         Some("This person has a staff account. Staff accounts are not erased here: ask the owner to remove their staff role first.".to_string())
     } else if found.anonymised_at.is_some() {

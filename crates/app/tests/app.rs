@@ -808,3 +808,6 @@ mod membership {
         );
     }
 }
+
+#[path = "app/staff_records.rs"]
+mod staff_records;

@@ -172,7 +172,8 @@ impl ScopedTx {
     ) -> StoreResult<CommitteeMemberId> {
         let id = CommitteeMemberId::new();
         let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
+        exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "INSERT INTO committee_member (society_id, id, committee_id, person_id, role, start_on, \
              end_on, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
         )
@@ -185,7 +186,8 @@ impl ScopedTx {
         .bind(seat.end_on.map(|d| d.to_string()))
         .bind(now.0)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         Ok(id)
     }
 
@@ -198,7 +200,9 @@ impl ScopedTx {
         end_on: Date,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
-        let n = exec!(self.tx.conn(), |c| sqlx::query(
+        let n =
+            exec!(self.tx.conn(), |c| {
+                sqlx::query(
             "UPDATE committee_member SET end_on = $4 WHERE society_id = $1 AND committee_id = $2 \
              AND id = $3 AND (end_on IS NULL OR end_on > $4) \
              AND (start_on IS NULL OR start_on <= $4)"
@@ -208,7 +212,8 @@ impl ScopedTx {
         .bind(seat.0)
         .bind(end_on.to_string())
         .execute(c)
-        .await)?;
+        .await
+            })?;
         Ok(n == 1)
     }
 }

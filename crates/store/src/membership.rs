@@ -165,7 +165,8 @@ impl Scoped {
             .search
             .as_ref()
             .map(|s| format!("%{}%", s.to_lowercase()));
-        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+        Ok(on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT m.id, m.person_id, p.display_name, p.email, l.name AS level_name, m.status, m.status_since, \
              m.joined_on, (SELECT MAX(t.end_on) FROM membership_term t \
                WHERE t.society_id = m.society_id AND t.membership_id = m.id) AS term_end \
@@ -184,7 +185,8 @@ impl Scoped {
         .bind(&search)
         .bind(if filter.limit > 0 { filter.limit } else { 500 })
         .fetch_all(c)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Every membership with its terms, for the daily status run (two queries, grouped here).

@@ -252,7 +252,10 @@ impl Scoped {
         .await)?)
     }
 
-    pub async fn membership_file_of(&self, person: PersonId) -> StoreResult<Option<MembershipFile>> {
+    pub async fn membership_file_of(
+        &self,
+        person: PersonId,
+    ) -> StoreResult<Option<MembershipFile>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
             "SELECT m.id, m.level_id, l.name AS level_name, l.fee_cents, m.joined_on, m.status, \
              m.status_since, m.application, m.cancelled_on, m.suspended, m.suspended_reason, \
@@ -318,7 +321,9 @@ impl Scoped {
         membership: Option<MembershipId>,
         limit: i64,
     ) -> StoreResult<Vec<HistoryRow>> {
-        let membership = membership.map(|m| m.to_string()).unwrap_or(person.to_string());
+        let membership = membership
+            .map(|m| m.to_string())
+            .unwrap_or(person.to_string());
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
             "SELECT l.at, p.display_name AS actor_name, l.action, l.detail FROM audit_log l \
              LEFT JOIN account a ON a.society_id = l.society_id AND a.id = l.actor_account_id \
@@ -398,7 +403,8 @@ impl Scoped {
 
     /// The rows that belong to a person, by kind.
     pub async fn person_row_counts(&self, person: PersonId) -> StoreResult<PersonRowCounts> {
-        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+        Ok(on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT \
              (SELECT COUNT(*) FROM person_note WHERE society_id = $1 AND person_id = $2) AS notes, \
              (SELECT COUNT(*) FROM committee_member WHERE society_id = $1 AND person_id = $2) AS committee_seats, \
@@ -434,7 +440,8 @@ impl Scoped {
         .bind(self.society.id.0)
         .bind(person.0)
         .fetch_one(c)
-        .await)?)
+        .await
+        })?)
     }
 }
 
@@ -469,7 +476,8 @@ impl ScopedTx {
     ) -> StoreResult<NoteId> {
         let id = NoteId::new();
         let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
+        exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "INSERT INTO person_note (society_id, id, person_id, body, author_account_id, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6)"
         )
@@ -480,7 +488,8 @@ impl ScopedTx {
         .bind(author.map(|a| a.0))
         .bind(now.0)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         Ok(id)
     }
 
@@ -708,7 +717,8 @@ impl ScopedTx {
     /// unique, so they are taken off the duplicate first).
     async fn fill_blanks(&mut self, keep: PersonId, duplicate: PersonId) -> StoreResult<()> {
         let society = self.society_id.0;
-        let dup: Option<Blanks> = on!(self.tx.conn(), |c| sqlx::query_as(
+        let dup: Option<Blanks> = on!(self.tx.conn(), |c| {
+            sqlx::query_as(
             "SELECT first_name, last_name, credentials, profession, npi, specialty, phone, abim_id, \
              nabp_eprofile_id, birth_month, birth_day, external_id FROM person \
              WHERE society_id = $1 AND id = $2"
@@ -716,7 +726,8 @@ impl ScopedTx {
         .bind(society)
         .bind(duplicate.0)
         .fetch_optional(c)
-        .await)?;
+        .await
+        })?;
         let Some(dup) = dup else {
             return Ok(());
         };
@@ -726,7 +737,8 @@ impl ScopedTx {
             duplicate.0,
         )
         .await?;
-        exec!(self.tx.conn(), |c| sqlx::query(
+        exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "UPDATE person SET \
              first_name = CASE WHEN first_name = '' THEN $3 ELSE first_name END, \
              last_name = CASE WHEN last_name = '' THEN $4 ELSE last_name END, \
@@ -757,7 +769,8 @@ impl ScopedTx {
         .bind(dup.birth_day)
         .bind(&dup.external_id)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         Ok(())
     }
 
@@ -783,14 +796,16 @@ impl ScopedTx {
         .bind(email)
         .execute(c)
         .await)?;
-        exec!(self.tx.conn(), |c| sqlx::query(
+        exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "UPDATE audit_log SET detail = '' WHERE society_id = $1 AND (subject = $2 OR subject = $3)"
         )
         .bind(society)
         .bind(&person_subject)
         .bind(&membership_subject)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         let mut pattern = String::from("%\"to\":\"");
         for ch in email.chars() {
             if matches!(ch, '%' | '_' | '\\') {
@@ -903,7 +918,8 @@ impl ScopedTx {
         .execute(c)
         .await)?;
         let today = today.to_string();
-        exec!(self.tx.conn(), |c| sqlx::query(
+        exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "UPDATE membership SET cancelled_on = COALESCE(cancelled_on, $3), status = 'cancelled', \
              status_since = CASE WHEN status = 'cancelled' THEN status_since ELSE $3 END, \
              suspended = FALSE, suspended_reason = '', override_status = NULL, override_reason = '' \
@@ -913,7 +929,8 @@ impl ScopedTx {
         .bind(person.0)
         .bind(&today)
         .execute(c)
-        .await)?;
+        .await
+        })?;
         Ok(())
     }
 }
