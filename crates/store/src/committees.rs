@@ -200,9 +200,8 @@ impl ScopedTx {
         end_on: Date,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
-        let n =
-            exec!(self.tx.conn(), |c| {
-                sqlx::query(
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "UPDATE committee_member SET end_on = $4 WHERE society_id = $1 AND committee_id = $2 \
              AND id = $3 AND (end_on IS NULL OR end_on > $4) \
              AND (start_on IS NULL OR start_on <= $4)"
@@ -213,7 +212,7 @@ impl ScopedTx {
         .bind(end_on.to_string())
         .execute(c)
         .await
-            })?;
+        })?;
         Ok(n == 1)
     }
 }
