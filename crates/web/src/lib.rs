@@ -2,9 +2,11 @@
 //! Handlers are thin: extract, call one use-case, map the result to a page.
 
 mod account;
+mod applications;
 mod assets;
 mod auth;
 mod cache;
+mod committees;
 mod ctx;
 mod error;
 mod forms;
@@ -15,6 +17,7 @@ mod ops;
 mod routes;
 mod site;
 mod staff;
+mod staff_people;
 mod views;
 
 use std::sync::Arc;

@@ -6,7 +6,10 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use crate::{AppState, account, assets, auth, members, operator, ops, site, staff};
+use crate::{
+    AppState, account, applications, assets, auth, committees, members, operator, ops, site, staff,
+    staff_people,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteInfo {
@@ -100,6 +103,31 @@ fn table() -> Routes {
     .get("/staff/members/new", members::new_member_form)
     .post("/staff/members/new", members::add_member)
     .post("/staff/members/{id}/renew", members::renew)
+    // Staff: a person's page, status changes, notes, merging duplicates, erasure.
+    .get("/staff/people/{id}", staff_people::person)
+    .post("/staff/people/{id}/notes", staff_people::add_note)
+    .post("/staff/people/{id}/suspend", staff_people::suspend)
+    .post("/staff/people/{id}/reinstate", staff_people::reinstate)
+    .post("/staff/people/{id}/override", staff_people::set_override)
+    .post(
+        "/staff/people/{id}/override/clear",
+        staff_people::clear_override,
+    )
+    .get("/staff/people/{id}/merge", staff_people::merge_form)
+    .post("/staff/people/{id}/merge", staff_people::merge)
+    .get("/staff/people/{id}/erase", staff_people::erase_form)
+    .post("/staff/people/{id}/erase", staff_people::erase)
+    .get("/staff/applications", applications::applications)
+    .post("/staff/applications/{id}/approve", applications::approve)
+    .post("/staff/applications/{id}/reject", applications::reject)
+    .get("/staff/committees", committees::committees)
+    .post("/staff/committees", committees::create_committee)
+    .get("/staff/committees/{id}", committees::committee)
+    .post("/staff/committees/{id}/members", committees::add_seat)
+    .post(
+        "/staff/committees/{id}/members/{seat}/end",
+        committees::end_seat,
+    )
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)
