@@ -6,3 +6,4 @@ mod common;
 mod isolation;
 mod site;
 mod staff;
+mod staff_people;
