@@ -3,7 +3,7 @@
 //! request (deleted outright, or anonymised when invoices or payments must stay). The rules are
 //! in `core::records`; each use-case writes in one transaction with an audit entry.
 
-use chapterhouse_core::membership::{Status, Term};
+use chapterhouse_core::membership::Status;
 use chapterhouse_core::records::{self, Erasure, MembershipMerge, Side};
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{NoteId, PersonId};
@@ -459,9 +459,4 @@ pub async fn erase_person(
     .await?;
     tx.commit().await?;
     Ok(preview.erasure)
-}
-
-/// Whether a term is one the plan moves (for the preview page).
-pub fn is_moved(plan: &MembershipMerge, term: &Term) -> bool {
-    plan.moved_terms.contains(term)
 }

@@ -109,6 +109,12 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
     assert_eq!(scoped.levels().await.unwrap().len(), 5);
     let members = scoped.members(&Default::default()).await.unwrap();
     assert_eq!(members.len(), 240);
+    // Committees with a chair.
+    let today = chapterhouse_app::membership::today(&f.app, &scoped);
+    let committees = scoped.committees(today).await.unwrap();
+    assert_eq!(committees.len(), 4);
+    let seats = scoped.committee_seats(committees[0].id).await.unwrap();
+    assert!(seats.iter().any(|s| s.role == "chair"));
     for status in ["active", "grace", "lapsed", "pending"] {
         assert!(
             members.iter().any(|m| m.status == status),
