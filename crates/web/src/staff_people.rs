@@ -456,7 +456,7 @@ fn merge_lines(p: &MergePreview) -> MergeLines {
                 Side::Duplicate => (d, k, "the duplicate's"),
             };
             membership.push(format!(
-                "Both have a membership. The one with the later term stays: {whose}, {}.",
+                "Both have a membership. The one whose latest term ends later stays (this person's on a tie): {whose}, {}.",
                 membership_words(kept)
             ));
             let moved: Vec<String> = p.plan.moved_terms.iter().map(term_words).collect();

@@ -448,7 +448,7 @@ async fn admins_merge_a_duplicate_after_seeing_what_moves() {
     assert!(
         preview
             .body
-            .contains("The one with the later term stays: this person")
+            .contains("ends later stays (this person&#39;s on a tie): this person")
     );
     assert!(preview.body.contains("1 note"));
     assert!(preview.body.contains("Merge and delete the duplicate"));
