@@ -2,7 +2,9 @@
 //! writes in one transaction, and enqueues its side effects (mail) as jobs in that transaction.
 
 pub mod accounts;
+pub mod applications;
 pub mod billing;
+pub mod committees;
 pub mod demo;
 pub mod error;
 pub mod jobs;
@@ -11,6 +13,7 @@ pub mod membership;
 pub mod pages;
 pub mod passwords;
 pub mod people;
+pub mod records;
 pub mod redirects;
 pub mod societies;
 

@@ -345,7 +345,8 @@ pub async fn add_member(
     })
 }
 
-fn status_of(state: &MembershipState, today: Date) -> Status {
+/// A membership's status on `today` from its stored state.
+pub(crate) fn status_of(state: &MembershipState, today: Date) -> Status {
     membership::status(&StatusInput {
         today,
         terms: &state.terms,

@@ -110,6 +110,12 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
     let members = scoped.members(&Default::default()).await.unwrap();
     // 240 generated members and the member who signs in to try the portal.
     assert_eq!(members.len(), 241);
+    // Committees with a chair.
+    let today = chapterhouse_app::membership::today(&f.app, &scoped);
+    let committees = scoped.committees(today).await.unwrap();
+    assert_eq!(committees.len(), 4);
+    let seats = scoped.committee_seats(committees[0].id).await.unwrap();
+    assert!(seats.iter().any(|s| s.role == "chair"));
     for status in ["active", "grace", "lapsed", "pending"] {
         assert!(
             members.iter().any(|m| m.status == status),
@@ -809,3 +815,6 @@ mod membership {
         );
     }
 }
+
+#[path = "app/staff_records.rs"]
+mod staff_records;

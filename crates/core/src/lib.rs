@@ -4,12 +4,14 @@
 //! so it is unit-tested without a server.
 
 pub mod billing;
+pub mod committees;
 pub mod ids;
 pub mod markdown;
 pub mod membership;
 pub mod money;
 pub mod npi;
 pub mod people;
+pub mod records;
 pub mod roles;
 pub mod signing;
 pub mod spreadsheet;

@@ -47,6 +47,9 @@ pub struct LevelFields {
 pub struct MemberRow {
     #[sqlx(try_from = "Uuid")]
     pub id: MembershipId,
+    /// The person, for the link to their staff page.
+    #[sqlx(try_from = "Uuid")]
+    pub person_id: PersonId,
     pub display_name: String,
     pub email: String,
     pub level_name: String,
@@ -162,8 +165,9 @@ impl Scoped {
             .search
             .as_ref()
             .map(|s| format!("%{}%", s.to_lowercase()));
-        Ok(on!(self.db.reader(), |c| sqlx::query_as(
-            "SELECT m.id, p.display_name, p.email, l.name AS level_name, m.status, m.status_since, \
+        Ok(on!(self.db.reader(), |c| {
+            sqlx::query_as(
+            "SELECT m.id, m.person_id, p.display_name, p.email, l.name AS level_name, m.status, m.status_since, \
              m.joined_on, (SELECT MAX(t.end_on) FROM membership_term t \
                WHERE t.society_id = m.society_id AND t.membership_id = m.id) AS term_end \
              FROM membership m \
@@ -181,7 +185,8 @@ impl Scoped {
         .bind(&search)
         .bind(if filter.limit > 0 { filter.limit } else { 500 })
         .fetch_all(c)
-        .await)?)
+        .await
+        })?)
     }
 
     /// Every membership with its terms, for the daily status run (two queries, grouped here).

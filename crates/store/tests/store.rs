@@ -445,3 +445,6 @@ async fn unknown_scheme_and_unreachable_server_are_refused_clearly() {
         "{err}"
     );
 }
+
+#[path = "store/records.rs"]
+mod records;

@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod smtp_sink;
+pub mod sql;
 
 pub use db::{TestDb, test_db};
 pub use smtp_sink::{ReceivedMail, SmtpSink};

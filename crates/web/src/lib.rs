@@ -2,10 +2,12 @@
 //! Handlers are thin: extract, call one use-case, map the result to a page.
 
 mod account;
+mod applications;
 mod assets;
 mod auth;
 mod billing;
 mod cache;
+mod committees;
 mod ctx;
 mod directory;
 mod error;
@@ -18,6 +20,7 @@ mod portal;
 mod routes;
 mod site;
 mod staff;
+mod staff_people;
 mod views;
 
 use std::sync::Arc;

@@ -7,8 +7,8 @@ use axum::handler::Handler;
 use axum::routing::{get, post};
 
 use crate::{
-    AppState, account, assets, auth, billing, directory, members, operator, ops, portal, site,
-    staff,
+    AppState, account, applications, assets, auth, billing, committees, directory, members,
+    operator, ops, portal, site, staff, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,6 +129,31 @@ fn table() -> Routes {
     .post("/staff/people/{person_id}/profile", portal::staff_save)
     .get("/staff/directory", directory::defaults)
     .post("/staff/directory", directory::save_defaults)
+    // Staff: a person's page, status changes, notes, merging duplicates, erasure.
+    .get("/staff/people/{id}", staff_people::person)
+    .post("/staff/people/{id}/notes", staff_people::add_note)
+    .post("/staff/people/{id}/suspend", staff_people::suspend)
+    .post("/staff/people/{id}/reinstate", staff_people::reinstate)
+    .post("/staff/people/{id}/override", staff_people::set_override)
+    .post(
+        "/staff/people/{id}/override/clear",
+        staff_people::clear_override,
+    )
+    .get("/staff/people/{id}/merge", staff_people::merge_form)
+    .post("/staff/people/{id}/merge", staff_people::merge)
+    .get("/staff/people/{id}/erase", staff_people::erase_form)
+    .post("/staff/people/{id}/erase", staff_people::erase)
+    .get("/staff/applications", applications::applications)
+    .post("/staff/applications/{id}/approve", applications::approve)
+    .post("/staff/applications/{id}/reject", applications::reject)
+    .get("/staff/committees", committees::committees)
+    .post("/staff/committees", committees::create_committee)
+    .get("/staff/committees/{id}", committees::committee)
+    .post("/staff/committees/{id}/members", committees::add_seat)
+    .post(
+        "/staff/committees/{id}/members/{seat}/end",
+        committees::end_seat,
+    )
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)

@@ -2,6 +2,7 @@
 //! a society that already exists is left as it is. Refuses a database holding real societies.
 
 pub mod billing;
+mod committees;
 pub mod content;
 pub mod people;
 
@@ -111,6 +112,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
             seed_members(app, &society, index as u64).await?;
             people::seed(app, &society, index as u64).await?;
             billing::seed(app, &society, index as u64).await?;
+            committees::seed_committees(app, &society).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {

@@ -32,12 +32,20 @@ const CANARIES: &[&str] = &[
     "CANARY-A-ACCOUNT",
     "CANARY-A-INVOICE",
     "CANARY-A-CHECK",
+    "CANARY-A-COMMITTEE",
+    "CANARY-A-NOTE",
+    "canary-a-applicant",
+    "CANARY-A-APPLY",
 ];
 
 struct SeedA {
     level_id: String,
     membership_id: String,
     person_id: String,
+    applicant_id: String,
+    application_id: String,
+    committee_id: String,
+    seat_id: String,
     page_id: String,
     redirect_id: String,
     job_id: String,
@@ -174,11 +182,89 @@ async fn seed_a(t: &TestApp) -> SeedA {
     let person_id = seed_a_people(t, &scoped, level_id).await;
     let billing =
         crate::billing::seed_billing(&t.app, &scoped, &t.db.db, "canary-a-member@alpha.test").await;
+    // A person page with a note, a committee with a chair, and a pending application.
+    let person = scoped
+        .person_of_membership(added.id)
+        .await
+        .unwrap()
+        .unwrap();
+    chapterhouse_app::records::add_note(
+        &t.app,
+        &scoped,
+        person,
+        "CANARY-A-NOTE about the member",
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let committee_id = chapterhouse_app::committees::create_committee(
+        &t.app,
+        &scoped,
+        &chapterhouse_app::committees::CommitteeForm {
+            name: "CANARY-A-COMMITTEE".into(),
+            kind: "committee".into(),
+            description: String::new(),
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let seat_id = chapterhouse_app::committees::add_seat(
+        &t.app,
+        &scoped,
+        committee_id,
+        &chapterhouse_app::committees::SeatForm {
+            who: "canary-a-member@alpha.test".into(),
+            role: "chair".into(),
+            ..Default::default()
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let apply_level = chapterhouse_app::membership::create_level(
+        &t.app,
+        &scoped,
+        &chapterhouse_app::membership::LevelForm {
+            name: "CANARY-A-APPLY".into(),
+            fee: "200".into(),
+            period: "1-year".into(),
+            grace_days: "30".into(),
+            approval_required: Some("on".into()),
+            ..Default::default()
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let application = chapterhouse_app::membership::add_member(
+        &t.app,
+        &scoped,
+        &chapterhouse_app::membership::MemberForm {
+            display_name: "canary-a-applicant".into(),
+            email: "canary-a-applicant@alpha.test".into(),
+            level: apply_level.to_string(),
+            joined_on: String::new(),
+            paid: None,
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let applicant = scoped
+        .person_of_membership(application.id)
+        .await
+        .unwrap()
+        .unwrap();
     SeedA {
         billing,
         level_id: level_id.to_string(),
         membership_id: added.id.to_string(),
         person_id: person_id.to_string(),
+        applicant_id: applicant.to_string(),
+        application_id: application.id.to_string(),
+        committee_id: committee_id.to_string(),
+        seat_id: seat_id.to_string(),
         page_id,
         redirect_id,
         job_id: claimed[0].id.to_string(),
@@ -336,8 +422,51 @@ async fn snapshot_a(t: &TestApp) -> String {
         .unwrap()
         .map(|m| (m.level_name, m.status, m.auto_renew_on));
     let billing = crate::billing::snapshot_billing(&scoped).await;
+    // People, their notes, membership state, applications and committee seats.
+    let mut people = Vec::new();
+    for m in scoped.members(&Default::default()).await.unwrap() {
+        let file = scoped.person_file(m.person_id).await.unwrap().unwrap();
+        let membership = scoped
+            .membership_file_of(m.person_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let notes: Vec<_> = scoped
+            .person_notes(m.person_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| n.body)
+            .collect();
+        let seats: Vec<_> = scoped
+            .person_seats(m.person_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|s| (s.committee_name, s.role, s.end_on))
+            .collect();
+        people.push(format!(
+            "{} {} {:?} {:?} {} {:?} {} {:?} {:?}",
+            file.display_name,
+            file.email,
+            file.anonymised_at,
+            membership.application,
+            membership.suspended,
+            membership.override_status,
+            membership.status,
+            notes,
+            seats
+        ));
+    }
+    let committees: Vec<_> = scoped
+        .committees(chapterhouse_app::membership::today(&t.app, &scoped))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.name, c.current_members))
+        .collect();
     format!(
-        "{billing}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}"
+        "{billing}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}"
     )
 }
 
@@ -435,6 +564,34 @@ fn fixtures(a: &SeedA) -> Fixtures {
     get(
         "/staff/people/{person_id}/profile",
         vec![format!("/staff/people/{}/profile", a.person_id)],
+    );
+    get(
+        "/staff/people/{id}",
+        vec![
+            format!("/staff/people/{}", a.person_id),
+            format!("/staff/people/{}", a.applicant_id),
+        ],
+    );
+    get(
+        "/staff/people/{id}/merge",
+        vec![
+            format!("/staff/people/{}/merge", a.person_id),
+            format!("/staff/people/{}/merge?q=canary", a.person_id),
+            format!(
+                "/staff/people/{}/merge?duplicate={}",
+                a.person_id, a.applicant_id
+            ),
+        ],
+    );
+    get(
+        "/staff/people/{id}/erase",
+        vec![format!("/staff/people/{}/erase", a.person_id)],
+    );
+    get("/staff/applications", vec!["/staff/applications".into()]);
+    get("/staff/committees", vec!["/staff/committees".into()]);
+    get(
+        "/staff/committees/{id}",
+        vec![format!("/staff/committees/{}", a.committee_id)],
     );
 
     let new_password = |s: &str| {
@@ -632,6 +789,87 @@ fn fixtures(a: &SeedA) -> Fixtures {
                 ("vis_email", "public".into()),
                 ("vis_phone", "public".into()),
             ],
+        )],
+    );
+    let person = |suffix: &str| format!("/staff/people/{}/{suffix}", a.person_id);
+    post(
+        "/staff/people/{id}/notes",
+        vec![(person("notes"), vec![("body", "B was here".into())])],
+    );
+    post(
+        "/staff/people/{id}/suspend",
+        vec![(person("suspend"), vec![("suspend_reason", "B".into())])],
+    );
+    post(
+        "/staff/people/{id}/reinstate",
+        vec![(person("reinstate"), vec![("reinstate_reason", "B".into())])],
+    );
+    post(
+        "/staff/people/{id}/override",
+        vec![(
+            person("override"),
+            vec![
+                ("override_status", "cancelled".into()),
+                ("override_reason", "B".into()),
+            ],
+        )],
+    );
+    post(
+        "/staff/people/{id}/override/clear",
+        vec![(person("override/clear"), vec![])],
+    );
+    post(
+        "/staff/people/{id}/merge",
+        vec![(person("merge"), vec![("duplicate", a.applicant_id.clone())])],
+    );
+    post(
+        "/staff/people/{id}/erase",
+        vec![(
+            person("erase"),
+            vec![("confirm_email", "canary-a-member@alpha.test".into())],
+        )],
+    );
+    for (pattern, action) in [
+        ("/staff/applications/{id}/approve", "approve"),
+        ("/staff/applications/{id}/reject", "reject"),
+    ] {
+        post(
+            pattern,
+            vec![(
+                format!("/staff/applications/{}/{action}", a.application_id),
+                vec![("message", "B".into())],
+            )],
+        );
+    }
+    post(
+        "/staff/committees",
+        vec![(
+            "/staff/committees".into(),
+            vec![
+                ("name", "B's committee".into()),
+                ("kind", "committee".into()),
+            ],
+        )],
+    );
+    post(
+        "/staff/committees/{id}/members",
+        vec![(
+            format!("/staff/committees/{}/members", a.committee_id),
+            vec![
+                ("who", "canary-a-member@alpha.test".into()),
+                ("person_id", a.person_id.clone()),
+                ("role", "chair".into()),
+            ],
+        )],
+    );
+    post(
+        "/staff/committees/{id}/members/{seat}/end",
+        vec![(
+            format!(
+                "/staff/committees/{}/members/{}/end",
+                a.committee_id, a.seat_id
+            ),
+            vec![("end_on", String::new())],
         )],
     );
     post(

@@ -8,3 +8,4 @@ mod isolation;
 mod people;
 mod site;
 mod staff;
+mod staff_people;
