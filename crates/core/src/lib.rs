@@ -11,6 +11,7 @@ pub mod npi;
 pub mod roles;
 pub mod signing;
 pub mod spreadsheet;
+pub mod stripe;
 pub mod text;
 pub mod time;
 pub mod totp;
