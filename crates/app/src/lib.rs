@@ -9,7 +9,9 @@ pub mod mail;
 pub mod membership;
 pub mod pages;
 pub mod passwords;
+pub mod payments;
 pub mod redirects;
+pub mod secrets;
 pub mod societies;
 
 use std::sync::Arc;
@@ -44,6 +46,8 @@ pub struct App {
     pub signer: Arc<Signer>,
     pub mailer: Mailer,
     pub links: LinkSettings,
+    /// Encrypts secrets stored in the database (payment keys); derived from the deployment key.
+    pub secrets: secrets::SecretBox,
 }
 
 impl App {

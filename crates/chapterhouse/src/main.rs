@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use chapterhouse_app::accounts::NewAccountInput;
 use chapterhouse_app::jobs::Worker;
+use chapterhouse_app::secrets::SecretBox;
 use chapterhouse_app::societies::NewSocietyForm;
 use chapterhouse_app::{Actor, App, AppError, LinkSettings};
 use chapterhouse_core::Role;
@@ -180,10 +181,12 @@ async fn open(config: &Config) -> anyhow::Result<(App, Store)> {
         "outbox" => Mailer::file_outbox(config.data_dir.join("outbox"))?,
         other => anyhow::bail!("unknown mail mode {other:?}: use \"outbox\" or \"smtp\""),
     };
+    let secret_key = config.secret_key()?;
     let app = App {
         store: store.clone(),
         clock,
-        signer: Arc::new(Signer::new(&config.secret_key()?)),
+        signer: Arc::new(Signer::new(&secret_key)),
+        secrets: SecretBox::from_deployment_secret(&secret_key),
         mailer,
         links: LinkSettings {
             scheme: config.public_scheme.clone(),

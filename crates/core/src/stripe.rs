@@ -165,11 +165,7 @@ pub fn bank_label(bank_name: &str, last4: &str) -> String {
 }
 
 fn clean_last4(last4: &str) -> String {
-    last4
-        .chars()
-        .filter(char::is_ascii_digit)
-        .take(4)
-        .collect()
+    last4.chars().filter(char::is_ascii_digit).take(4).collect()
 }
 
 /// A saved secret as staff may see it again: the prefix and the last four characters.
@@ -282,7 +278,10 @@ mod tests {
     #[test]
     fn signature_matches_an_independent_hmac() {
         assert_eq!(signature(SECRET, T, BODY), KNOWN);
-        assert_eq!(signature_header(SECRET, T, BODY), format!("t={T},v1={KNOWN}"));
+        assert_eq!(
+            signature_header(SECRET, T, BODY),
+            format!("t={T},v1={KNOWN}")
+        );
     }
 
     #[test]
@@ -315,7 +314,10 @@ mod tests {
             verify(&moved, BODY, SECRET, T, 300),
             Err(SignatureError::Mismatch)
         );
-        assert_eq!(verify("", BODY, SECRET, T, 300), Err(SignatureError::Missing));
+        assert_eq!(
+            verify("", BODY, SECRET, T, 300),
+            Err(SignatureError::Missing)
+        );
         assert_eq!(
             verify(&format!("v1={KNOWN}"), BODY, SECRET, T, 300),
             Err(SignatureError::NoTimestamp)
@@ -359,9 +361,18 @@ mod tests {
     #[test]
     fn retries_on_days_three_seven_and_fourteen_then_stop() {
         let first: Date = "2026-12-30".parse().unwrap();
-        assert_eq!(next_attempt_on(first, 1), Some("2027-01-02".parse().unwrap()));
-        assert_eq!(next_attempt_on(first, 2), Some("2027-01-06".parse().unwrap()));
-        assert_eq!(next_attempt_on(first, 3), Some("2027-01-13".parse().unwrap()));
+        assert_eq!(
+            next_attempt_on(first, 1),
+            Some("2027-01-02".parse().unwrap())
+        );
+        assert_eq!(
+            next_attempt_on(first, 2),
+            Some("2027-01-06".parse().unwrap())
+        );
+        assert_eq!(
+            next_attempt_on(first, 3),
+            Some("2027-01-13".parse().unwrap())
+        );
         assert_eq!(next_attempt_on(first, 4), None);
         assert_eq!(next_attempt_on(first, 0), Some(first));
         assert_eq!(next_attempt_on(first, -1), None);
@@ -410,7 +421,9 @@ mod tests {
         // Blank secrets keep the saved ones, but only when there are saved ones.
         assert!(check_keys("pk_test_abcdefgh", None, None, Some(Mode::Test)).is_empty());
         let none_saved = check_keys("pk_test_abcdefgh", None, None, None);
-        assert!(none_saved.get("secret_key").is_some() && none_saved.get("webhook_secret").is_some());
+        assert!(
+            none_saved.get("secret_key").is_some() && none_saved.get("webhook_secret").is_some()
+        );
         assert_eq!(mode_of_secret("rk_live_abcdefgh"), Some(Mode::Live));
     }
 }
