@@ -195,16 +195,15 @@ impl Scoped {
     }
 
     pub async fn webhook_event_seen(&self, event_id: &str) -> StoreResult<bool> {
-        let found: Option<i64> =
-            on!(self.db.reader(), |c| {
-                sqlx::query_scalar(
+        let found: Option<i64> = on!(self.db.reader(), |c| {
+            sqlx::query_scalar(
             "SELECT received_at FROM webhook_event WHERE society_id = $1 AND provider_event_id = $2"
         )
         .bind(self.society.id.0)
         .bind(event_id)
         .fetch_optional(c)
         .await
-            })?;
+        })?;
         Ok(found.is_some())
     }
 

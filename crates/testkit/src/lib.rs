@@ -3,6 +3,8 @@
 
 pub mod db;
 pub mod smtp_sink;
+pub mod stripe_standin;
 
 pub use db::{TestDb, test_db};
 pub use smtp_sink::{ReceivedMail, SmtpSink};
+pub use stripe_standin::{PayWith, StripeStandin};
