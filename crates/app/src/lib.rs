@@ -2,6 +2,7 @@
 //! writes in one transaction, and enqueues its side effects (mail) as jobs in that transaction.
 
 pub mod accounts;
+pub mod billing;
 pub mod demo;
 pub mod error;
 pub mod jobs;

@@ -3,6 +3,7 @@
 //! Everything here is a function of its inputs (and an injected [`time::Clock`] where time matters),
 //! so it is unit-tested without a server.
 
+pub mod billing;
 pub mod ids;
 pub mod markdown;
 pub mod membership;

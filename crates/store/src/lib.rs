@@ -10,6 +10,7 @@ pub mod migrate;
 
 mod accounts;
 mod audit;
+mod billing;
 mod blobs;
 mod jobs;
 mod membership;
@@ -22,6 +23,7 @@ mod society;
 
 pub use accounts::*;
 pub use audit::*;
+pub use billing::*;
 pub use blobs::*;
 pub use db::{Db, DbOptions, Tx};
 pub use jobs::*;
