@@ -25,30 +25,6 @@ pub struct PaymentSettingsRow {
     pub updated_at: i64,
 }
 
-/// What a payment needs to know about an invoice: who it bills and what is still owed.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct InvoiceDue {
-    #[sqlx(try_from = "Uuid")]
-    pub id: InvoiceId,
-    pub number: i64,
-    pub person_id: Option<Uuid>,
-    pub practice_id: Option<Uuid>,
-    pub membership_id: Option<Uuid>,
-    pub bill_to_name: String,
-    pub bill_to_email: String,
-    pub total_cents: i64,
-    pub paid_cents: i64,
-    pub refunded_cents: i64,
-    pub credited_cents: i64,
-}
-
-impl InvoiceDue {
-    /// Still owed: total less payments and credit memos, plus money refunded.
-    pub fn balance_cents(&self) -> i64 {
-        self.total_cents - self.paid_cents - self.credited_cents + self.refunded_cents
-    }
-}
-
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct CheckoutSessionRow {
     pub provider_session_id: String,
@@ -138,17 +114,6 @@ pub struct WebhookRejectionRow {
     pub excerpt: String,
 }
 
-const INVOICE_DUE: &str = "SELECT i.id, i.number, i.person_id, i.practice_id, i.membership_id, \
-     i.bill_to_name, i.bill_to_email, i.total_cents, \
-     COALESCE((SELECT SUM(p.amount_cents) FROM payment p \
-       WHERE p.society_id = i.society_id AND p.invoice_id = i.id), 0) AS paid_cents, \
-     COALESCE((SELECT SUM(r.amount_cents) FROM refund r JOIN payment p \
-       ON p.society_id = r.society_id AND p.id = r.payment_id \
-       WHERE p.society_id = i.society_id AND p.invoice_id = i.id), 0) AS refunded_cents, \
-     COALESCE((SELECT SUM(m.amount_cents) FROM credit_memo m \
-       WHERE m.society_id = i.society_id AND m.invoice_id = i.id), 0) AS credited_cents \
-     FROM invoice i WHERE i.society_id = $1 AND i.id = $2";
-
 impl Scoped {
     pub async fn payment_settings(&self) -> StoreResult<Option<PaymentSettingsRow>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
@@ -158,14 +123,6 @@ impl Scoped {
         .bind(self.society.id.0)
         .fetch_optional(c)
         .await)?)
-    }
-
-    pub async fn invoice_due(&self, invoice: InvoiceId) -> StoreResult<Option<InvoiceDue>> {
-        Ok(on!(self.db.reader(), |c| sqlx::query_as(INVOICE_DUE)
-            .bind(self.society.id.0)
-            .bind(invoice.0)
-            .fetch_optional(c)
-            .await)?)
     }
 
     pub async fn checkout_session(

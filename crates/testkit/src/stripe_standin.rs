@@ -119,17 +119,15 @@ impl Shared {
     /// Build, sign and queue an event; returns it (not yet delivered).
     fn event(&self, kind: &str, object: &Value) -> SentEvent {
         let id = self.new_id("evt");
-        let body = json!({
-            "id": id,
-            "object": "event",
-            "api_version": "2024-06-20",
-            "created": self.now(),
-            "livemode": false,
-            "pending_webhooks": 1,
-            "type": kind,
-            "data": { "object": object },
-        })
-        .to_string();
+        // Written field by field so `id` comes first, as in Stripe's own bodies.
+        let body = format!(
+            "{{\"id\":{},\"object\":\"event\",\"api_version\":\"2024-06-20\",\"created\":{},\
+             \"livemode\":false,\"pending_webhooks\":1,\"type\":{},\"data\":{{\"object\":{}}}}}",
+            json!(id),
+            self.now(),
+            json!(kind),
+            object
+        );
         let signature = signature_header(&self.webhook_secret, self.now(), body.as_bytes());
         SentEvent {
             id,

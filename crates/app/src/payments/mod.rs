@@ -17,9 +17,9 @@ mod webhook;
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::stripe::{self as rules, Mode};
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::{InvoiceId, MembershipId, PaymentMethodId, PersonId, Role};
+use chapterhouse_core::{InvoiceId, PaymentMethodId, PersonId, Role};
 use chapterhouse_store::{
-    ChargeAttemptRow, InvoiceDue, NewAudit, NewChargeAttempt, PaymentMethodRow, Scoped, ScopedTx,
+    ChargeAttemptRow, Invoice, NewAudit, NewChargeAttempt, PaymentMethodRow, Scoped, ScopedTx,
 };
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -215,16 +215,13 @@ pub async fn start_checkout(
     success_url: &str,
     cancel_url: &str,
 ) -> AppResult<String> {
-    let due = scoped
-        .invoice_due(invoice)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    if amount.0 <= 0 || amount.0 > due.balance_cents() {
+    let due = scoped.invoice(invoice).await?.ok_or(AppError::NotFound)?;
+    if amount.0 <= 0 || amount.0 > due.amounts.balance().0 {
         return Err(AppError::field(
             "amount",
             &format!(
                 "Enter an amount between $0.01 and the {} still owed.",
-                Cents(due.balance_cents().max(0))
+                Cents(due.amounts.balance().0.max(0))
             ),
         ));
     }
@@ -242,7 +239,7 @@ pub async fn start_checkout(
         ),
         (
             "line_items[0][price_data][product_data][name]",
-            format!("{} invoice {}", society.short_name, due.number),
+            format!("{} invoice {}", society.short_name, due.display_number()),
         ),
         ("client_reference_id", invoice.to_string()),
         ("metadata[society]", society.id.to_string()),
@@ -287,7 +284,7 @@ pub async fn start_checkout(
         NewAudit {
             actor: None,
             action: "payments.checkout_started",
-            subject: &format!("invoice {}", due.number),
+            subject: &format!("invoice {}", due.display_number()),
             detail: &format!("{} {}", amount, session.id),
             ip: "",
         },
@@ -324,10 +321,7 @@ pub async fn charge_off_session(
     invoice: InvoiceId,
     payment_method: PaymentMethodId,
 ) -> AppResult<ChargeOutcome> {
-    let due = scoped
-        .invoice_due(invoice)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let due = scoped.invoice(invoice).await?.ok_or(AppError::NotFound)?;
     let method = scoped
         .payment_method(payment_method)
         .await?
@@ -362,7 +356,7 @@ pub async fn charge_off_session(
         },
         None => (None, 1),
     };
-    if due.balance_cents() <= 0 {
+    if due.amounts.balance().0 <= 0 {
         return Ok(ChargeOutcome::NothingDue);
     }
     let config = require_settings(app, scoped).await?;
@@ -376,7 +370,7 @@ pub async fn charge_off_session(
                         invoice,
                         attempt_no,
                         attempted_on: today,
-                        amount_cents: due.balance_cents(),
+                        amount_cents: due.amounts.balance().0,
                         provider_method_id: &method.provider_method_id,
                     },
                     now,
@@ -390,7 +384,7 @@ pub async fn charge_off_session(
             scoped.charge_attempt(id).await?.ok_or(AppError::NotFound)?
         }
     };
-    let amount = attempt.amount_cents.unwrap_or(due.balance_cents());
+    let amount = attempt.amount_cents.unwrap_or(due.amounts.balance().0);
     let society = scoped.society();
     let form = api::fields([
         ("amount", amount.to_string()),
@@ -402,7 +396,7 @@ pub async fn charge_off_session(
         ("confirm", "true".into()),
         (
             "description",
-            format!("{} invoice {}", society.short_name, due.number),
+            format!("{} invoice {}", society.short_name, due.display_number()),
         ),
         ("metadata[society]", society.id.to_string()),
         ("metadata[invoice]", invoice.to_string()),
@@ -486,7 +480,7 @@ pub(crate) async fn fail_and_notify(
     scoped: &Scoped,
     tx: &mut ScopedTx,
     attempt: &ChargeAttemptRow,
-    due: &InvoiceDue,
+    due: &Invoice,
     method_label: &str,
     message: &str,
 ) -> AppResult<Option<Date>> {
@@ -505,7 +499,7 @@ pub(crate) async fn fail_and_notify(
             app,
             scoped,
             due,
-            attempt.amount_cents.unwrap_or(due.balance_cents()),
+            attempt.amount_cents.unwrap_or(due.amounts.balance().0),
             method_label,
             message,
             next,
@@ -516,7 +510,7 @@ pub(crate) async fn fail_and_notify(
         NewAudit {
             actor: None,
             action: "payments.charge_failed",
-            subject: &format!("invoice {}", due.number),
+            subject: &format!("invoice {}", due.display_number()),
             detail: &format!("attempt {}: {message}", attempt.attempt_no),
             ip: "",
         },
@@ -529,7 +523,7 @@ pub(crate) async fn fail_and_notify(
 fn charge_failed_email(
     app: &App,
     scoped: &Scoped,
-    due: &InvoiceDue,
+    due: &Invoice,
     amount_cents: i64,
     method_label: &str,
     message: &str,
@@ -567,7 +561,7 @@ fn charge_failed_email(
              method here:\n{base}/account/membership\n\nIf you have questions, reply to this \
              email.\n",
             Cents(amount_cents),
-            due.number,
+            due.display_number(),
             society.name,
         ),
     }
@@ -584,10 +578,10 @@ pub async fn retry_due_charges(
     let today = today(app, scoped);
     let mut out = Vec::new();
     for attempt in scoped.charge_retries_due(today).await? {
-        let Some(due) = scoped.invoice_due(attempt.invoice_id).await? else {
+        let Some(due) = scoped.invoice(attempt.invoice_id).await? else {
             continue;
         };
-        let Some(membership) = due.membership_id.map(MembershipId) else {
+        let Some(membership) = due.membership else {
             continue;
         };
         let Some(Some(method)) = scoped.auto_renewal(membership).await? else {

@@ -276,7 +276,7 @@ impl Handler<'_> {
                 ))
                 .await;
         }
-        let Some(due) = self.scoped.invoice_due(row.invoice_id).await? else {
+        let Some(due) = self.scoped.invoice(row.invoice_id).await? else {
             return self.refuse("the session's invoice no longer exists").await;
         };
         let intent = match &session.payment_intent {
@@ -322,9 +322,9 @@ impl Handler<'_> {
                     .or_else(|| intent.as_ref().and_then(|i| i.customer.clone()))
                     .or_else(|| method.customer.clone());
                 customer.map(|customer| MethodToSave {
-                    person: due.person_id.map(PersonId),
-                    practice: due.practice_id.map(PracticeId),
-                    membership: due.membership_id.map(MembershipId),
+                    person: due.person,
+                    practice: due.practice,
+                    membership: due.membership,
                     customer,
                     method,
                 })
@@ -347,7 +347,11 @@ impl Handler<'_> {
                     &Actor::default(),
                 )
                 .await?;
-                let outcome = format!("paid {} on invoice {}", Cents(row.amount_cents), due.number);
+                let outcome = format!(
+                    "paid {} on invoice {}",
+                    Cents(row.amount_cents),
+                    due.display_number()
+                );
                 let Some(mut tx) = self.begin(&outcome).await? else {
                     return Ok(WebhookResult::Replay);
                 };
@@ -373,7 +377,7 @@ impl Handler<'_> {
                 let outcome = format!(
                     "bank payment of {} on invoice {} is processing",
                     Cents(row.amount_cents),
-                    due.number
+                    due.display_number()
                 );
                 let Some(mut tx) = self.begin(&outcome).await? else {
                     return Ok(WebhookResult::Replay);
@@ -399,7 +403,7 @@ impl Handler<'_> {
                 let outcome = format!(
                     "bank payment of {} on invoice {} failed",
                     Cents(row.amount_cents),
-                    due.number
+                    due.display_number()
                 );
                 let Some(mut tx) = self.begin(&outcome).await? else {
                     return Ok(WebhookResult::Replay);
@@ -430,7 +434,7 @@ impl Handler<'_> {
                                  by card or another account after signing in here:\n\
                                  {base}/account/membership\n",
                                 Cents(row.amount_cents),
-                                due.number
+                                due.display_number()
                             ),
                         },
                         now,
@@ -537,7 +541,7 @@ impl Handler<'_> {
                 ))
                 .await;
         }
-        let Some(due) = self.scoped.invoice_due(attempt.invoice_id).await? else {
+        let Some(due) = self.scoped.invoice(attempt.invoice_id).await? else {
             return self.refuse("the charge's invoice no longer exists").await;
         };
         if self.event.kind == "payment_intent.succeeded" {
@@ -565,7 +569,7 @@ impl Handler<'_> {
             let outcome = format!(
                 "automatic renewal charge of {} on invoice {} succeeded",
                 Cents(intent.amount),
-                due.number
+                due.display_number()
             );
             let Some(mut tx) = self.begin(&outcome).await? else {
                 return Ok(WebhookResult::Replay);
@@ -581,7 +585,7 @@ impl Handler<'_> {
                 .unwrap_or_else(|| "The payment was declined.".to_string());
             let outcome = format!(
                 "automatic renewal charge on invoice {} failed: {message}",
-                due.number
+                due.display_number()
             );
             let Some(mut tx) = self.begin(&outcome).await? else {
                 return Ok(WebhookResult::Replay);
