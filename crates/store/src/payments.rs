@@ -372,6 +372,19 @@ impl ScopedTx {
         Ok(())
     }
 
+    /// Point the society's API calls somewhere else (a test stand-in). `false` without settings.
+    pub async fn set_payment_api_base(&mut self, api_base: &str) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let n = exec!(self.tx.conn(), |c| sqlx::query(
+            "UPDATE payment_settings SET api_base = $2 WHERE society_id = $1"
+        )
+        .bind(society)
+        .bind(api_base)
+        .execute(c)
+        .await)?;
+        Ok(n == 1)
+    }
+
     /// Record an event id as acted on. `false` when it already was (a replay): the caller
     /// must then roll back whatever else it wrote.
     pub async fn insert_webhook_event(

@@ -12,6 +12,7 @@ mod members;
 mod metrics;
 mod operator;
 mod ops;
+mod payments;
 mod routes;
 mod site;
 mod staff;

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use crate::{AppState, account, assets, auth, members, operator, ops, site, staff};
+use crate::{AppState, account, assets, auth, members, operator, ops, payments, site, staff};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteInfo {
@@ -92,6 +92,9 @@ fn table() -> Routes {
     .post("/account/mfa", account::mfa_enable)
     .post("/account/mfa/disable", account::mfa_disable)
     .post("/account/verify", account::resend_verification)
+    .get("/account/payment-method", payments::payment_method)
+    .post("/account/payment-method/add", payments::add_payment_method)
+    .post("/account/payment-method/{id}/remove", payments::remove_payment_method)
     // Staff.
     .get("/staff", staff::dashboard)
     .get("/staff/levels", members::levels)
@@ -116,6 +119,11 @@ fn table() -> Routes {
     .get("/staff/jobs", staff::failed_jobs)
     .post("/staff/jobs/{id}/retry", staff::retry_job)
     .get("/staff/audit", staff::audit)
+    .get("/staff/settings/payments", payments::settings_form)
+    .post("/staff/settings/payments", payments::save_settings)
+    .get("/staff/payments/webhooks", payments::webhook_log)
+    // Processors' webhooks: signed, no session, no CSRF; the society from the Host header.
+    .post("/webhooks/stripe", payments::stripe_webhook)
     // Operator.
     .get("/operator", operator::societies)
     .post("/operator/societies", operator::create_society)

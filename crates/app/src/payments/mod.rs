@@ -183,6 +183,39 @@ pub async fn save_settings(
     Ok(())
 }
 
+/// Send the society's Stripe API calls to `api_base` instead of Stripe (a local stand-in for
+/// tests and demonstrations). For operators and tests only: no page offers it, since the secret
+/// key goes wherever this points.
+pub async fn point_api_at(app: &App, scoped: &Scoped, api_base: &str, actor: &Actor) -> AppResult<()> {
+    let api_base = api_base.trim().trim_end_matches('/');
+    if !(api_base.starts_with("https://") || api_base.starts_with("http://127.0.0.1:")
+        || api_base.starts_with("http://localhost:"))
+    {
+        return Err(AppError::field(
+            "api_base",
+            "Use an https:// address, or http:// on this machine (127.0.0.1 or localhost).",
+        ));
+    }
+    let now = app.now();
+    let mut tx = scoped.begin().await?;
+    if !tx.set_payment_api_base(api_base).await? {
+        return Err(AppError::field("api_base", "Save the Stripe keys first."));
+    }
+    tx.audit(
+        NewAudit {
+            actor: actor.account,
+            action: "payments.api_base_changed",
+            subject: api_base,
+            detail: "",
+            ip: &actor.ip,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 async fn require_settings(app: &App, scoped: &Scoped) -> AppResult<StripeSettings> {
     settings(app, scoped).await?.ok_or_else(|| {
         AppError::field(

@@ -4,5 +4,6 @@
 mod accounts;
 mod common;
 mod isolation;
+mod payments;
 mod site;
 mod staff;
