@@ -123,19 +123,20 @@ async fn settings_view(
             chrome: ctx.chrome(notice).await?,
             errors,
             form,
-            webhook_url: format!(
-                "{}/webhooks/stripe",
-                ctx.app.links.base_url(ctx.society())
-            ),
+            webhook_url: format!("{}/webhooks/stripe", ctx.app.links.base_url(ctx.society())),
             events: WEBHOOK_EVENTS,
         },
     )
 }
 
-pub async fn settings_form(RequireRole { ctx, .. }: Admin, Query(q): Query<SavedQuery>) -> WebResult {
-    let notice = q
-        .saved
-        .map(|_| "Saved. The secret key and signing secret are stored encrypted and are not shown again.".to_string());
+pub async fn settings_form(
+    RequireRole { ctx, .. }: Admin,
+    Query(q): Query<SavedQuery>,
+) -> WebResult {
+    let notice = q.saved.map(|_| {
+        "Saved. The secret key and signing secret are stored encrypted and are not shown again."
+            .to_string()
+    });
     settings_view(&ctx, FieldErrors::new(), SettingsForm::default(), notice).await
 }
 
@@ -201,7 +202,11 @@ pub struct AddedQuery {
     removed: Option<String>,
 }
 
-async fn payment_method_view(ctx: &Ctx, notice: Option<String>, error: Option<String>) -> WebResult {
+async fn payment_method_view(
+    ctx: &Ctx,
+    notice: Option<String>,
+    error: Option<String>,
+) -> WebResult {
     let user = ctx.require_user()?;
     let zone = ctx.society().time_zone.clone();
     let methods = payments::methods_of(&ctx.scoped, user).await?;
@@ -236,7 +241,15 @@ async fn payment_method_view(ctx: &Ctx, notice: Option<String>, error: Option<St
         &PaymentMethodView {
             methods: methods
                 .into_iter()
-                .map(|m| (Timestamp(m.created_at).local_date(&zone).strftime("%-d %B %Y").to_string(), m))
+                .map(|m| {
+                    (
+                        Timestamp(m.created_at)
+                            .local_date(&zone)
+                            .strftime("%-d %B %Y")
+                            .to_string(),
+                        m,
+                    )
+                })
                 .collect(),
             auto_renewal,
             can_add: ctx.scoped.payment_settings().await?.is_some(),
@@ -270,7 +283,19 @@ pub async fn add_payment_method(ctx: Ctx, Form(form): Form<CsrfOnly>) -> WebResu
     {
         Ok(url) => Ok(Redirect::to(&url).into_response()),
         Err(AppError::Invalid(errors)) => {
-            payment_method_view(&ctx, None, Some(errors.0.into_iter().map(|(_, m)| m).collect::<Vec<_>>().join(" "))).await
+            payment_method_view(
+                &ctx,
+                None,
+                Some(
+                    errors
+                        .0
+                        .into_iter()
+                        .map(|(_, m)| m)
+                        .collect::<Vec<_>>()
+                        .join(" "),
+                ),
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }

@@ -94,7 +94,10 @@ fn table() -> Routes {
     .post("/account/verify", account::resend_verification)
     .get("/account/payment-method", payments::payment_method)
     .post("/account/payment-method/add", payments::add_payment_method)
-    .post("/account/payment-method/{id}/remove", payments::remove_payment_method)
+    .post(
+        "/account/payment-method/{id}/remove",
+        payments::remove_payment_method,
+    )
     // Staff.
     .get("/staff", staff::dashboard)
     .get("/staff/levels", members::levels)

@@ -186,9 +186,15 @@ pub async fn save_settings(
 /// Send the society's Stripe API calls to `api_base` instead of Stripe (a local stand-in for
 /// tests and demonstrations). For operators and tests only: no page offers it, since the secret
 /// key goes wherever this points.
-pub async fn point_api_at(app: &App, scoped: &Scoped, api_base: &str, actor: &Actor) -> AppResult<()> {
+pub async fn point_api_at(
+    app: &App,
+    scoped: &Scoped,
+    api_base: &str,
+    actor: &Actor,
+) -> AppResult<()> {
     let api_base = api_base.trim().trim_end_matches('/');
-    if !(api_base.starts_with("https://") || api_base.starts_with("http://127.0.0.1:")
+    if !(api_base.starts_with("https://")
+        || api_base.starts_with("http://127.0.0.1:")
         || api_base.starts_with("http://localhost:"))
     {
         return Err(AppError::field(

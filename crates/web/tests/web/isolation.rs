@@ -26,6 +26,10 @@ const CANARIES: &[&str] = &[
     "CANARY-A-JOB",
     "canary-a-invitee",
     "canary-a-owner",
+    "CANARYAPUBLISHABLE",
+    "CANARY-A-WEBHOOK",
+    "CANARY-A-EVENT",
+    "CANARY-A-CARD",
 ];
 
 struct SeedA {
@@ -38,6 +42,7 @@ struct SeedA {
     reset_token: &'static str,
     verify_token: &'static str,
     invite_token: &'static str,
+    payment_method_id: String,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -163,7 +168,10 @@ async fn seed_a(t: &TestApp) -> SeedA {
     )
     .await
     .unwrap();
+    let payment_method_id =
+        crate::payments::seed_a_payments(t, &a, "canary-a-member@alpha.test").await;
     SeedA {
+        payment_method_id,
         level_id: level_id.to_string(),
         membership_id: added.id.to_string(),
         page_id,
@@ -246,8 +254,9 @@ async fn snapshot_a(t: &TestApp) -> String {
         .into_iter()
         .map(|l| l.name)
         .collect();
+    let payments = crate::payments::snapshot_a_payments(t, &a, "canary-a-member@alpha.test").await;
     format!(
-        "{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}"
+        "{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{payments}"
     )
 }
 
@@ -315,6 +324,9 @@ fn fixtures(a: &SeedA) -> Fixtures {
         "/staff/team",
         "/staff/jobs",
         "/staff/audit",
+        "/staff/settings/payments",
+        "/staff/payments/webhooks",
+        "/account/payment-method",
         "/operator",
     ] {
         get(path, vec![path.to_string()]);
@@ -509,6 +521,40 @@ fn fixtures(a: &SeedA) -> Fixtures {
     post(
         "/staff/jobs/{id}/retry",
         vec![(format!("/staff/jobs/{}/retry", a.job_id), vec![])],
+    );
+    post(
+        "/account/payment-method/add",
+        vec![("/account/payment-method/add".into(), vec![])],
+    );
+    post(
+        "/account/payment-method/{id}/remove",
+        vec![(
+            format!("/account/payment-method/{}/remove", a.payment_method_id),
+            vec![],
+        )],
+    );
+    post(
+        "/staff/settings/payments",
+        vec![(
+            "/staff/settings/payments".into(),
+            vec![
+                ("publishable_key", "pk_test_51BWasHere".into()),
+                ("secret_key", "sk_test_51BWasHere".into()),
+                ("webhook_secret", "whsec_BWasHere1".into()),
+            ],
+        )],
+    );
+    // Form fields rather than a signed event: B's host checks B's secret whatever is sent (a
+    // webhook signed with A's secret sent to B's host is tests/web/payments.rs's first test).
+    post(
+        "/webhooks/stripe",
+        vec![(
+            "/webhooks/stripe".into(),
+            vec![
+                ("id", "evt_sent_by_b".into()),
+                ("type", "checkout.session.completed".into()),
+            ],
+        )],
     );
     post(
         "/operator/societies",

@@ -29,9 +29,7 @@ async fn stand_in(t: &TestApp) -> StripeStandin {
 async fn set_up_payments(t: &TestApp, society: &Society, stripe: &StripeStandin) -> Client {
     let host = format!("{}.test", society.slug);
     let mut owner = t.client(&host);
-    owner
-        .sign_in(&format!("owner@{}", host), PASSWORD)
-        .await;
+    owner.sign_in(&format!("owner@{}", host), PASSWORD).await;
     owner.get("/staff/settings/payments").await;
     let saved = owner
         .post(
@@ -55,7 +53,11 @@ async fn set_up_payments(t: &TestApp, society: &Society, stripe: &StripeStandin)
     owner
 }
 
-async fn member_with_invoice(t: &TestApp, scoped: &Scoped, email: &str) -> (MembershipId, InvoiceId) {
+async fn member_with_invoice(
+    t: &TestApp,
+    scoped: &Scoped,
+    email: &str,
+) -> (MembershipId, InvoiceId) {
     let level = m::create_level(
         &t.app,
         scoped,
@@ -114,7 +116,12 @@ async fn balance(scoped: &Scoped, invoice: InvoiceId) -> Cents {
 }
 
 /// POST a webhook body with a signature header to a host, as Stripe would.
-async fn post_webhook(t: &TestApp, host: &str, signature: &str, body: &str) -> (StatusCode, String) {
+async fn post_webhook(
+    t: &TestApp,
+    host: &str,
+    signature: &str,
+    body: &str,
+) -> (StatusCode, String) {
     let mut client = t.client(host);
     let mut request = Request::builder()
         .method("POST")
@@ -188,12 +195,21 @@ async fn stripe_webhooks_over_http_pay_the_invoice_and_another_hosts_changes_not
     }
     assert_eq!(balance(&scoped, invoice).await, Cents(0));
     assert_eq!(
-        scoped.membership_state(membership).await.unwrap().unwrap().status,
+        scoped
+            .membership_state(membership)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
         Status::Active
     );
     let completed = events.last().unwrap();
-    let (status, text) = post_webhook(&t, "alpha.test", &completed.signature, &completed.body).await;
-    assert_eq!((status, text.as_str()), (StatusCode::OK, "already processed"));
+    let (status, text) =
+        post_webhook(&t, "alpha.test", &completed.signature, &completed.body).await;
+    assert_eq!(
+        (status, text.as_str()),
+        (StatusCode::OK, "already processed")
+    );
     let (status, _) = post_webhook(&t, "alpha.test", "", &completed.body).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = post_webhook(&t, "alpha.test", "t=1,v1=00", "not json").await;
@@ -274,7 +290,10 @@ async fn admins_set_the_keys_which_are_never_shown_again() {
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("not set up yet"));
     assert!(page.body.contains("https://alpha.test/webhooks/stripe"));
-    assert!(page.body.contains(r#"<label for="f-secret_key">Secret key</label>"#));
+    assert!(
+        page.body
+            .contains(r#"<label for="f-secret_key">Secret key</label>"#)
+    );
 
     let bad = owner
         .post(
@@ -325,7 +344,8 @@ async fn admins_set_the_keys_which_are_never_shown_again() {
 
     // Staff below admin and members may not see or change them.
     t.add_account(&alpha, "staff@alpha.test", Role::Staff).await;
-    t.add_account(&alpha, "member@alpha.test", Role::Member).await;
+    t.add_account(&alpha, "member@alpha.test", Role::Member)
+        .await;
     for email in ["staff@alpha.test", "member@alpha.test"] {
         let mut client = t.client("alpha.test");
         client.sign_in(email, PASSWORD).await;
@@ -375,11 +395,17 @@ async fn staff_see_refused_and_accepted_webhooks() {
     let log = owner.get("/staff/payments/webhooks").await;
     assert_eq!(log.status, StatusCode::OK);
     assert!(log.body.contains("bad signature: no v1 signature matches"));
-    assert!(log.body.contains("evt_probe"), "the start of the message is shown");
+    assert!(
+        log.body.contains("evt_probe"),
+        "the start of the message is shown"
+    );
     assert!(log.body.contains("customer.created"));
     assert!(log.body.contains("ignored: not an event we act on"));
     let mut visitor = t.client("alpha.test");
-    assert_ne!(visitor.get("/staff/payments/webhooks").await.status, StatusCode::OK);
+    assert_ne!(
+        visitor.get("/staff/payments/webhooks").await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -395,7 +421,10 @@ async fn members_see_add_and_remove_their_saved_method() {
     ada.sign_in("ada@alpha.test", PASSWORD).await;
     let page = ada.get("/account/payment-method").await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("You have no saved card or bank account."));
+    assert!(
+        page.body
+            .contains("You have no saved card or bank account.")
+    );
     assert!(page.body.contains("Off. We email you an invoice"));
 
     // Paying with "save for automatic renewal".
@@ -426,15 +455,26 @@ async fn members_see_add_and_remove_their_saved_method() {
     // Adding another goes to Stripe's page in setup mode.
     let add = ada.post("/account/payment-method/add", &[]).await;
     assert_eq!(add.status, StatusCode::SEE_OTHER);
-    assert!(add.location().starts_with(&format!("{}/checkout/cs_test_", stripe.base_url())));
+    assert!(
+        add.location()
+            .starts_with(&format!("{}/checkout/cs_test_", stripe.base_url()))
+    );
 
-    let method = scoped.auto_renewal(membership).await.unwrap().unwrap().unwrap();
+    let method = scoped
+        .auto_renewal(membership)
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
     let removed = ada
         .post(&format!("/account/payment-method/{method}/remove"), &[])
         .await;
     assert_eq!(removed.status, StatusCode::SEE_OTHER);
     let page = ada.get(&removed.location()).await;
-    assert!(page.body.contains("You have no saved card or bank account."));
+    assert!(
+        page.body
+            .contains("You have no saved card or bank account.")
+    );
     assert!(page.body.contains("we will email you an invoice"));
     // Removing it again, or a made-up id, is a plain 404.
     assert_eq!(
@@ -448,5 +488,120 @@ async fn members_see_add_and_remove_their_saved_method() {
             .await
             .status,
         StatusCode::NOT_FOUND
+    );
+}
+
+/// For the isolation harness: society A with Stripe keys, a refused and an accepted webhook, and
+/// a saved card used for automatic renewal, each carrying a canary. Returns the method's id.
+pub async fn seed_a_payments(t: &TestApp, a: &Society, member_email: &str) -> String {
+    let scoped = t.app.scoped(a);
+    let signed = chapterhouse_app::accounts::sign_in_with_password(
+        &t.app,
+        &scoped,
+        "owner@alpha.test",
+        PASSWORD,
+        &Actor::default(),
+    )
+    .await
+    .unwrap();
+    let owner = chapterhouse_app::accounts::current_user(&t.app, &scoped, &signed.session_token)
+        .await
+        .unwrap()
+        .unwrap();
+    p::save_settings(
+        &t.app,
+        &scoped,
+        &owner,
+        &p::SettingsForm {
+            publishable_key: "pk_test_CANARYAPUBLISHABLE".into(),
+            secret_key: SECRET_KEY.into(),
+            webhook_secret: WEBHOOK_SECRET.into(),
+        },
+        // Nothing listens here: no request B makes may reach A's processor anyway.
+        Some("http://127.0.0.1:9"),
+        &Actor::default(),
+    )
+    .await
+    .unwrap();
+    p::handle_webhook(&t.app, a, "t=1,v1=00", br#"{"id":"CANARY-A-WEBHOOK"}"#)
+        .await
+        .unwrap();
+    let body = r#"{"id":"evt_CANARY-A-EVENT","object":"event","type":"customer.created","created":1,"data":{"object":{}}}"#;
+    let now = t.app.now().0 / 1_000_000;
+    let signature =
+        chapterhouse_core::stripe::signature_header(WEBHOOK_SECRET, now, body.as_bytes());
+    let accepted = p::handle_webhook(&t.app, a, &signature, body.as_bytes())
+        .await
+        .unwrap();
+    assert!(matches!(accepted, p::WebhookResult::Processed(_)));
+    let person = scoped.person_by_email(member_email).await.unwrap().unwrap();
+    let membership = scoped.membership_of_person(person).await.unwrap().unwrap();
+    let mut tx = scoped.begin().await.unwrap();
+    let method = tx
+        .upsert_payment_method(
+            &chapterhouse_store::NewPaymentMethod {
+                person: Some(person),
+                practice: None,
+                provider_customer_id: "cus_canary",
+                provider_method_id: "pm_canary",
+                kind: "card",
+                label: "CANARY-A-CARD •••• 4242",
+            },
+            t.app.now(),
+        )
+        .await
+        .unwrap();
+    tx.set_auto_renewal(membership, Some(method), t.app.now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    method.to_string()
+}
+
+/// For the isolation harness: A's payment rows that B must not change.
+pub async fn snapshot_a_payments(t: &TestApp, a: &Society, member_email: &str) -> String {
+    let scoped = t.app.scoped(a);
+    let settings = p::settings(&t.app, &scoped).await.unwrap().unwrap();
+    let person = scoped.person_by_email(member_email).await.unwrap().unwrap();
+    let membership = scoped.membership_of_person(person).await.unwrap().unwrap();
+    let methods: Vec<_> = scoped
+        .payment_methods_of_person(person)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.label, m.provider_method_id))
+        .collect();
+    format!(
+        "{} {} {} {}\n{methods:?} {:?}\n{} events, {} rejections",
+        settings.publishable_key,
+        settings.secret_key,
+        settings.webhook_secret,
+        settings.api_base,
+        scoped.auto_renewal(membership).await.unwrap(),
+        scoped.recent_webhook_events(100).await.unwrap().len(),
+        scoped.recent_webhook_rejections(100).await.unwrap().len(),
+    )
+}
+
+#[tokio::test]
+async fn the_isolation_canaries_for_payments_are_there_for_their_own_society() {
+    let t = TestApp::new().await;
+    let alpha = t.society("alpha").await;
+    t.add_account(&alpha, "canary-a-member@alpha.test", Role::Member)
+        .await;
+    member_with_invoice(&t, &t.app.scoped(&alpha), "canary-a-member@alpha.test").await;
+    seed_a_payments(&t, &alpha, "canary-a-member@alpha.test").await;
+    let mut owner = t.client("alpha.test");
+    owner.sign_in("owner@alpha.test", PASSWORD).await;
+    let log = owner.get("/staff/payments/webhooks").await.body;
+    assert!(log.contains("CANARY-A-WEBHOOK") && log.contains("CANARY-A-EVENT"));
+    let mut member = t.client("alpha.test");
+    member.sign_in("canary-a-member@alpha.test", PASSWORD).await;
+    assert!(
+        member
+            .get("/account/payment-method")
+            .await
+            .body
+            .contains("CANARY-A-CARD")
     );
 }
