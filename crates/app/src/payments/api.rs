@@ -34,7 +34,7 @@ pub enum ApiError {
         code: Option<String>,
         message: String,
         /// For a declined PaymentIntent: the intent as it now stands.
-        payment_intent: Option<PaymentIntent>,
+        payment_intent: Option<Box<PaymentIntent>>,
     },
     /// No answer, or one we could not read: the outcome is unknown.
     #[error("could not reach Stripe: {0}")]
@@ -55,7 +55,7 @@ struct ErrorObject {
     #[serde(default)]
     message: Option<String>,
     #[serde(default)]
-    payment_intent: Option<PaymentIntent>,
+    payment_intent: Option<Box<PaymentIntent>>,
 }
 
 /// Either an id or the expanded object, as Stripe sends expandable fields.
