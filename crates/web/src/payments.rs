@@ -20,6 +20,28 @@ use crate::error::{WebError, WebResult};
 use crate::forms::CsrfOnly;
 use crate::views::{form_status, ok, render};
 
+/// A page whose form is answered with a redirect to the hosted payment page must allow that
+/// origin in `form-action`, or the browser stops the redirect. Sets the page's own policy (the
+/// default one is only added where a response has none).
+pub fn allow_checkout_redirect(mut response: Response, checkout_origin: Option<&str>) -> Response {
+    let Some(origin) = checkout_origin.filter(|o| {
+        o.chars()
+            .all(|c| c.is_ascii_alphanumeric() || ":/.-".contains(c))
+    }) else {
+        return response;
+    };
+    let policy = crate::CSP.replace(
+        "form-action 'self'",
+        &format!("form-action 'self' {origin}"),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
+}
+
 /// The events to select when adding the endpoint in Stripe's dashboard.
 pub const WEBHOOK_EVENTS: &[&str] = &[
     "checkout.session.completed",
@@ -236,7 +258,8 @@ async fn payment_method_view(
     } else {
         StatusCode::OK
     };
-    render(
+    let origin = payments::checkout_origin(&ctx.app, &ctx.scoped).await?;
+    let response = render(
         status,
         &PaymentMethodView {
             methods: methods
@@ -252,11 +275,12 @@ async fn payment_method_view(
                 })
                 .collect(),
             auto_renewal,
-            can_add: ctx.scoped.payment_settings().await?.is_some(),
+            can_add: origin.is_some(),
             chrome: ctx.chrome(notice).await?,
             error,
         },
-    )
+    )?;
+    Ok(allow_checkout_redirect(response, origin.as_deref()))
 }
 
 pub async fn payment_method(ctx: Ctx, Query(q): Query<AddedQuery>) -> WebResult {

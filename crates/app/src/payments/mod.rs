@@ -222,6 +222,24 @@ pub async fn point_api_at(
     Ok(())
 }
 
+/// The origin of the hosted payment pages the payer is sent to (Stripe's Checkout, or a local
+/// stand-in's), for the `form-action` of pages whose form redirects there. `None` without
+/// settings.
+pub async fn checkout_origin(app: &App, scoped: &Scoped) -> AppResult<Option<String>> {
+    let Some(config) = settings(app, scoped).await? else {
+        return Ok(None);
+    };
+    if config.api_base.trim_end_matches('/') == DEFAULT_API_BASE {
+        return Ok(Some("https://checkout.stripe.com".into()));
+    }
+    let base = config.api_base.trim_end_matches('/');
+    let origin = match base.split_once("://") {
+        Some((scheme, rest)) => format!("{scheme}://{}", rest.split('/').next().unwrap_or("")),
+        None => return Ok(None),
+    };
+    Ok(Some(origin))
+}
+
 async fn require_settings(app: &App, scoped: &Scoped) -> AppResult<StripeSettings> {
     settings(app, scoped).await?.ok_or_else(|| {
         AppError::field(

@@ -450,6 +450,15 @@ async fn members_see_add_and_remove_their_saved_method() {
     }
     let page = ada.get("/account/payment-method").await;
     assert!(page.body.contains("Visa •••• 4242"));
+    // The browser may follow the form's redirect to the hosted page (form-action allows it).
+    let policy = page.headers[header::CONTENT_SECURITY_POLICY]
+        .to_str()
+        .unwrap();
+    assert!(
+        policy.contains(&format!("form-action 'self' {};", stripe.base_url())),
+        "{policy}"
+    );
+    assert!(policy.contains("frame-ancestors 'none'"));
     assert!(page.body.contains("On, charging Visa •••• 4242."));
 
     // Adding another goes to Stripe's page in setup mode.
