@@ -1227,3 +1227,206 @@ async fn hosted_pay(
         .replace("{CHECKOUT_SESSION_ID}", &id);
     Redirect::to(&success).into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chapterhouse_core::time::FixedClock;
+
+    const SK: &str = "sk_test_standin";
+    const WH: &str = "whsec_standin";
+
+    /// A raw HTTP/1.1 request; returns status, headers and body.
+    async fn http(
+        base: &str,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: &str,
+    ) -> (u16, String, String) {
+        let addr = base.trim_start_matches("http://");
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let mut request =
+            format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n");
+        for (k, v) in headers {
+            request.push_str(&format!("{k}: {v}\r\n"));
+        }
+        request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+        stream.write_all(request.as_bytes()).await.unwrap();
+        let mut response = Vec::new();
+        stream.read_to_end(&mut response).await.unwrap();
+        let text = String::from_utf8_lossy(&response).to_string();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+        let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
+        (status, head.to_string(), body.to_string())
+    }
+
+    const FORM: (&str, &str) = ("Content-Type", "application/x-www-form-urlencoded");
+
+    async fn standin() -> StripeStandin {
+        let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
+        StripeStandin::start(SK, WH, clock).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn refuses_missing_or_wrong_keys_and_unknown_parameters_as_stripe_does() {
+        let s = standin().await;
+        let (status, _, body) = http(
+            s.base_url(),
+            "POST",
+            "/v1/checkout/sessions",
+            &[FORM],
+            "mode=payment",
+        )
+        .await;
+        assert_eq!(status, 401);
+        assert!(body.contains("\"type\":\"invalid_request_error\""));
+        let (status, _, body) = http(
+            s.base_url(),
+            "POST",
+            "/v1/checkout/sessions",
+            &[FORM, ("Authorization", "Bearer sk_test_wrongkey1234")],
+            "mode=payment",
+        )
+        .await;
+        assert_eq!(status, 401);
+        assert!(body.contains("Invalid API Key provided: sk_test_…1234"));
+        let auth = ("Authorization", "Bearer sk_test_standin");
+        let (status, _, body) = http(
+            s.base_url(),
+            "POST",
+            "/v1/checkout/sessions",
+            &[FORM, auth],
+            "mode=payment&line_items[0][price_data][unit_amont]=5&success_url=x",
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert!(body.contains("parameter_unknown"));
+        assert!(body.contains("line_items[0][price_data][unit_amont]"));
+        let (status, _, _) = http(s.base_url(), "GET", "/v1/nothing", &[auth], "").await;
+        assert_eq!(status, 404);
+        assert_eq!(s.count("POST", "/v1/checkout/sessions"), 3);
+    }
+
+    #[tokio::test]
+    async fn the_hosted_page_pays_sends_signed_webhooks_and_returns_to_the_site() {
+        let s = standin().await;
+        let auth = ("Authorization", "Bearer sk_test_standin");
+        let (status, _, body) = http(
+            s.base_url(),
+            "POST",
+            "/v1/checkout/sessions",
+            &[FORM, auth],
+            "mode=payment&payment_method_types[0]=card&payment_method_types[1]=us_bank_account\
+             &line_items[0][quantity]=1&line_items[0][price_data][currency]=usd\
+             &line_items[0][price_data][unit_amount]=40000\
+             &line_items[0][price_data][product_data][name]=Dues%20%3Cb%3E\
+             &metadata[invoice]=inv1&success_url=https%3A%2F%2Fsite.test%2Fdone%3Fs%3D%7BCHECKOUT_SESSION_ID%7D\
+             &cancel_url=https%3A%2F%2Fsite.test%2F",
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let session: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(session["object"], "checkout.session");
+        assert_eq!(session["amount_total"], 40000);
+        assert_eq!(session["payment_status"], "unpaid");
+        assert_eq!(session["metadata"]["invoice"], "inv1");
+        assert!(session.get("x_seq").is_none(), "bookkeeping stays private");
+        let id = session["id"].as_str().unwrap();
+        let path = format!("/checkout/{id}");
+        let (status, _, page) = http(s.base_url(), "GET", &path, &[], "").await;
+        assert_eq!(status, 200);
+        assert!(page.contains("Pay $400.00") && page.contains("Dues &lt;b&gt;"));
+        assert!(page.contains(&format!("action=\"/checkout/{id}/pay\"")));
+        let (status, head, _) = http(
+            s.base_url(),
+            "POST",
+            &format!("{path}/pay"),
+            &[FORM],
+            "with=card",
+        )
+        .await;
+        assert_eq!(status, 303);
+        assert!(
+            head.contains(&format!("location: https://site.test/done?s={id}")),
+            "{head}"
+        );
+        let events = s.take_undelivered();
+        let kinds: Vec<_> = events.iter().map(|e| e.kind.as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["payment_intent.succeeded", "checkout.session.completed"]
+        );
+        for event in &events {
+            assert!(event.body.starts_with("{\"id\":\"evt_"));
+            let t = chapterhouse_core::stripe::verify(
+                &event.signature,
+                event.body.as_bytes(),
+                WH,
+                1_795_273_200,
+                300,
+            );
+            assert!(t.is_ok(), "{t:?}");
+        }
+        // Paying twice is refused.
+        let (status, _, _) = http(
+            s.base_url(),
+            "POST",
+            &format!("{path}/pay"),
+            &[FORM],
+            "with=card",
+        )
+        .await;
+        assert_eq!(status, 400);
+    }
+
+    #[tokio::test]
+    async fn idempotency_keys_replay_the_first_answer_and_refuse_other_parameters() {
+        let s = standin().await;
+        let customer = new_customer(&s.shared, Some("a@b.test"), None);
+        let cus = customer["id"].as_str().unwrap().to_string();
+        let pm = new_method(&s.shared, PayWith::DecliningCard, Some(&cus));
+        let pm = pm["id"].as_str().unwrap().to_string();
+        let auth = ("Authorization", "Bearer sk_test_standin");
+        let body = format!(
+            "amount=40000&currency=usd&customer={cus}&payment_method={pm}&off_session=true&confirm=true"
+        );
+        let key = ("Idempotency-Key", "charge-1");
+        let (status, _, first) = http(
+            s.base_url(),
+            "POST",
+            "/v1/payment_intents",
+            &[FORM, auth, key],
+            &body,
+        )
+        .await;
+        assert_eq!(status, 402);
+        assert!(
+            first.contains("\"code\":\"card_declined\"")
+                && first.contains("\"type\":\"card_error\"")
+        );
+        let (status, _, second) = http(
+            s.base_url(),
+            "POST",
+            "/v1/payment_intents",
+            &[FORM, auth, key],
+            &body,
+        )
+        .await;
+        assert_eq!((status, &second), (402, &first));
+        let (status, _, other) = http(
+            s.base_url(),
+            "POST",
+            "/v1/payment_intents",
+            &[FORM, auth, key],
+            &body.replace("40000", "100"),
+        )
+        .await;
+        assert_eq!(status, 400);
+        assert!(other.contains("idempotency_error"));
+        // One decline, one event.
+        let events = s.take_undelivered();
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].kind, "payment_intent.payment_failed");
+    }
+}
