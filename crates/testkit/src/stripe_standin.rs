@@ -204,7 +204,23 @@ impl StripeStandin {
         webhook_secret: &str,
         clock: SharedClock,
     ) -> anyhow::Result<StripeStandin> {
-        let listener = TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0))).await?;
+        Self::start_on(
+            SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            secret_key,
+            webhook_secret,
+            clock,
+        )
+        .await
+    }
+
+    /// Start on a chosen address (the `stripe-standin` binary for browser tests).
+    pub async fn start_on(
+        listen: SocketAddr,
+        secret_key: &str,
+        webhook_secret: &str,
+        clock: SharedClock,
+    ) -> anyhow::Result<StripeStandin> {
+        let listener = TcpListener::bind(listen).await?;
         let addr = listener.local_addr()?;
         let shared = Arc::new(Shared {
             secret_key: secret_key.to_string(),

@@ -137,6 +137,21 @@ pub async fn save_settings(
     if !user.role().satisfies(Role::Admin) {
         return Err(AppError::Forbidden);
     }
+    configure(app, scoped, form, api_base, actor).await
+}
+
+/// [`save_settings`] for the deployment's operator (the `admin payments` command): no signed-in
+/// admin, and `api_base` may point at a local stand-in (https, or http on this machine).
+pub async fn configure(
+    app: &App,
+    scoped: &Scoped,
+    form: &SettingsForm,
+    api_base: Option<&str>,
+    actor: &Actor,
+) -> AppResult<()> {
+    if let Some(base) = api_base {
+        check_api_base(base)?;
+    }
     let saved = settings(app, scoped).await?;
     let publishable = form.publishable_key.trim();
     let secret = Some(form.secret_key.trim()).filter(|s| !s.is_empty());
@@ -153,7 +168,7 @@ pub async fn save_settings(
         return Err(AppError::field("secret_key", "Paste the secret key."));
     };
     let api_base = api_base
-        .map(str::to_string)
+        .map(|b| b.trim().trim_end_matches('/').to_string())
         .or_else(|| saved.as_ref().map(|s| s.api_base.clone()))
         .unwrap_or_else(|| DEFAULT_API_BASE.to_string());
     let society = scoped.society_id();
@@ -193,15 +208,7 @@ pub async fn point_api_at(
     actor: &Actor,
 ) -> AppResult<()> {
     let api_base = api_base.trim().trim_end_matches('/');
-    if !(api_base.starts_with("https://")
-        || api_base.starts_with("http://127.0.0.1:")
-        || api_base.starts_with("http://localhost:"))
-    {
-        return Err(AppError::field(
-            "api_base",
-            "Use an https:// address, or http:// on this machine (127.0.0.1 or localhost).",
-        ));
-    }
+    check_api_base(api_base)?;
     let now = app.now();
     let mut tx = scoped.begin().await?;
     if !tx.set_payment_api_base(api_base).await? {
@@ -220,6 +227,21 @@ pub async fn point_api_at(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+fn check_api_base(api_base: &str) -> AppResult<()> {
+    let api_base = api_base.trim();
+    if api_base.starts_with("https://")
+        || api_base.starts_with("http://127.0.0.1:")
+        || api_base.starts_with("http://localhost:")
+    {
+        Ok(())
+    } else {
+        Err(AppError::field(
+            "api_base",
+            "Use an https:// address, or http:// on this machine (127.0.0.1 or localhost).",
+        ))
+    }
 }
 
 /// The origin of the hosted payment pages the payer is sent to (Stripe's Checkout, or a local
