@@ -887,6 +887,18 @@ async fn a_declined_off_session_charge_fails_retries_on_schedule_and_asks_for_a_
     );
     assert_eq!(scoped.charge_attempts(renewal).await.unwrap().len(), 2);
     assert_eq!(f.stripe.count("POST", "/v1/payment_intents"), 2);
+
+    // On day 7 the society's daily membership run makes the third attempt by itself, once.
+    f.clock.advance_seconds(4 * 86_400);
+    let worker = Worker::new(f.app.clone());
+    worker.schedule_recurring().await.unwrap();
+    run_jobs(&f).await;
+    worker.schedule_recurring().await.unwrap();
+    run_jobs(&f).await;
+    let attempts = scoped.charge_attempts(renewal).await.unwrap();
+    assert_eq!(attempts.len(), 3);
+    assert_eq!(attempts[2].next_attempt_on.as_deref(), Some("2026-12-05"));
+    assert_eq!(f.stripe.count("POST", "/v1/payment_intents"), 3);
 }
 
 #[tokio::test]

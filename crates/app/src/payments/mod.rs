@@ -666,12 +666,12 @@ pub async fn retry_due_charges(
         let Some(Some(method)) = scoped.auto_renewal(membership).await? else {
             continue;
         };
+        // One invoice's trouble (no answer from Stripe, keys removed) does not stop the others.
         match charge_off_session(app, scoped, attempt.invoice_id, method).await {
             Ok(outcome) => out.push((attempt.invoice_id, outcome)),
-            Err(AppError::Internal(error)) => {
-                tracing::warn!(%error, invoice = %attempt.invoice_id, "retry not confirmed");
+            Err(error) => {
+                tracing::warn!(?error, invoice = %attempt.invoice_id, "automatic renewal retry not made");
             }
-            Err(other) => return Err(other),
         }
     }
     Ok(out)
