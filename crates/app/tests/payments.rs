@@ -674,6 +674,23 @@ async fn an_amount_that_does_not_match_is_refused_and_logged() {
     .unwrap();
     assert!(matches!(result, WebhookResult::Refused(r) if r.contains("not started on this site")));
 
+    // Nor is one made out for another society (its metadata says so).
+    event["data"]["object"]["id"] = serde_json::json!(session);
+    event["data"]["object"]["amount_total"] = serde_json::json!(40_000);
+    event["data"]["object"]["metadata"]["society"] = serde_json::json!("someone-else");
+    event["id"] = serde_json::json!("evt_third");
+    let elsewhere = event.to_string();
+    let result = p::handle_webhook(
+        &f.app,
+        scoped.society(),
+        &f.stripe.sign(&elsewhere),
+        elsewhere.as_bytes(),
+    )
+    .await
+    .unwrap();
+    assert!(matches!(result, WebhookResult::Refused(r) if r.contains("another society")));
+    assert_eq!(balance(&scoped, invoice).await, Cents(40_000));
+
     // The refusal did not use up the event id: the genuine event still pays.
     let genuine = p::handle_webhook(
         &f.app,
@@ -1111,4 +1128,30 @@ async fn checkout_needs_settings_and_an_amount_owed() {
     .await;
     assert!(matches!(refused, Err(AppError::Invalid(e)) if e.get("payment").is_some()));
     assert_eq!(f.stripe.requests().last().unwrap().status, 401);
+}
+
+#[tokio::test]
+async fn a_flood_of_junk_is_refused_but_logs_at_most_sixty_a_minute() {
+    let f = fixture().await;
+    let scoped = paying_society(&f, "alpha").await;
+    for i in 0..70 {
+        let body = format!("{{\"id\":\"evt_junk_{i}\"}}");
+        let result = p::handle_webhook(&f.app, scoped.society(), "t=1,v1=00", body.as_bytes())
+            .await
+            .unwrap();
+        assert_eq!(result, WebhookResult::BadSignature);
+    }
+    assert_eq!(
+        scoped.recent_webhook_rejections(100).await.unwrap().len(),
+        60
+    );
+    // A minute later they are logged again.
+    f.clock.advance_seconds(61);
+    p::handle_webhook(&f.app, scoped.society(), "", b"{}")
+        .await
+        .unwrap();
+    assert_eq!(
+        scoped.recent_webhook_rejections(100).await.unwrap().len(),
+        61
+    );
 }

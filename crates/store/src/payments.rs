@@ -189,6 +189,17 @@ impl Scoped {
         .await)?)
     }
 
+    /// How many rejections were logged at or after `since` (to stop a flood filling the log).
+    pub async fn webhook_rejections_since(&self, since: Timestamp) -> StoreResult<i64> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM webhook_rejection WHERE society_id = $1 AND received_at >= $2"
+        )
+        .bind(self.society.id.0)
+        .bind(since.0)
+        .fetch_one(c)
+        .await)?)
+    }
+
     /// An invoice's automatic-renewal charge attempts, first to last.
     pub async fn charge_attempts(&self, invoice: InvoiceId) -> StoreResult<Vec<ChargeAttemptRow>> {
         let sql = const_format_attempts::BY_INVOICE;

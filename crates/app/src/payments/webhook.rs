@@ -54,7 +54,18 @@ fn excerpt(body: &[u8]) -> String {
         .collect()
 }
 
+/// At most this many rejections a minute are written per society: the endpoint is public, and a
+/// flood of junk must not fill the database (the requests are still refused).
+const REJECTIONS_PER_MINUTE: i64 = 60;
+
 async fn log_rejection(app: &App, scoped: &Scoped, reason: &str, body: &[u8]) -> AppResult<()> {
+    let recent = scoped
+        .webhook_rejections_since(app.now().plus_seconds(-60))
+        .await?;
+    if recent >= REJECTIONS_PER_MINUTE {
+        tracing::warn!(society = %scoped.society_id(), reason, "webhook rejected (not logged: too many this minute)");
+        return Ok(());
+    }
     let mut tx = scoped.begin().await?;
     tx.insert_webhook_rejection(reason, &excerpt(body), app.now())
         .await?;
@@ -251,6 +262,16 @@ impl Handler<'_> {
             Ok(session) => session,
             Err(reason) => return self.refuse(&reason).await,
         };
+        if let Some(society) = session.metadata.get("society")
+            && *society != self.scoped.society_id().to_string()
+        {
+            return self
+                .refuse(&format!(
+                    "checkout session {} belongs to another society",
+                    session.id
+                ))
+                .await;
+        }
         if session.mode == "setup" {
             return self.setup_completed(session).await;
         }
