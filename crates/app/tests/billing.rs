@@ -891,8 +891,74 @@ async fn quickbooks_exports_have_the_import_header_and_one_row_per_line() {
     );
 }
 
-/// The society's date helpers used in the export tests.
-#[allow(dead_code)]
-fn d(s: &str) -> Date {
-    s.parse().unwrap()
+#[tokio::test]
+async fn demo_societies_have_paid_and_open_invoices_a_refund_and_a_credit_memo() {
+    let f = fixture().await;
+    chapterhouse_app::demo::seed(&f.app).await.unwrap();
+    let first = f
+        .app
+        .store
+        .society_by_slug(chapterhouse_app::demo::SOCIETIES[0].slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let scoped = f.app.scoped(&first);
+    let invoices = scoped
+        .invoices_issued_between(Date::MIN, Date::MAX)
+        .await
+        .unwrap();
+    assert!(invoices.len() > 100, "{} invoices", invoices.len());
+    let mut numbers: Vec<i64> = invoices.iter().map(|i| i.number).collect();
+    numbers.sort();
+    assert_eq!(numbers, (1..=invoices.len() as i64).collect::<Vec<_>>());
+    let states: Vec<&str> = invoices
+        .iter()
+        .map(|i| i.amounts.state().as_str())
+        .collect();
+    for state in ["paid", "open", "partly_paid"] {
+        assert!(states.contains(&state), "a demo invoice is {state}");
+    }
+    assert!(
+        invoices
+            .iter()
+            .any(|i| i.purpose == "dues" && i.membership.is_some())
+    );
+    let payments = scoped
+        .payments_received_between(Date::MIN, Date::MAX)
+        .await
+        .unwrap();
+    for method in ["card", "check"] {
+        assert!(payments.iter().any(|p| p.method == method), "{method}");
+    }
+    assert_eq!(
+        scoped
+            .refunds_made_between(Date::MIN, Date::MAX)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(invoices.iter().any(|i| i.amounts.credited.0 > 0));
+    let accounts: Vec<String> = scoped
+        .revenue_accounts()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(
+        accounts,
+        vec!["Membership dues", "Annual meeting", "Sponsorship"]
+    );
+    assert!(outbox_texts(&f).is_empty(), "seeding sends no mail");
+    // Seeding again changes nothing.
+    chapterhouse_app::demo::seed(&f.app).await.unwrap();
+    assert_eq!(
+        scoped
+            .invoices_issued_between(Date::MIN, Date::MAX)
+            .await
+            .unwrap()
+            .len(),
+        invoices.len()
+    );
 }

@@ -146,6 +146,15 @@ pub struct ExportLine {
     pub amount: Cents,
 }
 
+/// A person staff can bill, for the new-invoice picker.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct BillablePerson {
+    #[sqlx(try_from = "Uuid")]
+    pub id: PersonId,
+    pub display_name: String,
+    pub email: String,
+}
+
 /// Who an invoice is addressed to, as copied onto it at issue.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BillToDetails {
@@ -785,6 +794,35 @@ impl Scoped {
         .fetch_all(c)
         .await)?;
         raw.into_iter().map(RefundRaw::into_refund).collect()
+    }
+
+    /// People whose name or email contains `search` (case-insensitive), by name.
+    pub async fn billable_people(
+        &self,
+        search: &str,
+        limit: i64,
+    ) -> StoreResult<Vec<BillablePerson>> {
+        let pattern = format!("%{}%", search.trim().to_lowercase());
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+            "SELECT id, display_name, email FROM person WHERE society_id = $1 \
+             AND (LOWER(display_name) LIKE $2 OR email LIKE $2) \
+             ORDER BY display_name, email LIMIT $3"
+        )
+        .bind(self.society.id.0)
+        .bind(&pattern)
+        .bind(limit)
+        .fetch_all(c)
+        .await)?)
+    }
+
+    pub async fn billable_person(&self, id: PersonId) -> StoreResult<Option<BillablePerson>> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+            "SELECT id, display_name, email FROM person WHERE society_id = $1 AND id = $2"
+        )
+        .bind(self.society.id.0)
+        .bind(id.0)
+        .fetch_optional(c)
+        .await)?)
     }
 
     /// The membership and level a dues invoice is for.

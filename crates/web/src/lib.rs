@@ -4,6 +4,7 @@
 mod account;
 mod assets;
 mod auth;
+mod billing;
 mod cache;
 mod ctx;
 mod error;

@@ -6,7 +6,9 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use crate::{AppState, account, assets, auth, members, operator, ops, payments, site, staff};
+use crate::{
+    AppState, account, assets, auth, billing, members, operator, ops, payments, site, staff,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteInfo {
@@ -98,6 +100,12 @@ fn table() -> Routes {
         "/account/payment-method/{id}/remove",
         payments::remove_payment_method,
     )
+    .get("/account/invoices", billing::my_invoices)
+    .get("/account/invoices/{id}/pdf", billing::my_invoice_pdf)
+    .get(
+        "/account/payments/{id}/receipt.pdf",
+        billing::my_receipt_pdf,
+    )
     // Staff.
     .get("/staff", staff::dashboard)
     .get("/staff/levels", members::levels)
@@ -127,6 +135,23 @@ fn table() -> Routes {
     .get("/staff/payments/webhooks", payments::webhook_log)
     // Processors' webhooks: signed, no session, no CSRF; the society from the Host header.
     .post("/webhooks/stripe", payments::stripe_webhook)
+    // Billing.
+    .get("/staff/billing", billing::index)
+    .get("/staff/billing/invoices.csv", billing::invoices_csv)
+    .get("/staff/billing/payments.csv", billing::payments_csv)
+    .get("/staff/billing/accounts", billing::accounts)
+    .post("/staff/billing/accounts", billing::create_account)
+    .get("/staff/invoices/new", billing::new_invoice_form)
+    .post("/staff/invoices/new", billing::create_invoice)
+    .get("/staff/invoices/{id}", billing::invoice)
+    .post("/staff/invoices/{id}/payments", billing::record_payment)
+    .post(
+        "/staff/invoices/{id}/credit-memos",
+        billing::issue_credit_memo,
+    )
+    .post("/staff/invoices/{id}/refunds", billing::refund)
+    .get("/staff/invoices/{id}/pdf", billing::invoice_pdf)
+    .get("/staff/payments/{id}/receipt.pdf", billing::receipt_pdf)
     // Operator.
     .get("/operator", operator::societies)
     .post("/operator/societies", operator::create_society)

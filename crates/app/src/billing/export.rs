@@ -87,7 +87,7 @@ pub async fn payments_csv(scoped: &Scoped, from: Date, to: Date) -> AppResult<St
         };
         rows.push((r.refunded_on, 1, r.number, row.cells()));
     }
-    rows.sort_by(|a, b| (a.0, a.1, a.2).cmp(&(b.0, b.1, b.2)));
+    rows.sort_by_key(|a| (a.0, a.1, a.2));
     csv_text(
         PAYMENTS_HEADER,
         rows.into_iter().map(|(_, _, _, cells)| cells).collect(),

@@ -23,10 +23,10 @@ use chapterhouse_core::{
     RevenueAccountId, Timestamp,
 };
 use chapterhouse_store::{
-    BillToDetails, NewAudit, NewCreditMemoRow, NewInvoiceLineRow, NewInvoiceRow, NewPaymentRow,
-    NewRefundRow, Scoped, ScopedTx, StoreError,
+    BillToDetails, DuesBasis, NewAudit, NewCreditMemoRow, NewInvoiceLineRow, NewInvoiceRow,
+    NewPaymentRow, NewRefundRow, Scoped, ScopedTx, StoreError,
 };
-use jiff::civil::Date;
+pub use jiff::civil::Date;
 
 use crate::mail::{EmailJob, enqueue_email};
 use crate::membership::today;
@@ -267,7 +267,6 @@ pub async fn issue_invoice_in(
     invoice: NewInvoice,
     today: Date,
 ) -> AppResult<InvoiceId> {
-    let total = validate_invoice(&invoice, today)?;
     // Taken first: a concurrent writer with the same dedup key waits here, then finds ours.
     tx.lock_document_counter(DocumentKind::Invoice).await?;
     if let Some(key) = &invoice.dedup_key
@@ -275,6 +274,7 @@ pub async fn issue_invoice_in(
     {
         return Ok(existing);
     }
+    let total = validate_invoice(&invoice, today)?;
     let mut bill_to = bill_to_details(tx, invoice.bill_to).await?;
     if !invoice.po_number.trim().is_empty() {
         bill_to.po_number = invoice.po_number.trim().to_string();
@@ -368,8 +368,42 @@ pub async fn issue_invoice_in(
     Ok(id)
 }
 
+/// "November 21, 2026".
 fn long_date(date: Date) -> String {
-    date.strftime("%-d %B %Y").to_string()
+    date.strftime("%B %-d, %Y").to_string()
+}
+
+/// The dues invoice for `term` of the membership in `basis`, for `amount`, issued `today`: one
+/// line on the level's revenue account, the level's non-deductible share, due at the term's
+/// start (or today, if that has passed).
+pub fn dues_invoice(
+    basis: &DuesBasis,
+    term: Term,
+    amount: Cents,
+    dedup_key: Option<String>,
+    today: Date,
+) -> NewInvoice {
+    let period = match term.end {
+        Some(end) => format!("{} to {}", long_date(term.start), long_date(end)),
+        None => format!("from {}", long_date(term.start)),
+    };
+    NewInvoice {
+        bill_to: BillTo::Person(basis.person),
+        lines: vec![NewLine {
+            description: format!("{} membership dues, {period}", basis.level_name),
+            quantity: 1,
+            unit: amount,
+            revenue_account: basis.revenue_account,
+            person: Some(basis.person),
+        }],
+        due_on: term.start.max(today),
+        po_number: String::new(),
+        memo: String::new(),
+        purpose: "dues",
+        dues_term: Some((basis.membership, term)),
+        dedup_key,
+        nondeductible: nondeductible_share(amount, basis.nondeductible_bp),
+    }
 }
 
 /// A dues invoice for one membership's term at its level's fee (or a given prorated amount),
@@ -396,33 +430,13 @@ pub async fn issue_dues_invoice(
         ));
     }
     let today = today(app, scoped);
-    let period = match term.end {
-        Some(end) => format!("{} to {}", long_date(term.start), long_date(end)),
-        None => format!("from {}", long_date(term.start)),
-    };
-    let invoice = NewInvoice {
-        bill_to: BillTo::Person(basis.person),
-        lines: vec![NewLine {
-            description: format!("{} membership dues, {period}", basis.level_name),
-            quantity: 1,
-            unit: amount,
-            revenue_account: basis.revenue_account,
-            person: Some(basis.person),
-        }],
-        due_on: term.start.max(today),
-        po_number: String::new(),
-        memo: String::new(),
-        purpose: "dues",
-        dues_term: Some((membership, term)),
-        dedup_key,
-        nondeductible: nondeductible_share(amount, basis.nondeductible_bp),
-    };
+    let invoice = dues_invoice(&basis, term, amount, dedup_key, today);
     issue_invoice(app, scoped, actor, invoice).await
 }
 
 /// Records a payment; a provider_ref already recorded returns Ok(the existing PaymentId) and
 /// changes nothing. When the invoice becomes fully paid and it is a dues invoice (membership_id
-/// + term_start/term_end), adds that term (idempotent on the unique start) and stores the
+/// with term_start/term_end), adds that term (idempotent on the unique start) and stores the
 /// recomputed membership status, all in the same transaction; then enqueues a receipt email to
 /// the invoice's bill_to_email.
 pub async fn record_payment(

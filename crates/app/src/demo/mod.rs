@@ -1,6 +1,7 @@
 //! Demo data: three fictional organisations with content pages and staff accounts. Idempotent:
 //! a society that already exists is left as it is. Refuses a database holding real societies.
 
+pub mod billing;
 pub mod content;
 
 use chapterhouse_core::Role;
@@ -107,6 +108,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
         // The two membership societies get levels and members; the cancer center has none.
         if index < 2 && app.scoped(&society).levels().await?.is_empty() {
             seed_members(app, &society, index as u64).await?;
+            billing::seed(app, &society, index as u64).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {

@@ -30,6 +30,10 @@ const CANARIES: &[&str] = &[
     "CANARY-A-WEBHOOK",
     "CANARY-A-EVENT",
     "CANARY-A-CARD",
+    "CANARY-A-ACCOUNT",
+    "CANARY-A-INVOICE",
+    "CANARY-A-CHECK",
+    "CANARY-A-PRACTICE",
 ];
 
 struct SeedA {
@@ -43,6 +47,7 @@ struct SeedA {
     verify_token: &'static str,
     invite_token: &'static str,
     payment_method_id: String,
+    billing: crate::billing::SeedBilling,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -170,8 +175,11 @@ async fn seed_a(t: &TestApp) -> SeedA {
     .unwrap();
     let payment_method_id =
         crate::payments::seed_a_payments(t, &a, "canary-a-member@alpha.test").await;
+    let billing =
+        crate::billing::seed_billing(&t.app, &scoped, &t.db.db, "canary-a-member@alpha.test").await;
     SeedA {
         payment_method_id,
+        billing,
         level_id: level_id.to_string(),
         membership_id: added.id.to_string(),
         page_id,
@@ -255,8 +263,9 @@ async fn snapshot_a(t: &TestApp) -> String {
         .map(|l| l.name)
         .collect();
     let payments = crate::payments::snapshot_a_payments(t, &a, "canary-a-member@alpha.test").await;
+    let billing = crate::billing::snapshot_billing(&scoped).await;
     format!(
-        "{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{payments}"
+        "{billing}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{payments}"
     )
 }
 
@@ -572,6 +581,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
             ],
         )],
     );
+    crate::billing::isolation_fixtures(&mut f, &a.billing);
     f
 }
 

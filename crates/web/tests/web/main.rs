@@ -2,6 +2,7 @@
 //! SMTP server on loopback. One test binary for the crate (see the architecture's CI notes).
 
 mod accounts;
+mod billing;
 mod common;
 mod isolation;
 mod payments;
