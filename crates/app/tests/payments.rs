@@ -502,11 +502,12 @@ async fn a_card_checkout_pays_the_invoice_once_and_saves_the_card_for_renewal() 
     // Staff see the events.
     let logged = scoped.recent_webhook_events(10).await.unwrap();
     assert_eq!(logged.len(), 2);
-    assert!(
-        logged
-            .iter()
-            .any(|e| e.event_type == "checkout.session.completed" && e.outcome.contains("paid"))
-    );
+    assert!(logged.iter().any(|e| {
+        e.event_type == "checkout.session.completed"
+            && e.outcome.contains("paid $400.00")
+            && e.outcome
+                .contains("saved Visa •••• 4242 for automatic renewal")
+    }));
 }
 
 #[tokio::test]

@@ -159,7 +159,15 @@ pub async fn settings_form(
         "Saved. The secret key and signing secret are stored encrypted and are not shown again."
             .to_string()
     });
-    settings_view(&ctx, FieldErrors::new(), SettingsForm::default(), notice).await
+    // The publishable key is not secret: offer it again, so changing a secret needs no retyping.
+    let form = SettingsForm {
+        publishable_key: payments::settings_summary(&ctx.app, &ctx.scoped)
+            .await?
+            .map(|s| s.publishable_key)
+            .unwrap_or_default(),
+        ..Default::default()
+    };
+    settings_view(&ctx, FieldErrors::new(), form, notice).await
 }
 
 pub async fn save_settings(

@@ -177,6 +177,14 @@ impl MethodToSave {
     }
 }
 
+/// "paid $400.00 on invoice INV-000001; saved Visa •••• 4242 for automatic renewal".
+fn with_saved(outcome: String, to_save: &Option<MethodToSave>) -> String {
+    match to_save {
+        Some(save) => format!("{outcome}; saved {} for automatic renewal", save.label()),
+        None => outcome,
+    }
+}
+
 impl Handler<'_> {
     fn object<T: DeserializeOwned>(&self) -> Result<T, String> {
         serde_json::from_value(self.event.data.object.clone()).map_err(|e| {
@@ -235,7 +243,7 @@ impl Handler<'_> {
             .map_err(|e| AppError::Internal(e.into()))
     }
 
-    async fn save_method(&self, tx: &mut ScopedTx, save: &MethodToSave) -> AppResult<String> {
+    async fn save_method(&self, tx: &mut ScopedTx, save: &MethodToSave) -> AppResult<()> {
         let label = save.label();
         let id = tx
             .upsert_payment_method(
@@ -254,7 +262,7 @@ impl Handler<'_> {
             tx.set_auto_renewal(membership, Some(id), self.app.now())
                 .await?;
         }
-        Ok(label)
+        Ok(())
     }
 
     async fn checkout(&self) -> AppResult<WebhookResult> {
@@ -368,10 +376,13 @@ impl Handler<'_> {
                     &Actor::default(),
                 )
                 .await?;
-                let outcome = format!(
-                    "paid {} on invoice {}",
-                    Cents(row.amount_cents),
-                    due.display_number()
+                let outcome = with_saved(
+                    format!(
+                        "paid {} on invoice {}",
+                        Cents(row.amount_cents),
+                        due.display_number()
+                    ),
+                    &to_save,
                 );
                 let Some(mut tx) = self.begin(&outcome).await? else {
                     return Ok(WebhookResult::Replay);
@@ -384,21 +395,20 @@ impl Handler<'_> {
                     now,
                 )
                 .await?;
-                let outcome = match &to_save {
-                    Some(save) => {
-                        let label = self.save_method(&mut tx, save).await?;
-                        format!("{outcome}; saved {label} for automatic renewal")
-                    }
-                    None => outcome,
-                };
+                if let Some(save) = &to_save {
+                    self.save_method(&mut tx, save).await?;
+                }
                 self.finish(Some(tx), &outcome).await
             }
             "checkout.session.completed" => {
                 // A bank payment: Stripe confirms it days later with async_payment_succeeded.
-                let outcome = format!(
-                    "bank payment of {} on invoice {} is processing",
-                    Cents(row.amount_cents),
-                    due.display_number()
+                let outcome = with_saved(
+                    format!(
+                        "bank payment of {} on invoice {} is processing",
+                        Cents(row.amount_cents),
+                        due.display_number()
+                    ),
+                    &to_save,
                 );
                 let Some(mut tx) = self.begin(&outcome).await? else {
                     return Ok(WebhookResult::Replay);
@@ -411,13 +421,9 @@ impl Handler<'_> {
                     now,
                 )
                 .await?;
-                let outcome = match &to_save {
-                    Some(save) => {
-                        let label = self.save_method(&mut tx, save).await?;
-                        format!("{outcome}; saved {label} for automatic renewal")
-                    }
-                    None => outcome,
-                };
+                if let Some(save) = &to_save {
+                    self.save_method(&mut tx, save).await?;
+                }
                 self.finish(Some(tx), &outcome).await
             }
             "checkout.session.async_payment_failed" => {
@@ -511,14 +517,14 @@ impl Handler<'_> {
             customer,
             method,
         };
-        let Some(mut tx) = self.begin("payment method added").await? else {
+        let outcome = format!("saved {} for automatic renewal", save.label());
+        let Some(mut tx) = self.begin(&outcome).await? else {
             return Ok(WebhookResult::Replay);
         };
         tx.complete_setup_session(&session.id, self.app.now())
             .await?;
-        let label = self.save_method(&mut tx, &save).await?;
-        self.finish(Some(tx), &format!("saved {label} for automatic renewal"))
-            .await
+        self.save_method(&mut tx, &save).await?;
+        self.finish(Some(tx), &outcome).await
     }
 
     async fn payment_intent(&self) -> AppResult<WebhookResult> {
