@@ -390,6 +390,57 @@ async fn a_dues_invoice_paid_in_full_adds_the_term_and_a_partial_payment_does_no
 }
 
 #[tokio::test]
+async fn many_dues_invoices_paid_at_once_each_add_their_term() {
+    // More concurrent payers than the pool has connections: each writer must finish on the one
+    // connection its transaction holds.
+    let f = fixture().await;
+    let s = society(&f, "alpha").await;
+    let scoped = f.app.scoped(&s);
+    let lvl = level(&f, &scoped).await;
+    let mut invoices = Vec::new();
+    for i in 0..12 {
+        let ms = member(&f, &scoped, lvl, &format!("m{i}@alpha.test")).await;
+        let term = Term {
+            start: date(2026, 11, 21),
+            end: Some(date(2026, 12, 31)),
+        };
+        let invoice =
+            b::issue_dues_invoice(&f.app, &scoped, &Actor::default(), ms, term, None, None)
+                .await
+                .unwrap();
+        invoices.push((ms, invoice));
+    }
+    let mut tasks = Vec::new();
+    for (i, (_, invoice)) in invoices.iter().enumerate() {
+        let app = f.app.clone();
+        let scoped = scoped.clone();
+        let invoice = *invoice;
+        tasks.push(tokio::spawn(async move {
+            b::record_payment(
+                &app,
+                &scoped,
+                &Actor::default(),
+                NewPayment {
+                    invoice,
+                    amount: Cents(40_000),
+                    method: PaymentMethodKind::Card,
+                    reference: String::new(),
+                    provider_ref: Some(format!("pi_{i}")),
+                    received_on: date(2026, 11, 21),
+                },
+            )
+            .await
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap().unwrap();
+    }
+    for (ms, _) in invoices {
+        assert_eq!(status(&scoped, ms).await, Status::Active);
+    }
+}
+
+#[tokio::test]
 async fn a_replayed_provider_payment_is_recorded_once() {
     let f = fixture().await;
     let s = society(&f, "alpha").await;

@@ -1298,4 +1298,69 @@ impl ScopedTx {
         .await)?;
         Ok(n == 1)
     }
+
+    /// A membership with its terms, read inside the transaction (so it includes a term this
+    /// transaction added, and needs no second connection while the transaction holds one).
+    pub async fn dues_membership_state(
+        &mut self,
+        membership: MembershipId,
+    ) -> StoreResult<Option<crate::MembershipState>> {
+        use chapterhouse_core::membership::{Application, Status, Term};
+        let society = self.society_id.0;
+        let row: Option<MembershipRaw> = on!(self.tx.conn(), |c| sqlx::query_as(
+            "SELECT m.status, m.application, m.cancelled_on, m.suspended, m.override_status, \
+             l.grace_days FROM membership m \
+             JOIN membership_level l ON l.society_id = m.society_id AND l.id = m.level_id \
+             WHERE m.society_id = $1 AND m.id = $2"
+        )
+        .bind(society)
+        .bind(membership.0)
+        .fetch_optional(c)
+        .await)?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let terms: Vec<(String, Option<String>)> = on!(self.tx.conn(), |c| sqlx::query_as(
+            "SELECT start_on, end_on FROM membership_term \
+             WHERE society_id = $1 AND membership_id = $2"
+        )
+        .bind(society)
+        .bind(membership.0)
+        .fetch_all(c)
+        .await)?;
+        let application = match row.application.as_deref() {
+            Some("pending") => Some(Application::Pending),
+            Some("approved") => Some(Application::Approved),
+            Some("rejected") => Some(Application::Rejected),
+            _ => None,
+        };
+        Ok(Some(crate::MembershipState {
+            id: membership,
+            status: crate::parse_status(&row.status).unwrap_or(Status::Pending),
+            application,
+            cancelled_on: row.cancelled_on.as_deref().map(date).transpose()?,
+            suspended: row.suspended,
+            override_status: row.override_status.as_deref().and_then(crate::parse_status),
+            grace_days: u16::try_from(row.grace_days).unwrap_or(u16::MAX),
+            terms: terms
+                .into_iter()
+                .map(|(start, end)| {
+                    Ok(Term {
+                        start: date(&start)?,
+                        end: end.as_deref().map(date).transpose()?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+        }))
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct MembershipRaw {
+    status: String,
+    application: Option<String>,
+    cancelled_on: Option<String>,
+    suspended: bool,
+    override_status: Option<String>,
+    grace_days: i64,
 }

@@ -543,7 +543,7 @@ async fn record(
             start,
             end: invoice.term_end,
         };
-        add_paid_term(scoped, &mut tx, membership, term, today, now).await?;
+        add_paid_term(&mut tx, membership, term, today, now).await?;
     }
 
     let display = DocumentKind::Payment.display(number);
@@ -596,7 +596,6 @@ async fn record(
 /// Add the term a paid dues invoice buys (once: a term with that start already there is kept)
 /// and store the membership's recomputed status.
 async fn add_paid_term(
-    scoped: &Scoped,
     tx: &mut ScopedTx,
     membership: MembershipId,
     term: Term,
@@ -607,13 +606,11 @@ async fn add_paid_term(
         return Ok(());
     };
     tx.insert_paid_term(membership, level, &term, now).await?;
-    // The state as committed, plus the term this transaction added.
-    let Some(mut state) = scoped.membership_state(membership).await? else {
+    // Read through the transaction: it sees the term just added, and a writer holding a
+    // connection never waits for a second one.
+    let Some(state) = tx.dues_membership_state(membership).await? else {
         return Ok(());
     };
-    if !state.terms.iter().any(|t| t.start == term.start) {
-        state.terms.push(term);
-    }
     let status = membership::status(&StatusInput {
         today,
         terms: &state.terms,
