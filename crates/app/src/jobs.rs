@@ -147,6 +147,14 @@ impl Worker {
                         .await
                         .map_err(|e| JobFailure::Retry(e.to_string()))?;
                 tracing::info!(society = %society.slug, changed, "membership statuses refreshed");
+                // Declined automatic-renewal charges whose retry date has come (once per attempt).
+                let retried =
+                    crate::payments::retry_due_charges(&self.app, &self.app.scoped(&society))
+                        .await
+                        .map_err(|e| JobFailure::Retry(e.to_string()))?;
+                if !retried.is_empty() {
+                    tracing::info!(society = %society.slug, retried = retried.len(), "automatic renewal charges retried");
+                }
                 Ok(())
             }
             other => Err(JobFailure::Permanent(format!("unknown job kind {other:?}"))),

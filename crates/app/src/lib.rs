@@ -12,9 +12,11 @@ pub mod mail;
 pub mod membership;
 pub mod pages;
 pub mod passwords;
+pub mod payments;
 pub mod people;
 pub mod records;
 pub mod redirects;
+pub mod secrets;
 pub mod societies;
 
 use std::sync::Arc;
@@ -49,6 +51,8 @@ pub struct App {
     pub signer: Arc<Signer>,
     pub mailer: Mailer,
     pub links: LinkSettings,
+    /// Encrypts secrets stored in the database (payment keys); derived from the deployment key.
+    pub secrets: secrets::SecretBox,
 }
 
 impl App {

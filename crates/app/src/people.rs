@@ -968,7 +968,7 @@ pub async fn set_auto_renew(
     }
     let now = app.now();
     let mut tx = scoped.begin().await?;
-    let changed = tx.set_auto_renewal(m.id, on, now).await?;
+    let changed = tx.switch_auto_renewal(m.id, on, now).await?;
     if changed {
         tx.audit(
             NewAudit {

@@ -38,6 +38,7 @@ async fn fixture() -> Fixture {
         store: Store::new(db.db.clone()),
         clock: clock.clone(),
         signer: Arc::new(Signer::new(b"billing test key")),
+        secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(b"billing test key"),
         mailer: Mailer::file_outbox(outbox.path()).unwrap(),
         links: LinkSettings {
             scheme: "https".into(),

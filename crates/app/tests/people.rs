@@ -31,6 +31,7 @@ async fn fixture() -> Fixture {
         store: Store::new(db.db.clone()),
         clock: clock.clone(),
         signer: Arc::new(Signer::new(b"people test key")),
+        secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(b"people test key"),
         mailer: Mailer::file_outbox(outbox.path()).unwrap(),
         links: LinkSettings {
             scheme: "https".into(),

@@ -11,6 +11,7 @@ use std::time::Instant;
 
 use chapterhouse_app::accounts::NewAccountInput;
 use chapterhouse_app::jobs::Worker;
+use chapterhouse_app::secrets::SecretBox;
 use chapterhouse_app::societies::NewSocietyForm;
 use chapterhouse_app::{Actor, App, AppError, LinkSettings};
 use chapterhouse_core::Role;
@@ -117,6 +118,23 @@ enum AdminCommand {
         #[arg(long, env = "CHAPTERHOUSE_USER_PASSWORD")]
         password: Option<String>,
     },
+    /// Set a society's Stripe keys (stored encrypted), as its admins can on the payments page.
+    Payments {
+        /// The society's slug.
+        #[arg(long)]
+        society: String,
+        #[arg(long)]
+        publishable_key: String,
+        /// Empty keeps the saved one.
+        #[arg(long, env = "CHAPTERHOUSE_STRIPE_SECRET_KEY", default_value = "")]
+        secret_key: String,
+        /// The webhook endpoint's signing secret; empty keeps the saved one.
+        #[arg(long, env = "CHAPTERHOUSE_STRIPE_WEBHOOK_SECRET", default_value = "")]
+        webhook_secret: String,
+        /// Where the API lives: Stripe's own unless you point it at a local stand-in.
+        #[arg(long)]
+        api_base: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -180,10 +198,12 @@ async fn open(config: &Config) -> anyhow::Result<(App, Store)> {
         "outbox" => Mailer::file_outbox(config.data_dir.join("outbox"))?,
         other => anyhow::bail!("unknown mail mode {other:?}: use \"outbox\" or \"smtp\""),
     };
+    let secret_key = config.secret_key()?;
     let app = App {
         store: store.clone(),
         clock,
-        signer: Arc::new(Signer::new(&config.secret_key()?)),
+        signer: Arc::new(Signer::new(&secret_key)),
+        secrets: SecretBox::from_deployment_secret(&secret_key),
         mailer,
         links: LinkSettings {
             scheme: config.public_scheme.clone(),
@@ -390,6 +410,33 @@ async fn admin(config: &Config, command: AdminCommand) -> anyhow::Result<()> {
             .await
             .map_err(app_error)?;
             println!("created {email} as {role} in {}", society.name);
+        }
+        AdminCommand::Payments {
+            society,
+            publishable_key,
+            secret_key,
+            webhook_secret,
+            api_base,
+        } => {
+            let society = store
+                .society_by_slug(&society)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("no society has the slug {society:?}"))?;
+            let scoped = app.scoped(&society);
+            chapterhouse_app::payments::configure(
+                &app,
+                &scoped,
+                &chapterhouse_app::payments::SettingsForm {
+                    publishable_key,
+                    secret_key,
+                    webhook_secret,
+                },
+                api_base.as_deref(),
+                &actor,
+            )
+            .await
+            .map_err(app_error)?;
+            println!("saved the Stripe keys of {}", society.name);
         }
     }
     // Let the worker of a running server send any mail; here, send it now.

@@ -321,3 +321,78 @@ fn a_job_claimed_by_a_killed_worker_runs_again_after_its_lock_expires() {
     );
     restarted.kill9();
 }
+
+#[test]
+fn admin_payments_stores_the_stripe_keys_encrypted() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .env_remove("DATABASE_URL")
+            .env("CHAPTERHOUSE_OWNER_PASSWORD", "owner password 1")
+            .output()
+            .unwrap()
+    };
+    let created = run(&[
+        "admin",
+        "create-society",
+        "--name",
+        "Test Oncology Society",
+        "--short-name",
+        "TOS",
+        "--slug",
+        "tos",
+        "--host",
+        "tos.test",
+        "--email",
+        "office@tos.test",
+        "--owner-name",
+        "Olive",
+        "--owner-email",
+        "owner@tos.test",
+    ]);
+    assert!(
+        created.status.success(),
+        "{}",
+        String::from_utf8_lossy(&created.stderr)
+    );
+    let secret = "sk_test_51ProcessTestSecretKey";
+    let saved = run(&[
+        "admin",
+        "payments",
+        "--society",
+        "tos",
+        "--publishable-key",
+        "pk_test_51ProcessTest",
+        "--secret-key",
+        secret,
+        "--webhook-secret",
+        "whsec_ProcessTestSigning",
+    ]);
+    assert!(
+        saved.status.success(),
+        "{}",
+        String::from_utf8_lossy(&saved.stderr)
+    );
+    assert!(String::from_utf8_lossy(&saved.stdout).contains("saved the Stripe keys"));
+    let mut bytes = std::fs::read(dir.path().join("chapterhouse.db")).unwrap();
+    bytes.extend(std::fs::read(dir.path().join("chapterhouse.db-wal")).unwrap_or_default());
+    let text = String::from_utf8_lossy(&bytes);
+    assert!(text.contains("pk_test_51ProcessTest"));
+    assert!(!text.contains("ProcessTestSecretKey") && !text.contains("ProcessTestSigning"));
+
+    let refused = run(&[
+        "admin",
+        "payments",
+        "--society",
+        "tos",
+        "--publishable-key",
+        "sk_test_51Oops1234",
+    ]);
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("pk_live_ or pk_test_"), "{stderr}");
+}

@@ -15,6 +15,7 @@ pub mod records;
 pub mod roles;
 pub mod signing;
 pub mod spreadsheet;
+pub mod stripe;
 pub mod text;
 pub mod time;
 pub mod totp;

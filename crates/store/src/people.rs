@@ -771,7 +771,7 @@ impl ScopedTx {
 
     /// Switch automatic renewal on (a row, without a payment method yet) or off. Returns whether
     /// anything changed.
-    pub async fn set_auto_renewal(
+    pub async fn switch_auto_renewal(
         &mut self,
         membership: MembershipId,
         on: bool,

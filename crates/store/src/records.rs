@@ -33,6 +33,9 @@ pub const PERSON_REFERENCES: &[(&str, &str, &str)] = &[
     ("invoice", "person_id", "person"),
     ("invoice_line", "person_id", "person"),
     ("payment_method", "person_id", "person"),
+    // A pending "add a card" session at the processor: merge drops the duplicate's with it
+    // (cascade), erasure deletes it.
+    ("setup_session", "person_id", "person"),
     ("session", "account_id", "account"),
     ("login_token", "account_id", "account"),
     ("invitation", "invited_by", "account"),
@@ -900,6 +903,7 @@ impl ScopedTx {
              (SELECT id FROM membership WHERE society_id = $1 AND person_id = $2)",
             "DELETE FROM membership_seat WHERE society_id = $1 AND membership_id IN \
              (SELECT id FROM membership WHERE society_id = $1 AND person_id = $2)",
+            "DELETE FROM setup_session WHERE society_id = $1 AND person_id = $2",
             "DELETE FROM payment_method WHERE society_id = $1 AND person_id = $2",
             "DELETE FROM session WHERE society_id = $1 AND account_id IN \
              (SELECT id FROM account WHERE society_id = $1 AND person_id = $2)",

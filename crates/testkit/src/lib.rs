@@ -4,6 +4,8 @@
 pub mod db;
 pub mod smtp_sink;
 pub mod sql;
+pub mod stripe_standin;
 
 pub use db::{TestDb, test_db};
 pub use smtp_sink::{ReceivedMail, SmtpSink};
+pub use stripe_standin::{PayWith, StripeStandin};

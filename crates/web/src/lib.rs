@@ -16,6 +16,7 @@ mod members;
 mod metrics;
 mod operator;
 mod ops;
+mod payments;
 mod portal;
 mod routes;
 mod site;
@@ -84,7 +85,7 @@ impl AppState {
     }
 }
 
-const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
 /// The whole application: routes, security headers, body limit, request ids, metrics, tracing.

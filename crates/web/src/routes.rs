@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 
 use crate::{
     AppState, account, applications, assets, auth, billing, committees, directory, members,
-    operator, ops, portal, site, staff, staff_people,
+    operator, ops, payments, portal, site, staff, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,6 +111,12 @@ fn table() -> Routes {
     )
     .get("/directory", directory::search)
     .get("/directory/{person_id}", directory::profile)
+    .get("/account/payment-method", payments::payment_method)
+    .post("/account/payment-method/add", payments::add_payment_method)
+    .post(
+        "/account/payment-method/{id}/remove",
+        payments::remove_payment_method,
+    )
     .get("/account/invoices", billing::my_invoices)
     .get("/account/invoices/{id}/pdf", billing::my_invoice_pdf)
     .get(
@@ -170,6 +176,11 @@ fn table() -> Routes {
     .get("/staff/jobs", staff::failed_jobs)
     .post("/staff/jobs/{id}/retry", staff::retry_job)
     .get("/staff/audit", staff::audit)
+    .get("/staff/settings/payments", payments::settings_form)
+    .post("/staff/settings/payments", payments::save_settings)
+    .get("/staff/payments/webhooks", payments::webhook_log)
+    // Processors' webhooks: signed, no session, no CSRF; the society from the Host header.
+    .post("/webhooks/stripe", payments::stripe_webhook)
     // Billing.
     .get("/staff/billing", billing::index)
     .get("/staff/billing/invoices.csv", billing::invoices_csv)

@@ -52,6 +52,9 @@ impl TestApp {
             store: Store::new(db.db.clone()),
             clock: clock.clone(),
             signer: Arc::new(Signer::new(b"test secret key that is long enough")),
+            secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(
+                b"test secret key that is long enough",
+            ),
             mailer,
             links: LinkSettings {
                 scheme: "https".into(),

@@ -29,6 +29,10 @@ const CANARIES: &[&str] = &[
     "CANARY-A-SPECIALTY",
     "CANARY-A-PRACTICE",
     "603 555 0199",
+    "CANARYAPUBLISHABLE",
+    "CANARY-A-WEBHOOK",
+    "CANARY-A-EVENT",
+    "CANARY-A-CARD",
     "CANARY-A-ACCOUNT",
     "CANARY-A-INVOICE",
     "CANARY-A-CHECK",
@@ -53,6 +57,7 @@ struct SeedA {
     reset_token: &'static str,
     verify_token: &'static str,
     invite_token: &'static str,
+    payment_method_id: String,
     billing: crate::billing::SeedBilling,
 }
 
@@ -180,6 +185,8 @@ async fn seed_a(t: &TestApp) -> SeedA {
     .await
     .unwrap();
     let person_id = seed_a_people(t, &scoped, level_id).await;
+    let payment_method_id =
+        crate::payments::seed_a_payments(t, &a, "canary-a-member@alpha.test").await;
     let billing =
         crate::billing::seed_billing(&t.app, &scoped, &t.db.db, "canary-a-member@alpha.test").await;
     // A person page with a note, a committee with a chair, and a pending application.
@@ -257,6 +264,7 @@ async fn seed_a(t: &TestApp) -> SeedA {
         .unwrap()
         .unwrap();
     SeedA {
+        payment_method_id,
         billing,
         level_id: level_id.to_string(),
         membership_id: added.id.to_string(),
@@ -421,6 +429,7 @@ async fn snapshot_a(t: &TestApp) -> String {
         .await
         .unwrap()
         .map(|m| (m.level_name, m.status, m.auto_renew_on));
+    let payments = crate::payments::snapshot_a_payments(t, &a, "canary-a-member@alpha.test").await;
     let billing = crate::billing::snapshot_billing(&scoped).await;
     // People, their notes, membership state, applications and committee seats.
     let mut people = Vec::new();
@@ -466,7 +475,7 @@ async fn snapshot_a(t: &TestApp) -> String {
         .map(|c| (c.name, c.current_members))
         .collect();
     format!(
-        "{billing}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}"
+        "{billing}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}"
     )
 }
 
@@ -534,6 +543,9 @@ fn fixtures(a: &SeedA) -> Fixtures {
         "/staff/team",
         "/staff/jobs",
         "/staff/audit",
+        "/staff/settings/payments",
+        "/staff/payments/webhooks",
+        "/account/payment-method",
         "/operator",
         "/account/membership",
         "/account/profile",
@@ -911,6 +923,40 @@ fn fixtures(a: &SeedA) -> Fixtures {
     post(
         "/staff/jobs/{id}/retry",
         vec![(format!("/staff/jobs/{}/retry", a.job_id), vec![])],
+    );
+    post(
+        "/account/payment-method/add",
+        vec![("/account/payment-method/add".into(), vec![])],
+    );
+    post(
+        "/account/payment-method/{id}/remove",
+        vec![(
+            format!("/account/payment-method/{}/remove", a.payment_method_id),
+            vec![],
+        )],
+    );
+    post(
+        "/staff/settings/payments",
+        vec![(
+            "/staff/settings/payments".into(),
+            vec![
+                ("publishable_key", "pk_test_51BWasHere".into()),
+                ("secret_key", "sk_test_51BWasHere".into()),
+                ("webhook_secret", "whsec_BWasHere1".into()),
+            ],
+        )],
+    );
+    // Form fields rather than a signed event: B's host checks B's secret whatever is sent (a
+    // webhook signed with A's secret sent to B's host is tests/web/payments.rs's first test).
+    post(
+        "/webhooks/stripe",
+        vec![(
+            "/webhooks/stripe".into(),
+            vec![
+                ("id", "evt_sent_by_b".into()),
+                ("type", "checkout.session.completed".into()),
+            ],
+        )],
     );
     post(
         "/operator/societies",

@@ -5,6 +5,7 @@ mod accounts;
 mod billing;
 mod common;
 mod isolation;
+mod payments;
 mod people;
 mod site;
 mod staff;
