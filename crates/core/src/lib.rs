@@ -3,7 +3,9 @@
 //! Everything here is a function of its inputs (and an injected [`time::Clock`] where time matters),
 //! so it is unit-tested without a server.
 
+pub mod custom_fields;
 pub mod ids;
+pub mod import;
 pub mod markdown;
 pub mod membership;
 pub mod money;
