@@ -2,8 +2,11 @@
 //! writes in one transaction, and enqueues its side effects (mail) as jobs in that transaction.
 
 pub mod accounts;
+pub mod custom_fields;
 pub mod demo;
 pub mod error;
+pub mod export;
+pub mod import;
 pub mod jobs;
 pub mod mail;
 pub mod membership;

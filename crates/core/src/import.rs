@@ -368,6 +368,28 @@ pub struct Problem {
     pub message: String,
 }
 
+/// A level's renewal period as stored: months per term, or NULL for a term that never ends.
+pub fn period_from_months(months: Option<i64>) -> RenewalPeriod {
+    match months {
+        None => RenewalPeriod::Never,
+        Some(1) => RenewalPeriod::Monthly,
+        Some(3) => RenewalPeriod::Quarterly,
+        Some(6) => RenewalPeriod::TwiceAYear,
+        Some(m) => RenewalPeriod::Years(u8::try_from((m / 12).max(1)).unwrap_or(1)),
+    }
+}
+
+/// A level's renewal day as stored: both set for a fixed day, else anniversary.
+pub fn anchor_from_stored(month: Option<i64>, day: Option<i64>) -> RenewalAnchor {
+    match (
+        month.and_then(|m| i8::try_from(m).ok()),
+        day.and_then(|d| i8::try_from(d).ok()),
+    ) {
+        (Some(month), Some(day)) => RenewalAnchor::FixedDay { month, day },
+        _ => RenewalAnchor::Anniversary,
+    }
+}
+
 /// A membership level as the import needs it.
 #[derive(Clone, Debug)]
 pub struct LevelDef {
