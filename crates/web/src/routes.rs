@@ -6,7 +6,10 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use crate::{AppState, account, assets, auth, members, operator, ops, site, staff};
+use crate::{
+    AppState, account, assets, auth, custom_fields, importexport, members, operator, ops, site,
+    staff,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteInfo {
@@ -100,6 +103,21 @@ fn table() -> Routes {
     .get("/staff/members/new", members::new_member_form)
     .post("/staff/members/new", members::add_member)
     .post("/staff/members/{id}/renew", members::renew)
+    .get("/staff/members.csv", importexport::export_members)
+    .get("/staff/custom-fields", custom_fields::list)
+    .post("/staff/custom-fields", custom_fields::create)
+    .get(
+        "/staff/people/{person_id}/custom-fields",
+        custom_fields::person_form,
+    )
+    .post(
+        "/staff/people/{person_id}/custom-fields",
+        custom_fields::person_save,
+    )
+    .get("/staff/import", importexport::import_page)
+    .post("/staff/import", importexport::upload)
+    .get("/staff/import/{blob_id}", importexport::check)
+    .post("/staff/import/{blob_id}/apply", importexport::apply)
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)

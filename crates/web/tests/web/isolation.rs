@@ -26,6 +26,9 @@ const CANARIES: &[&str] = &[
     "CANARY-A-JOB",
     "canary-a-invitee",
     "canary-a-owner",
+    "CANARY-A-FIELD",
+    "canary-a-value",
+    "canary-a-upload",
 ];
 
 struct SeedA {
@@ -38,6 +41,10 @@ struct SeedA {
     reset_token: &'static str,
     verify_token: &'static str,
     invite_token: &'static str,
+    person_id: String,
+    field_input: String,
+    upload_id: String,
+    import_run_id: String,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -163,7 +170,12 @@ async fn seed_a(t: &TestApp) -> SeedA {
     )
     .await
     .unwrap();
+    let (person_id, field_input, upload_id, import_run_id) = seed_a_import(t, &scoped).await;
     SeedA {
+        person_id,
+        field_input,
+        upload_id,
+        import_run_id,
         level_id: level_id.to_string(),
         membership_id: added.id.to_string(),
         page_id,
@@ -174,6 +186,65 @@ async fn seed_a(t: &TestApp) -> SeedA {
         verify_token: "a-verify",
         invite_token: "a-invite",
     }
+}
+
+/// A's custom field and value, an uploaded member list and an import run.
+async fn seed_a_import(
+    t: &TestApp,
+    scoped: &chapterhouse_store::Scoped,
+) -> (String, String, String, String) {
+    use chapterhouse_app::import::{self, ImportOutcome, NoProgress};
+    let actor = Default::default();
+    let field = chapterhouse_app::custom_fields::create_custom_field(
+        &t.app,
+        scoped,
+        &chapterhouse_app::custom_fields::CustomFieldForm {
+            name: "CANARY-A-FIELD".into(),
+            kind: "text".into(),
+            choices: String::new(),
+        },
+        &actor,
+    )
+    .await
+    .unwrap();
+    let person = scoped
+        .person_by_email("canary-a-member@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let input = chapterhouse_app::custom_fields::input_name(field);
+    chapterhouse_app::custom_fields::save_person_values(
+        &t.app,
+        scoped,
+        person,
+        &[(input.clone(), "canary-a-value".into())],
+        &actor,
+    )
+    .await
+    .unwrap();
+    let file = b"Email,First name,Last name\ncanary-a-upload@alpha.test,canary-a-upload,Person\n";
+    let upload = import::upload(&t.app, scoped, "canary-a-upload.csv", file, &actor)
+        .await
+        .unwrap();
+    let ImportOutcome::Imported(run) = import::import(
+        &t.app,
+        scoped,
+        "canary-a-upload.csv",
+        file,
+        &[],
+        &actor,
+        &NoProgress,
+    )
+    .await
+    .unwrap() else {
+        panic!("A's import was refused");
+    };
+    (
+        person.to_string(),
+        input,
+        upload.to_string(),
+        run.run.to_string(),
+    )
 }
 
 /// Everything of A's that B must not change.
@@ -246,9 +317,33 @@ async fn snapshot_a(t: &TestApp) -> String {
         .into_iter()
         .map(|l| l.name)
         .collect();
+    let person = scoped
+        .person_by_email("canary-a-member@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let custom = (
+        scoped
+            .custom_fields()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect::<Vec<_>>(),
+        scoped.custom_field_values(person).await.unwrap(),
+        scoped.import_runs(10).await.unwrap().len(),
+        // Every person (updated_at is never negative).
+        scoped.people_updated_since(Timestamp(0)).await.unwrap(),
+    );
     format!(
-        "{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}"
+        "{custom:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}"
     )
+}
+
+/// Form field names are `&'static str`; A's custom-field input name is made one (a few bytes
+/// once per test run).
+fn field_input_leak(name: &str) -> &'static str {
+    Box::leak(name.to_string().into_boxed_str())
 }
 
 /// A request: the concrete path and the form fields to post.
@@ -316,12 +411,38 @@ fn fixtures(a: &SeedA) -> Fixtures {
         "/staff/jobs",
         "/staff/audit",
         "/operator",
+        "/staff/custom-fields",
     ] {
         get(path, vec![path.to_string()]);
     }
     get(
         "/staff/pages/{id}",
         vec![format!("/staff/pages/{}", a.page_id)],
+    );
+    get(
+        "/staff/members.csv",
+        vec![
+            "/staff/members.csv".into(),
+            "/staff/members.csv?q=canary&status=active".into(),
+        ],
+    );
+    get(
+        "/staff/people/{person_id}/custom-fields",
+        vec![format!("/staff/people/{}/custom-fields", a.person_id)],
+    );
+    get(
+        "/staff/import",
+        vec![
+            "/staff/import".into(),
+            format!("/staff/import?run={}", a.import_run_id),
+        ],
+    );
+    get(
+        "/staff/import/{blob_id}",
+        vec![
+            format!("/staff/import/{}", a.upload_id),
+            format!("/staff/import/{}?col_0=email", a.upload_id),
+        ],
     );
 
     let new_password = |s: &str| {
@@ -468,6 +589,34 @@ fn fixtures(a: &SeedA) -> Fixtures {
         vec![(
             format!("/staff/members/{}/renew", a.membership_id),
             vec![("paid_through", String::new())],
+        )],
+    );
+    post(
+        "/staff/custom-fields",
+        vec![(
+            "/staff/custom-fields".into(),
+            vec![("name", "CANARY-A-FIELD".into()), ("kind", "text".into())],
+        )],
+    );
+    post(
+        "/staff/people/{person_id}/custom-fields",
+        vec![(
+            format!("/staff/people/{}/custom-fields", a.person_id),
+            vec![(field_input_leak(&a.field_input), "B was here".into())],
+        )],
+    );
+    post(
+        "/staff/import",
+        vec![(
+            "/staff/import".into(),
+            vec![("file", "Email\nb@beta.test\n".into())],
+        )],
+    );
+    post(
+        "/staff/import/{blob_id}/apply",
+        vec![(
+            format!("/staff/import/{}/apply", a.upload_id),
+            vec![("col_0", "email".into())],
         )],
     );
     post(

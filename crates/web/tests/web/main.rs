@@ -3,6 +3,7 @@
 
 mod accounts;
 mod common;
+mod importexport;
 mod isolation;
 mod site;
 mod staff;
