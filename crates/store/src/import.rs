@@ -3,7 +3,7 @@
 //! and the rows of the members export.
 //!
 //! Writing is batched (multi-row `INSERT … VALUES (…), (…)`) so 50,000 rows take seconds: the
-//! statement text is built from fixed column lists and numbered placeholders only — every value
+//! statement text is built from fixed column lists and placeholders only — every value
 //! is bound — which is why `AssertSqlSafe` is sound here.
 
 use std::collections::HashMap;
@@ -331,8 +331,11 @@ impl SnapshotRows {
     }
 }
 
-/// `head` followed by `rows` groups of `width` numbered placeholders.
-fn values_sql(head: &str, width: usize, rows: usize, tail: &str) -> String {
+/// `head` followed by `rows` groups of `width` placeholders: `$1, $2, …` for PostgreSQL, plain
+/// `?` for SQLite. (SQLite looks up a numbered parameter's name by walking a list, and sqlx does
+/// that once per parameter, so a 10,000-parameter statement of `$N`s costs quadratic time;
+/// anonymous `?`s have no names to walk.)
+fn values_sql(head: &str, width: usize, rows: usize, tail: &str, numbered: bool) -> String {
     let mut sql = String::with_capacity(head.len() + tail.len() + rows * width * 6);
     sql.push_str(head);
     sql.push_str(" VALUES ");
@@ -347,8 +350,12 @@ fn values_sql(head: &str, width: usize, rows: usize, tail: &str) -> String {
                 sql.push_str(", ");
             }
             n += 1;
-            sql.push('$');
-            sql.push_str(&n.to_string());
+            if numbered {
+                sql.push('$');
+                sql.push_str(&n.to_string());
+            } else {
+                sql.push('?');
+            }
         }
         sql.push(')');
     }
@@ -528,6 +535,7 @@ impl ScopedTx {
     ) -> StoreResult<()> {
         let society = self.society_id.0;
         let today = today.to_string();
+        let numbered = self.tx.is_postgres();
 
         for chunk in plan.new_practices.chunks(batch_rows(4)) {
             let sql = values_sql(
@@ -535,6 +543,7 @@ impl ScopedTx {
                 4,
                 chunk.len(),
                 "",
+                numbered,
             );
             exec!(self.tx.conn(), |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -546,6 +555,8 @@ impl ScopedTx {
             .map_err(conflict_on("practice"))?;
             progress(chunk.len() as u64);
         }
+        self.analyze_after_bulk(BulkTable::Practice, plan.new_practices.len())
+            .await?;
 
         for chunk in plan.new_groups.chunks(batch_rows(5)) {
             let sql = values_sql(
@@ -553,6 +564,7 @@ impl ScopedTx {
                 5,
                 chunk.len(),
                 "",
+                numbered,
             );
             exec!(self.tx.conn(), |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -577,6 +589,7 @@ impl ScopedTx {
                 10,
                 chunk.len(),
                 "",
+                numbered,
             );
             exec!(self.tx.conn(), |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -598,6 +611,8 @@ impl ScopedTx {
             .map_err(conflict_on("email"))?;
             progress(chunk.len() as u64);
         }
+        self.analyze_after_bulk(BulkTable::Person, plan.new_people.len())
+            .await?;
 
         for p in &plan.person_updates {
             exec!(self.tx.conn(), |c| sqlx::query(
@@ -626,6 +641,7 @@ impl ScopedTx {
                 12,
                 chunk.len(),
                 "",
+                numbered,
             );
             exec!(self.tx.conn(), |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -649,6 +665,8 @@ impl ScopedTx {
             .map_err(conflict_on("person"))?;
             progress(chunk.len() as u64);
         }
+        self.analyze_after_bulk(BulkTable::Membership, plan.new_memberships.len())
+            .await?;
 
         for m in &plan.membership_updates {
             exec!(self.tx.conn(), |c| sqlx::query(
@@ -680,6 +698,7 @@ impl ScopedTx {
                 7,
                 chunk.len(),
                 "",
+                numbered,
             );
             exec!(self.tx.conn(), |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -705,6 +724,7 @@ impl ScopedTx {
                 4,
                 chunk.len(),
                 "",
+                numbered,
             );
             exec!(self.tx.conn(), |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -722,6 +742,7 @@ impl ScopedTx {
                 6,
                 chunk.len(),
                 "",
+                numbered,
             );
             exec!(self.tx.conn(), |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -745,6 +766,7 @@ impl ScopedTx {
                 4,
                 chunk.len(),
                 " ON CONFLICT (society_id, field_id, person_id) DO UPDATE SET value = excluded.value",
+                numbered,
             );
             exec!(self.tx.conn(), |c| {
                 let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
@@ -757,6 +779,31 @@ impl ScopedTx {
         }
         Ok(())
     }
+
+    /// PostgreSQL plans the foreign-key check of every row inserted next from the referenced
+    /// table's statistics. A table that has just received most of its rows in this transaction
+    /// (a society's first big import) has none, and each check would then scan the table:
+    /// 50,000 practice links took 5–10 s instead of 1. Analysing the table first keeps a big
+    /// import linear. SQLite needs nothing of the kind; small imports skip it.
+    async fn analyze_after_bulk(&mut self, table: BulkTable, inserted: usize) -> StoreResult<()> {
+        if !self.tx.is_postgres() || inserted < 1000 {
+            return Ok(());
+        }
+        let sql = match table {
+            BulkTable::Practice => "ANALYZE practice",
+            BulkTable::Person => "ANALYZE person",
+            BulkTable::Membership => "ANALYZE membership",
+        };
+        exec!(self.tx.conn(), |c| sqlx::query(sql).execute(c).await)?;
+        Ok(())
+    }
+}
+
+/// Tables an import may fill in bulk before rows that refer to them.
+enum BulkTable {
+    Practice,
+    Person,
+    Membership,
 }
 
 #[cfg(test)]
@@ -764,8 +811,18 @@ mod tests {
     #[test]
     fn placeholders_are_numbered_across_rows() {
         assert_eq!(
-            super::values_sql("INSERT INTO t (a, b)", 2, 2, " ON CONFLICT DO NOTHING"),
+            super::values_sql(
+                "INSERT INTO t (a, b)",
+                2,
+                2,
+                " ON CONFLICT DO NOTHING",
+                true
+            ),
             "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4) ON CONFLICT DO NOTHING"
+        );
+        assert_eq!(
+            super::values_sql("INSERT INTO t (a)", 1, 2, "", false),
+            "INSERT INTO t (a) VALUES (?), (?)"
         );
         assert_eq!(super::batch_rows(12), 1000);
         assert_eq!(super::batch_rows(100), 300);
