@@ -738,3 +738,29 @@ async fn a_changed_file_updates_only_what_changed() {
     let again = imported(import(&f, changed.as_bytes()).await);
     assert_eq!((again.updated, again.unchanged), (0, 8));
 }
+
+#[tokio::test]
+async fn an_import_never_changes_the_email_someone_signs_in_with() {
+    let f = fixture().await;
+    // The owner signs in as owner@psos.test; the old system knew them as User ID 1.
+    let first = "User ID,First name,Last name,Email\n1,Olive,Owner,owner@psos.test\n";
+    imported(import(&f, first.as_bytes()).await);
+    let moved = "User ID,First name,Last name,Email\n1,Olive,Owner,olive@elsewhere.example\n";
+    let ImportOutcome::Refused(dry) = import(&f, moved.as_bytes()).await else {
+        panic!("an import changed a sign-in email");
+    };
+    assert!(
+        dry.report.problems[0]
+            .message
+            .starts_with("User ID 1 signs in as owner@psos.test"),
+        "{:?}",
+        dry.report.problems
+    );
+    assert!(
+        f.scoped
+            .account_by_email("owner@psos.test")
+            .await
+            .unwrap()
+            .is_some()
+    );
+}

@@ -442,6 +442,8 @@ pub struct Snapshot {
     /// Current committee and group memberships.
     pub committee_members: Vec<(CommitteeId, PersonId)>,
     pub custom_values: Vec<(CustomFieldId, PersonId, String)>,
+    /// People who sign in: their email is their sign-in name, which an import never changes.
+    pub account_holders: Vec<PersonId>,
 }
 
 /// A membership row to insert or update, with every column the import sets.
@@ -588,6 +590,7 @@ struct State<'a> {
     groups_by_name: HashMap<String, CommitteeId>,
     group_members: HashSet<(CommitteeId, PersonId)>,
     values: HashMap<(CustomFieldId, PersonId), &'a str>,
+    account_holders: HashSet<PersonId>,
     seen_email: HashMap<String, u64>,
     seen_external: HashMap<String, u64>,
     seen_person: HashMap<PersonId, u64>,
@@ -638,6 +641,7 @@ impl<'a> State<'a> {
                 .iter()
                 .map(|(f, p, v)| ((*f, *p), v.as_str()))
                 .collect(),
+            account_holders: snapshot.account_holders.iter().copied().collect(),
             seen_email: HashMap::new(),
             seen_external: HashMap::new(),
             seen_person: HashMap::new(),
@@ -946,6 +950,17 @@ fn check_row<'a>(
         },
         (None, None) => None,
     };
+    if let Some(p) = person
+        && !email.is_empty()
+        && p.email != email
+        && state.account_holders.contains(&p.id)
+    {
+        problems.push(format!(
+            "User ID {} signs in as {}: an import does not change the email someone signs in with (they can change it in their account settings).",
+            p.external_id.as_deref().unwrap_or(""),
+            p.email
+        ));
+    }
     if let Some(p) = person {
         if let Some(first) = state.seen_person.get(&p.id) {
             problems.push(format!(
@@ -1767,6 +1782,26 @@ mod tests {
         // An older renewal date than ours is not a change.
         renewed[9] = "2026-01-31";
         assert_eq!(run(&after, &[&renewed]).plan.unchanged, 1);
+    }
+
+    #[test]
+    fn a_sign_in_email_is_never_changed_by_an_import() {
+        let mut s = snapshot();
+        let jane = stored_jane(&mut s);
+        let mut row = JANE.to_vec();
+        row[4] = "jane@new.example";
+        let report = run(&s, &[&row]);
+        assert!(
+            report.is_clean(),
+            "without an account the email follows the file"
+        );
+        assert_eq!(report.plan.person_updates[0].email, "jane@new.example");
+        s.account_holders.push(jane);
+        let report = run(&s, &[&row]);
+        assert_eq!(
+            report.problems[0].message,
+            "User ID 1001 signs in as jane.doe@example.org: an import does not change the email someone signs in with (they can change it in their account settings)."
+        );
     }
 
     #[test]

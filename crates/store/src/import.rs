@@ -155,6 +155,7 @@ struct SnapshotRows {
     committees: Vec<(Uuid, String)>,
     members: Vec<(Uuid, Uuid)>,
     values: Vec<(Uuid, Uuid, String)>,
+    accounts: Vec<Uuid>,
 }
 
 /// Run the snapshot's queries on `$exec` (re-evaluated for each query: a reader pool or the
@@ -226,6 +227,12 @@ macro_rules! read_snapshot {
             .await)?,
             values: on!($exec, |c| sqlx::query_as(
                 "SELECT field_id, person_id, value FROM custom_field_value WHERE society_id = $1"
+            )
+            .bind(society)
+            .fetch_all(c)
+            .await)?,
+            accounts: on!($exec, |c| sqlx::query_scalar(
+                "SELECT person_id FROM account WHERE society_id = $1"
             )
             .bind(society)
             .fetch_all(c)
@@ -327,6 +334,7 @@ impl SnapshotRows {
                 .into_iter()
                 .map(|(field, person, value)| (CustomFieldId(field), PersonId(person), value))
                 .collect(),
+            account_holders: self.accounts.into_iter().map(PersonId).collect(),
         })
     }
 }

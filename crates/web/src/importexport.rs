@@ -40,6 +40,8 @@ pub struct ImportView {
     pub runs: Vec<RunRow>,
     pub columns: Vec<&'static str>,
     pub custom_fields: Vec<String>,
+    /// The largest upload this site accepts, for the hint ("1 MB").
+    pub max_upload: String,
 }
 
 async fn import_view(ctx: &Ctx, errors: FieldErrors, notice: Option<String>) -> WebResult {
@@ -75,8 +77,18 @@ async fn import_view(ctx: &Ctx, errors: FieldErrors, notice: Option<String>) -> 
             runs,
             columns: Column::ALL.iter().map(|c| c.header()).collect(),
             custom_fields,
+            max_upload: upload_limit(ctx.state.config.max_body_bytes),
         },
     )
+}
+
+/// "1 MB", "512 KB": what fits in a request (a little of it is the form around the file).
+fn upload_limit(bytes: usize) -> String {
+    if bytes >= 1024 * 1024 {
+        format!("{} MB", bytes / (1024 * 1024))
+    } else {
+        format!("{} KB", (bytes / 1024).max(1))
+    }
 }
 
 #[derive(Deserialize, Default)]
