@@ -713,11 +713,16 @@ pub fn plan(table: &Table, mapping: &[Target], snapshot: &Snapshot, today: Date)
         })
         .collect();
     let mut state = State::new(snapshot, today);
+    // Without an email column no row can be matched or created: the header's problem is all.
+    let check_rows = columns.contains_key(&Column::Email);
     for row in &table.rows {
         if row.cells.iter().all(|c| c.trim().is_empty()) {
             continue;
         }
         report.plan.rows_total += 1;
+        if !check_rows {
+            continue;
+        }
         let cells = Cells {
             row,
             columns: &columns,
@@ -785,8 +790,6 @@ fn check_row<'a>(
         ));
     }
     let email = match cells.get(Column::Email) {
-        // With no email column at all, the header's problem says so once.
-        None if !cells.columns.contains_key(&Column::Email) => String::new(),
         None => {
             problems.push("The email address is missing.".into());
             String::new()
@@ -1856,6 +1859,7 @@ mod tests {
                 .contains("No column is mapped to Email")
         );
         assert_eq!(report.problems.len(), 1, "said once, not on every row");
+        assert!(report.plan.new_people.is_empty() && report.plan.rows_total == 1);
         let mapping = vec![
             resolve_target("email", &s.custom_fields).unwrap(),
             resolve_target("Licence number", &s.custom_fields).unwrap(),
