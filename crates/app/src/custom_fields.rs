@@ -4,6 +4,7 @@
 use chapterhouse_core::custom_fields::{
     FieldKind, choices_problem, name_problem, normalize_value, parse_choices,
 };
+use chapterhouse_core::import::is_known_header;
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{CustomFieldId, PersonId};
 use chapterhouse_store::{NewAudit, Scoped, StoreError};
@@ -33,6 +34,13 @@ pub async fn create_custom_field(
     let name = form.name.trim();
     if let Some(problem) = name_problem(name) {
         errors.add("name", problem);
+    } else if is_known_header(name) {
+        errors.add(
+            "name",
+            format!(
+                "\"{name}\" is already a column of member imports and exports: choose another name."
+            ),
+        );
     }
     let kind = FieldKind::parse(&form.kind);
     errors.check(

@@ -564,6 +564,24 @@ async fn custom_fields_are_created_and_values_checked_per_kind() {
         &f.app,
         &f.scoped,
         &CustomFieldForm {
+            name: "phone".into(),
+            kind: "text".into(),
+            choices: String::new(),
+        },
+        &actor,
+    )
+    .await
+    else {
+        panic!("accepted");
+    };
+    assert_eq!(
+        errors.get("name"),
+        Some("\"phone\" is already a column of member imports and exports: choose another name.")
+    );
+    let Err(AppError::Invalid(errors)) = custom_fields::create_custom_field(
+        &f.app,
+        &f.scoped,
+        &CustomFieldForm {
             name: "County".into(),
             kind: "choice".into(),
             choices: "Only one".into(),

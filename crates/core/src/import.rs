@@ -139,6 +139,12 @@ fn column_named(text: &str) -> Option<Column> {
     })
 }
 
+/// Whether `name` reads as one of the known columns (so a custom field may not be called that:
+/// its column would never map to it).
+pub fn is_known_header(name: &str) -> bool {
+    column_named(name).is_some()
+}
+
 /// The mapping a file gets without asking: known headers, then custom fields by name; anything
 /// else is ignored until staff map it. A header repeated later in the file is ignored.
 pub fn auto_map(headers: &[String], custom: &[CustomFieldDef]) -> Vec<Target> {
@@ -1419,6 +1425,14 @@ mod tests {
             auto_map(&headers(&["email address"]), &[])[0],
             Target::Column(Column::Email)
         );
+    }
+
+    #[test]
+    fn known_headers_are_recognised_in_any_case() {
+        assert!(is_known_header("phone"));
+        assert!(is_known_header("E-mail"));
+        assert!(is_known_header("Member  since"));
+        assert!(!is_known_header("Licence number"));
     }
 
     #[test]
