@@ -2,6 +2,7 @@
 //! commands migrate, seed demo data, administer societies and print the default configuration.
 
 mod config;
+mod importexport;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -66,6 +67,16 @@ enum Command {
     Admin {
         #[command(subcommand)]
         command: Box<AdminCommand>,
+    },
+    /// Import from CSV files (`import members`).
+    Import {
+        #[command(subcommand)]
+        command: importexport::ImportCommand,
+    },
+    /// Export CSV files (`export members`).
+    Export {
+        #[command(subcommand)]
+        command: importexport::ExportCommand,
     },
     /// Configuration helpers.
     Config {
@@ -267,6 +278,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Admin { command } => admin(&config, *command).await,
+        Command::Import { command } => {
+            let (app, _) = open(&config).await?;
+            importexport::import(&app, command).await
+        }
+        Command::Export { command } => {
+            let (app, _) = open(&config).await?;
+            importexport::export(&app, command).await
+        }
         Command::Worker => {
             init_logging(&config);
             let (app, _) = open(&config).await?;

@@ -5,7 +5,9 @@
 
 pub mod billing;
 pub mod committees;
+pub mod custom_fields;
 pub mod ids;
+pub mod import;
 pub mod markdown;
 pub mod membership;
 pub mod money;

@@ -23,10 +23,14 @@ macro_rules! migrations {
     };
 }
 
-pub static SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_membership",
-    3 "0003_members_billing", 8 "0008_stripe", 9 "0009_person_records");
-pub static POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_foundation", 2 "0002_membership",
-    3 "0003_members_billing", 8 "0008_stripe", 9 "0009_person_records");
+pub static SQLITE: &[Migration] = migrations!("sqlite":
+    1 "0001_foundation", 2 "0002_membership", 3 "0003_members_billing",
+    6 "0006_import_uploads", 8 "0008_stripe", 9 "0009_person_records",
+);
+pub static POSTGRES: &[Migration] = migrations!("postgres":
+    1 "0001_foundation", 2 "0002_membership", 3 "0003_members_billing",
+    6 "0006_import_uploads", 8 "0008_stripe", 9 "0009_person_records",
+);
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migration (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";

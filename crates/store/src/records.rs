@@ -45,6 +45,7 @@ pub const PERSON_REFERENCES: &[(&str, &str, &str)] = &[
     ("refund", "created_by", "account"),
     ("credit_memo", "created_by", "account"),
     ("import_run", "created_by", "account"),
+    ("import_upload", "created_by", "account"),
 ];
 
 /// The person as the staff person page shows them.

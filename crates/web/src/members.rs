@@ -100,13 +100,18 @@ const STATUSES: [Status; 6] = [
     Status::Cancelled,
 ];
 
-pub async fn members(RequireRole { ctx, .. }: Staff, Query(q): Query<MembersQuery>) -> WebResult {
-    let filter = MemberFilter {
+/// The members page's filter from its query string; the CSV export reads the same one.
+pub fn members_filter(q: &MembersQuery) -> MemberFilter {
+    MemberFilter {
         status: parse_status(&q.status),
         level: None,
         search: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
         limit: 500,
-    };
+    }
+}
+
+pub async fn members(RequireRole { ctx, .. }: Staff, Query(q): Query<MembersQuery>) -> WebResult {
+    let filter = members_filter(&q);
     let rows = ctx.scoped.members(&filter).await?;
     let statuses = STATUSES
         .iter()

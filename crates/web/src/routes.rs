@@ -7,8 +7,8 @@ use axum::handler::Handler;
 use axum::routing::{get, post};
 
 use crate::{
-    AppState, account, applications, assets, auth, billing, committees, directory, members,
-    operator, ops, payments, portal, site, staff, staff_people,
+    AppState, account, applications, assets, auth, billing, committees, custom_fields, directory,
+    importexport, members, operator, ops, payments, portal, site, staff, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +160,21 @@ fn table() -> Routes {
         "/staff/committees/{id}/members/{seat}/end",
         committees::end_seat,
     )
+    .get("/staff/members.csv", importexport::export_members)
+    .get("/staff/custom-fields", custom_fields::list)
+    .post("/staff/custom-fields", custom_fields::create)
+    .get(
+        "/staff/people/{person_id}/custom-fields",
+        custom_fields::person_form,
+    )
+    .post(
+        "/staff/people/{person_id}/custom-fields",
+        custom_fields::person_save,
+    )
+    .get("/staff/import", importexport::import_page)
+    .post("/staff/import", importexport::upload)
+    .get("/staff/import/{blob_id}", importexport::check)
+    .post("/staff/import/{blob_id}/apply", importexport::apply)
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)

@@ -40,6 +40,9 @@ const CANARIES: &[&str] = &[
     "CANARY-A-NOTE",
     "canary-a-applicant",
     "CANARY-A-APPLY",
+    "CANARY-A-FIELD",
+    "canary-a-value",
+    "canary-a-upload",
 ];
 
 struct SeedA {
@@ -59,6 +62,9 @@ struct SeedA {
     invite_token: &'static str,
     payment_method_id: String,
     billing: crate::billing::SeedBilling,
+    field_input: String,
+    upload_id: String,
+    import_run_id: String,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -263,9 +269,13 @@ async fn seed_a(t: &TestApp) -> SeedA {
         .await
         .unwrap()
         .unwrap();
+    let (_import_person, field_input, upload_id, import_run_id) = seed_a_import(t, &scoped).await;
     SeedA {
         payment_method_id,
         billing,
+        field_input,
+        upload_id,
+        import_run_id,
         level_id: level_id.to_string(),
         membership_id: added.id.to_string(),
         person_id: person_id.to_string(),
@@ -344,6 +354,65 @@ async fn seed_a_people(
     .unwrap();
     tx.commit().await.unwrap();
     person
+}
+
+/// A's custom field and value, an uploaded member list and an import run.
+async fn seed_a_import(
+    t: &TestApp,
+    scoped: &chapterhouse_store::Scoped,
+) -> (String, String, String, String) {
+    use chapterhouse_app::import::{self, ImportOutcome, NoProgress};
+    let actor = Default::default();
+    let field = chapterhouse_app::custom_fields::create_custom_field(
+        &t.app,
+        scoped,
+        &chapterhouse_app::custom_fields::CustomFieldForm {
+            name: "CANARY-A-FIELD".into(),
+            kind: "text".into(),
+            choices: String::new(),
+        },
+        &actor,
+    )
+    .await
+    .unwrap();
+    let person = scoped
+        .person_by_email("canary-a-member@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let input = chapterhouse_app::custom_fields::input_name(field);
+    chapterhouse_app::custom_fields::save_person_values(
+        &t.app,
+        scoped,
+        person,
+        &[(input.clone(), "canary-a-value".into())],
+        &actor,
+    )
+    .await
+    .unwrap();
+    let file = b"Email,First name,Last name\ncanary-a-upload@alpha.test,canary-a-upload,Person\n";
+    let upload = import::upload(&t.app, scoped, "canary-a-upload.csv", file, &actor)
+        .await
+        .unwrap();
+    let ImportOutcome::Imported(run) = import::import(
+        &t.app,
+        scoped,
+        "canary-a-upload.csv",
+        file,
+        &[],
+        &actor,
+        &NoProgress,
+    )
+    .await
+    .unwrap() else {
+        panic!("A's import was refused");
+    };
+    (
+        person.to_string(),
+        input,
+        upload.to_string(),
+        run.run.to_string(),
+    )
 }
 
 /// Everything of A's that B must not change.
@@ -474,9 +543,28 @@ async fn snapshot_a(t: &TestApp) -> String {
         .into_iter()
         .map(|c| (c.name, c.current_members))
         .collect();
+    let custom = (
+        scoped
+            .custom_fields()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|f| f.name)
+            .collect::<Vec<_>>(),
+        scoped.custom_field_values(person).await.unwrap(),
+        scoped.import_runs(10).await.unwrap().len(),
+        // Every person (updated_at is never negative).
+        scoped.people_updated_since(Timestamp(0)).await.unwrap(),
+    );
     format!(
-        "{billing}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}"
+        "{billing}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}"
     )
+}
+
+/// Form field names are `&'static str`; A's custom-field input name is made one (a few bytes
+/// once per test run).
+fn field_input_leak(name: &str) -> &'static str {
+    Box::leak(name.to_string().into_boxed_str())
 }
 
 /// A request: the concrete path and the form fields to post.
@@ -550,6 +638,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
         "/account/membership",
         "/account/profile",
         "/staff/directory",
+        "/staff/custom-fields",
     ] {
         get(path, vec![path.to_string()]);
     }
@@ -604,6 +693,31 @@ fn fixtures(a: &SeedA) -> Fixtures {
     get(
         "/staff/committees/{id}",
         vec![format!("/staff/committees/{}", a.committee_id)],
+    );
+    get(
+        "/staff/members.csv",
+        vec![
+            "/staff/members.csv".into(),
+            "/staff/members.csv?q=canary&status=active".into(),
+        ],
+    );
+    get(
+        "/staff/people/{person_id}/custom-fields",
+        vec![format!("/staff/people/{}/custom-fields", a.person_id)],
+    );
+    get(
+        "/staff/import",
+        vec![
+            "/staff/import".into(),
+            format!("/staff/import?run={}", a.import_run_id),
+        ],
+    );
+    get(
+        "/staff/import/{blob_id}",
+        vec![
+            format!("/staff/import/{}", a.upload_id),
+            format!("/staff/import/{}?col_0=email", a.upload_id),
+        ],
     );
 
     let new_password = |s: &str| {
@@ -882,6 +996,34 @@ fn fixtures(a: &SeedA) -> Fixtures {
                 a.committee_id, a.seat_id
             ),
             vec![("end_on", String::new())],
+        )],
+    );
+    post(
+        "/staff/custom-fields",
+        vec![(
+            "/staff/custom-fields".into(),
+            vec![("name", "CANARY-A-FIELD".into()), ("kind", "text".into())],
+        )],
+    );
+    post(
+        "/staff/people/{person_id}/custom-fields",
+        vec![(
+            format!("/staff/people/{}/custom-fields", a.person_id),
+            vec![(field_input_leak(&a.field_input), "B was here".into())],
+        )],
+    );
+    post(
+        "/staff/import",
+        vec![(
+            "/staff/import".into(),
+            vec![("file", "Email\nb@beta.test\n".into())],
+        )],
+    );
+    post(
+        "/staff/import/{blob_id}/apply",
+        vec![(
+            format!("/staff/import/{}/apply", a.upload_id),
+            vec![("col_0", "email".into())],
         )],
     );
     post(

@@ -4,6 +4,7 @@
 mod accounts;
 mod billing;
 mod common;
+mod importexport;
 mod isolation;
 mod payments;
 mod people;
