@@ -8,6 +8,7 @@ pub mod committees;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod join;
 pub mod mail;
 pub mod membership;
 pub mod pages;
@@ -16,6 +17,7 @@ pub mod payments;
 pub mod people;
 pub mod records;
 pub mod redirects;
+pub mod renewals;
 pub mod secrets;
 pub mod societies;
 

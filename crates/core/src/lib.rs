@@ -6,6 +6,7 @@
 pub mod billing;
 pub mod committees;
 pub mod ids;
+pub mod joining;
 pub mod markdown;
 pub mod membership;
 pub mod money;

@@ -12,6 +12,7 @@ mod ctx;
 mod directory;
 mod error;
 mod forms;
+mod join;
 mod members;
 mod metrics;
 mod operator;

@@ -458,6 +458,7 @@ pub async fn membership(ctx: Ctx, Query(q): Query<DoneQuery>) -> WebResult {
         "auto-renew-on" => Some("Automatic renewal is on. We will renew your membership with the card or bank account you pay with next.".to_string()),
         "auto-renew-off" => Some("Automatic renewal is off. We will remind you before your membership ends.".to_string()),
         "level" => Some("Your level is changed. Your next renewal is at the new level's price.".to_string()),
+        "payment" => Some("Thank you. We're confirming your payment with the card processor: the new term appears here, and your receipt is emailed, as soon as it is confirmed (bank payments take a few days).".to_string()),
         _ => None,
     };
     membership_view(&ctx, FieldErrors::new(), notice).await
