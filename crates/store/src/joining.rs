@@ -76,16 +76,15 @@ impl Scoped {
         &self,
         level: LevelId,
     ) -> StoreResult<Option<RevenueAccountId>> {
-        let id: Option<Uuid> =
-            on!(self.db.reader(), |c| {
-                sqlx::query_scalar(
+        let id: Option<Uuid> = on!(self.db.reader(), |c| {
+            sqlx::query_scalar(
             "SELECT revenue_account_id FROM level_billing WHERE society_id = $1 AND level_id = $2"
         )
         .bind(self.society.id.0)
         .bind(level.0)
         .fetch_optional(c)
         .await
-            })?;
+        })?;
         Ok(id.map(RevenueAccountId))
     }
 
@@ -145,9 +144,8 @@ impl ScopedTx {
         approval_required: bool,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
-        let n =
-            exec!(self.tx.conn(), |c| {
-                sqlx::query(
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "UPDATE membership_level SET approval_required = $3 WHERE society_id = $1 AND id = $2"
         )
         .bind(society)
@@ -155,7 +153,7 @@ impl ScopedTx {
         .bind(approval_required)
         .execute(c)
         .await
-            })?;
+        })?;
         Ok(n == 1)
     }
 }
