@@ -40,6 +40,7 @@ const CANARIES: &[&str] = &[
     "CANARY-A-NOTE",
     "canary-a-applicant",
     "CANARY-A-APPLY",
+    "canary-a-joiner",
 ];
 
 struct SeedA {
@@ -59,6 +60,7 @@ struct SeedA {
     invite_token: &'static str,
     payment_method_id: String,
     billing: crate::billing::SeedBilling,
+    join: crate::join::SeedJoin,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -263,7 +265,9 @@ async fn seed_a(t: &TestApp) -> SeedA {
         .await
         .unwrap()
         .unwrap();
+    let join = crate::join::seed_join(t, &scoped, level_id).await;
     SeedA {
+        join,
         payment_method_id,
         billing,
         level_id: level_id.to_string(),
@@ -975,6 +979,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
         )],
     );
     crate::billing::isolation_fixtures(&mut f, &a.billing);
+    crate::join::isolation_fixtures(&mut f, &a.join, &a.level_id, &a.membership_id);
     f
 }
 

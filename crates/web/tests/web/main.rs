@@ -5,6 +5,7 @@ mod accounts;
 mod billing;
 mod common;
 mod isolation;
+mod join;
 mod payments;
 mod people;
 mod site;
