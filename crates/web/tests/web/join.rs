@@ -614,3 +614,87 @@ pub fn isolation_fixtures(f: &mut Fixtures, a: &SeedJoin, level_id: &str, member
         vec![(format!("/account/invoices/{}/pay", a.invoice_id), vec![])],
     );
 }
+
+#[tokio::test]
+async fn a_practice_manager_renews_a_colleague_but_not_a_stranger() {
+    let t = TestApp::new().await;
+    let s = t.society("alpha").await;
+    let scoped = t.app.scoped(&s);
+    let l = levels(&t, &scoped).await;
+    let mut ids = Vec::new();
+    for (email, name) in [
+        ("col@alpha.test", "Dr Colleen Colleague"),
+        ("far@alpha.test", "Dr Farah Stranger"),
+    ] {
+        let added = m::add_member(
+            &t.app,
+            &scoped,
+            &MemberForm {
+                display_name: name.into(),
+                email: email.into(),
+                level: l.early_career.to_string(),
+                joined_on: "2026-01-10".into(),
+                paid: Some("on".into()),
+            },
+            &Actor::default(),
+        )
+        .await
+        .unwrap();
+        ids.push(added.id);
+    }
+    t.add_account(&s, "mgr@alpha.test", Role::Member).await;
+    let manager = scoped
+        .person_by_email("mgr@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let colleague = scoped
+        .person_by_email("col@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    let now = t.app.now();
+    let mut tx = scoped.begin().await.unwrap();
+    let practice = tx
+        .insert_practice_named("Granite Oncology", now)
+        .await
+        .unwrap();
+    tx.link_person_to_practice(practice, manager, true, now)
+        .await
+        .unwrap();
+    tx.link_person_to_practice(practice, colleague, false, now)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut client = t.client("alpha.test");
+    client.sign_in("mgr@alpha.test", PASSWORD).await;
+    let portal = client.get("/account/membership").await;
+    let link = format!("/account/renew?membership={}", ids[0]);
+    assert!(portal.body.contains(&link), "{}", portal.body);
+    let page = client.get(&link).await;
+    assert!(
+        page.body
+            .contains("Renew Dr Colleen Colleague&#39;s membership")
+    );
+    assert!(page.body.contains("10 January 2027 to 9 January 2028"));
+    assert!(
+        !page.body.contains("f-auto_renew"),
+        "a manager's card is never kept for a colleague"
+    );
+    let stranger = client
+        .get(&format!("/account/renew?membership={}", ids[1]))
+        .await;
+    assert_eq!(stranger.status, StatusCode::NOT_FOUND);
+    let posted = client
+        .post(
+            "/account/renew",
+            &[
+                ("membership", &ids[1].to_string()),
+                ("term_start", "2027-01-10"),
+                ("pay", "invoice"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::NOT_FOUND);
+}
