@@ -131,12 +131,13 @@ test('staff approve an application and work on the person, committees, merge and
       await page.getByRole('button', { name: 'Merge and delete the duplicate', exact: true }).click();
       await page.getByText('Records merged.', { exact: false }).waitFor();
 
-      // Erasure on request: the wrong email is refused and kept; the right one deletes.
+      // Erasure on request: the wrong email is refused and kept; the right one anonymises (the
+      // approval issued her dues invoice, a record that stays).
       await page.getByRole('link', { name: 'Delete or anonymise this person on request' }).click();
       await waitForPath(page, /\/erase$/);
       await check(page, 'r10-erase');
       await page.getByLabel('To confirm, type their email address', { exact: true }).fill('ines@example.org');
-      await page.getByRole('button', { name: 'Delete Dr Ines Okafor', exact: true }).click();
+      await page.getByRole('button', { name: 'Anonymise Dr Ines Okafor', exact: true }).click();
       await page.getByText("That is not this person's email address.", { exact: false }).first().waitFor();
       assert.equal(
         await page.getByLabel('To confirm, type their email address', { exact: true }).inputValue(),
@@ -144,9 +145,9 @@ test('staff approve an application and work on the person, committees, merge and
       );
       await check(page, 'r11-erase-error');
       await page.getByLabel('To confirm, type their email address', { exact: true }).fill('ines.okafor@example.org');
-      await page.getByRole('button', { name: 'Delete Dr Ines Okafor', exact: true }).click();
-      await page.getByRole('heading', { name: 'Deleted' }).waitFor();
-      await check(page, 'r12-deleted');
+      await page.getByRole('button', { name: 'Anonymise Dr Ines Okafor', exact: true }).click();
+      await page.getByText('Anonymised. Personal details are gone', { exact: false }).waitFor();
+      await check(page, 'r12-anonymised');
       assertNoPageErrors(page);
     });
   } finally {

@@ -576,7 +576,7 @@ pub async fn change_email(
     Ok(())
 }
 
-async fn send_verification_in(
+pub(crate) async fn send_verification_in(
     app: &App,
     scoped: &Scoped,
     tx: &mut ScopedTx,

@@ -1,14 +1,18 @@
 //! Staff decide membership applications: approve or reject, with an optional message, emailed to
 //! the applicant. The rule for what approval does to an unpaid membership is
-//! `core::records::approval_effect`: it stays pending until the dues are paid.
+//! `core::records::approval_effect`: it stays pending until the dues are paid. An approval whose
+//! dues are unpaid and not yet invoiced issues the first dues invoice (dedup key
+//! `approval:<membership>`) in the decision's transaction, and the approval email carries it.
 
 use chapterhouse_core::MembershipId;
+use chapterhouse_core::joining;
 use chapterhouse_core::membership::{self, Application, Status};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::records::{self, ApprovalEffect, Decision};
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_store::{NewAudit, Scoped};
 
+use crate::billing;
 use crate::mail::{EmailJob, enqueue_email};
 use crate::membership::{level_anchor, level_period, status_of, today};
 use crate::{Actor, App, AppError, AppResult};
@@ -62,6 +66,14 @@ pub async fn decide(
     if state.application != Some(Application::Pending) {
         return Ok(DecisionOutcome::AlreadyDecided);
     }
+    // For an approval whose dues are unpaid: the open dues invoice already sent (when they
+    // joined online), or what to issue now.
+    let open_dues = scoped
+        .invoices_for_person(person_id)
+        .await?
+        .into_iter()
+        .find(|i| i.membership == Some(id) && i.purpose == "dues" && i.amounts.balance().0 > 0);
+    let basis = scoped.dues_basis(id).await?;
     let today = today(app, scoped);
     let now = app.now();
     let mut decided = state.clone();
@@ -94,10 +106,46 @@ pub async fn decide(
                 .map(|d| format!(" Your membership runs through {}.", d.strftime("%-d %B %Y")))
                 .unwrap_or_default();
             let next = match effect {
-                ApprovalEffect::AwaitPayment => format!(
-                    "Your membership begins as soon as your dues of {} are paid.",
-                    Cents(level.fee_cents)
-                ),
+                ApprovalEffect::AwaitPayment => {
+                    let invoice = match (&open_dues, &basis) {
+                        (Some(open), _) => Some(open.clone()),
+                        (None, Some(basis)) => {
+                            // Unpaid and nothing invoiced yet: the first dues invoice, now.
+                            let quote = joining::first_term_quote(
+                                today,
+                                Cents(level.fee_cents),
+                                level_period(&level),
+                                level_anchor(&level),
+                                level.prorate,
+                            );
+                            let new = billing::dues_invoice(
+                                basis,
+                                quote.term,
+                                quote.amount,
+                                Some(joining::approval_key(id)),
+                                today,
+                            );
+                            let issued =
+                                billing::issue_invoice_in(&mut tx, now, actor, new, today).await?;
+                            tx.invoice(issued).await?
+                        }
+                        (None, None) => None,
+                    };
+                    match invoice {
+                        Some(invoice) => format!(
+                            "Your membership begins as soon as your dues of {} are paid. Invoice {} is due on {}: pay it online by card or bank account when signed in at {}/account/invoices, or send a check payable to {} with the invoice number on it.",
+                            invoice.amounts.balance(),
+                            invoice.display_number(),
+                            invoice.due_on.strftime("%-d %B %Y"),
+                            app.links.base_url(society),
+                            society.name,
+                        ),
+                        None => format!(
+                            "Your membership begins as soon as your dues of {} are paid.",
+                            Cents(level.fee_cents)
+                        ),
+                    }
+                }
                 ApprovalEffect::AlreadyPaid | ApprovalEffect::GrantFreeTerm => {
                     format!("Welcome: you are now a member.{through}")
                 }

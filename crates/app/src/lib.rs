@@ -11,6 +11,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod jobs;
+pub mod join;
 pub mod mail;
 pub mod membership;
 pub mod pages;
@@ -19,6 +20,7 @@ pub mod payments;
 pub mod people;
 pub mod records;
 pub mod redirects;
+pub mod renewals;
 pub mod secrets;
 pub mod societies;
 

@@ -1156,3 +1156,6 @@ async fn a_flood_of_junk_is_refused_but_logs_at_most_sixty_a_minute() {
         61
     );
 }
+
+#[path = "payments/join.rs"]
+mod join;

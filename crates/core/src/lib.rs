@@ -8,6 +8,7 @@ pub mod committees;
 pub mod custom_fields;
 pub mod ids;
 pub mod import;
+pub mod joining;
 pub mod markdown;
 pub mod membership;
 pub mod money;

@@ -448,3 +448,6 @@ async fn unknown_scheme_and_unreachable_server_are_refused_clearly() {
 
 #[path = "store/records.rs"]
 mod records;
+
+#[path = "store/joining.rs"]
+mod joining;

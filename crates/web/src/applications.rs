@@ -58,7 +58,7 @@ fn done_notice(done: &str) -> Option<String> {
     Some(
         match done {
             "approved-unpaid" => {
-                "Approved, and the applicant emailed. They stay pending until their dues are paid."
+                "Approved, and the applicant emailed with the invoice for their dues. They stay pending until their dues are paid."
             }
             "approved" => "Approved, and the applicant emailed. They are now a member.",
             "rejected" => "Rejected, and the applicant emailed.",

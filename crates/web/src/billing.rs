@@ -25,7 +25,7 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
-use crate::views::{form_status, ok, render};
+use crate::views::{form_status, render};
 
 fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
     raw.parse().map_err(|_| WebError::NotFound)
@@ -44,6 +44,8 @@ pub struct InvoiceRow {
     pub balance: String,
     pub state: String,
     pub overdue: bool,
+    /// Something is still owed.
+    pub open: bool,
 }
 
 fn invoice_row(invoice: &Invoice, today: billing::Date) -> InvoiceRow {
@@ -59,6 +61,7 @@ fn invoice_row(invoice: &Invoice, today: billing::Date) -> InvoiceRow {
         balance: balance.to_string(),
         state: invoice.amounts.state().label().to_string(),
         overdue: balance.0 > 0 && invoice.due_on < today,
+        open: balance.0 > 0,
     }
 }
 
@@ -802,6 +805,9 @@ pub struct MyInvoicesView {
     pub chrome: Chrome,
     pub invoices: Vec<InvoiceRow>,
     pub payments: Vec<PaymentRow>,
+    /// Card and bank payments are set up: open invoices get a "Pay now" button.
+    pub can_pay: bool,
+    pub error: Option<String>,
 }
 
 fn signed_in_person(ctx: &Ctx) -> Result<PersonId, WebError> {
@@ -809,16 +815,47 @@ fn signed_in_person(ctx: &Ctx) -> Result<PersonId, WebError> {
     Ok(PersonId(user.account.person_id))
 }
 
-pub async fn my_invoices(ctx: Ctx) -> WebResult {
-    let person = signed_in_person(&ctx)?;
+#[derive(Deserialize, Default)]
+pub struct MyInvoicesQuery {
+    /// Back from the hosted payment page.
+    #[serde(default)]
+    paying: Option<String>,
+}
+
+pub async fn my_invoices(ctx: Ctx, Query(q): Query<MyInvoicesQuery>) -> WebResult {
+    my_invoices_page(&ctx, crate::join::paying_notice(q.paying.is_some()), None).await
+}
+
+/// The member's invoices page, with a notice or (422) a problem with paying.
+pub(crate) async fn my_invoices_page(
+    ctx: &Ctx,
+    notice: Option<String>,
+    error: Option<String>,
+) -> WebResult {
+    let person = signed_in_person(ctx)?;
     let today = today(&ctx.app, &ctx.scoped);
     let invoices = ctx.scoped.invoices_visible_to(person).await?;
     let payments = ctx.scoped.payments_visible_to(person).await?;
-    ok(&MyInvoicesView {
-        chrome: ctx.chrome(None).await?,
-        invoices: invoices.iter().map(|i| invoice_row(i, today)).collect(),
-        payments: payments.iter().map(payment_row).collect(),
-    })
+    let origin = chapterhouse_app::payments::checkout_origin(&ctx.app, &ctx.scoped).await?;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let response = render(
+        status,
+        &MyInvoicesView {
+            chrome: ctx.chrome(notice).await?,
+            invoices: invoices.iter().map(|i| invoice_row(i, today)).collect(),
+            payments: payments.iter().map(payment_row).collect(),
+            can_pay: origin.is_some(),
+            error,
+        },
+    )?;
+    Ok(crate::payments::allow_checkout_redirect(
+        response,
+        origin.as_deref(),
+    ))
 }
 
 pub async fn my_invoice_pdf(ctx: Ctx, Path(id): Path<String>) -> WebResult {

@@ -236,6 +236,8 @@ pub struct Chrome {
     pub csrf: String,
     pub notice: Option<String>,
     pub path: String,
+    /// The public Join page offers at least one level: link to it.
+    pub offers_join: bool,
 }
 
 pub struct UserBrief {
@@ -312,6 +314,7 @@ impl Ctx {
             csrf: self.csrf_token(),
             notice,
             path: self.uri.path().to_string(),
+            offers_join: self.scoped.offers_join().await?,
         })
     }
 

@@ -14,6 +14,7 @@ mod directory;
 mod error;
 mod forms;
 mod importexport;
+mod join;
 mod members;
 mod metrics;
 mod operator;

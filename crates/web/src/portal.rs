@@ -368,7 +368,9 @@ pub struct MembershipView {
     pub can_renew: bool,
     pub terms: Vec<TermRow>,
     pub level_choices: Vec<(String, String)>,
-    pub colleagues: Vec<Colleague>,
+    /// The colleagues a practice manager acts for, each with their membership id ("" without
+    /// one) for the renew link.
+    pub colleagues: Vec<(Colleague, String)>,
 }
 
 fn nice_date(text: &str) -> String {
@@ -380,6 +382,16 @@ async fn membership_view(ctx: &Ctx, errors: FieldErrors, notice: Option<String>)
     let person = person_of(user);
     let membership = ctx.scoped.portal_membership(person).await?;
     let colleagues = ctx.scoped.managed_colleagues(person).await?;
+    let mut with_memberships = Vec::with_capacity(colleagues.len());
+    for c in colleagues {
+        let membership = ctx
+            .scoped
+            .membership_of_person(c.id)
+            .await?
+            .map(|m| m.to_string())
+            .unwrap_or_default();
+        with_memberships.push((c, membership));
+    }
     let (mut status_words, mut member_since, mut fee) =
         (String::new(), String::new(), String::new());
     let mut terms: Vec<TermHistory> = Vec::new();
@@ -442,7 +454,7 @@ async fn membership_view(ctx: &Ctx, errors: FieldErrors, notice: Option<String>)
             can_renew,
             terms,
             level_choices,
-            colleagues,
+            colleagues: with_memberships,
         },
     )
 }
@@ -458,6 +470,7 @@ pub async fn membership(ctx: Ctx, Query(q): Query<DoneQuery>) -> WebResult {
         "auto-renew-on" => Some("Automatic renewal is on. We will renew your membership with the card or bank account you pay with next.".to_string()),
         "auto-renew-off" => Some("Automatic renewal is off. We will remind you before your membership ends.".to_string()),
         "level" => Some("Your level is changed. Your next renewal is at the new level's price.".to_string()),
+        "payment" => Some("Thank you. We're confirming your payment with the card processor: the new term appears here, and your receipt is emailed, as soon as it is confirmed (bank payments take a few days).".to_string()),
         _ => None,
     };
     membership_view(&ctx, FieldErrors::new(), notice).await

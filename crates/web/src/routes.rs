@@ -8,7 +8,7 @@ use axum::routing::{get, post};
 
 use crate::{
     AppState, account, applications, assets, auth, billing, committees, custom_fields, directory,
-    importexport, members, operator, ops, payments, portal, site, staff, staff_people,
+    importexport, join, members, operator, ops, payments, portal, site, staff, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,6 +66,10 @@ fn table() -> Routes {
     // Public site.
     .get("/", site::home)
     .get("/{slug}", site::page)
+    // Joining online, and the page after it.
+    .get("/join", join::join_form)
+    .post("/join", join::join)
+    .get("/join/thanks", join::thanks)
     // Sign-in and account recovery.
     .get("/sign-in", auth::sign_in_form)
     .post("/sign-in", auth::sign_in)
@@ -117,6 +121,9 @@ fn table() -> Routes {
         "/account/payment-method/{id}/remove",
         payments::remove_payment_method,
     )
+    .get("/account/renew", join::renew_form)
+    .post("/account/renew", join::renew)
+    .post("/account/invoices/{id}/pay", join::pay_invoice)
     .get("/account/invoices", billing::my_invoices)
     .get("/account/invoices/{id}/pdf", billing::my_invoice_pdf)
     .get(

@@ -4,6 +4,7 @@
 pub mod billing;
 mod committees;
 pub mod content;
+mod join;
 pub mod people;
 
 use chapterhouse_core::Role;
@@ -113,6 +114,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
             people::seed(app, &society, index as u64).await?;
             billing::seed(app, &society, index as u64).await?;
             committees::seed_committees(app, &society).await?;
+            join::seed(app, &society).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {

@@ -294,6 +294,34 @@ pub async fn start_checkout(
     success_url: &str,
     cancel_url: &str,
 ) -> AppResult<String> {
+    start_checkout_offering(
+        app,
+        scoped,
+        invoice,
+        amount,
+        customer_email,
+        save_method,
+        &["card", "us_bank_account"],
+        success_url,
+        cancel_url,
+    )
+    .await
+}
+
+/// [`start_checkout`] offering only the given payment method types ("card",
+/// "us_bank_account"), for a payer who already chose how to pay.
+#[allow(clippy::too_many_arguments)]
+pub async fn start_checkout_offering(
+    app: &App,
+    scoped: &Scoped,
+    invoice: InvoiceId,
+    amount: Cents,
+    customer_email: &str,
+    save_method: bool,
+    method_types: &[&str],
+    success_url: &str,
+    cancel_url: &str,
+) -> AppResult<String> {
     let due = scoped.invoice(invoice).await?.ok_or(AppError::NotFound)?;
     if amount.0 <= 0 || amount.0 > due.amounts.balance().0 {
         return Err(AppError::field(
@@ -308,8 +336,6 @@ pub async fn start_checkout(
     let society = scoped.society();
     let mut form = api::fields([
         ("mode", "payment".into()),
-        ("payment_method_types[0]", "card".into()),
-        ("payment_method_types[1]", "us_bank_account".into()),
         ("line_items[0][quantity]", "1".into()),
         ("line_items[0][price_data][currency]", "usd".into()),
         (
@@ -334,6 +360,19 @@ pub async fn start_checkout(
         ("success_url", success_url.to_string()),
         ("cancel_url", cancel_url.to_string()),
     ]);
+    let offered: Vec<&str> = method_types
+        .iter()
+        .copied()
+        .filter(|t| matches!(*t, "card" | "us_bank_account"))
+        .collect();
+    let offered = if offered.is_empty() {
+        vec!["card", "us_bank_account"]
+    } else {
+        offered
+    };
+    for (i, kind) in offered.into_iter().enumerate() {
+        form.push((format!("payment_method_types[{i}]"), kind.to_string()));
+    }
     if !customer_email.trim().is_empty() {
         form.push(("customer_email".into(), customer_email.trim().to_string()));
     }

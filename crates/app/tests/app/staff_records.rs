@@ -1012,8 +1012,9 @@ async fn erasing_a_person_without_invoices_deletes_them() {
     records::add_note(&f.app, &scoped, person, "Prefers phone calls", &staff())
         .await
         .unwrap();
-    // A decision email waits in the queue.
-    applications::decide(&f.app, &scoped, membership, Decision::Approve, "", &staff())
+    // A decision email waits in the queue. (A rejection: approving unpaid dues now issues
+    // an invoice, and a person with invoices is anonymised rather than deleted.)
+    applications::decide(&f.app, &scoped, membership, Decision::Reject, "", &staff())
         .await
         .unwrap();
 

@@ -43,6 +43,7 @@ const CANARIES: &[&str] = &[
     "CANARY-A-FIELD",
     "canary-a-value",
     "canary-a-upload",
+    "canary-a-joiner",
 ];
 
 struct SeedA {
@@ -65,6 +66,7 @@ struct SeedA {
     field_input: String,
     upload_id: String,
     import_run_id: String,
+    join: crate::join::SeedJoin,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -270,7 +272,9 @@ async fn seed_a(t: &TestApp) -> SeedA {
         .unwrap()
         .unwrap();
     let (_import_person, field_input, upload_id, import_run_id) = seed_a_import(t, &scoped).await;
+    let join = crate::join::seed_join(t, &scoped, level_id).await;
     SeedA {
+        join,
         payment_method_id,
         billing,
         field_input,
@@ -1117,6 +1121,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
         )],
     );
     crate::billing::isolation_fixtures(&mut f, &a.billing);
+    crate::join::isolation_fixtures(&mut f, &a.join, &a.level_id, &a.membership_id);
     f
 }
 

@@ -6,6 +6,7 @@ mod billing;
 mod common;
 mod importexport;
 mod isolation;
+mod join;
 mod payments;
 mod people;
 mod site;

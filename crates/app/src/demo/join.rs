@@ -1,0 +1,60 @@
+//! Joining in the demo: who each level is open to on the public Join page (retired members are
+//! placed by staff, so Join does not offer that level), early-career applications reviewed by
+//! staff, and at least one application waiting for a decision.
+//!
+//! Card and bank payments stay off in the demo (Join then offers "send me an invoice" only)
+//! until an operator points the society at Stripe or at the stand-in with `chapterhouse admin
+//! payments`, as the browser tests do.
+
+use chapterhouse_store::Society;
+
+use crate::membership::{MemberForm, add_member};
+use crate::{Actor, App, AppResult};
+
+/// (part of the level's name, offered on Join, professions, staff approve applications)
+const RULES: &[(&str, bool, &str, bool)] = &[
+    ("active physician", true, "physician", false),
+    (
+        "np, pa or pharmacist",
+        true,
+        "nurse_practitioner,physician_assistant,pharmacist",
+        false,
+    ),
+    ("early career", true, "physician", true),
+    ("fellow", true, "fellow", true),
+    ("retired", false, "", false),
+];
+
+pub async fn seed(app: &App, society: &Society) -> AppResult<()> {
+    let scoped = app.scoped(society);
+    let levels = scoped.levels().await?;
+    let mut tx = scoped.begin().await?;
+    for (part, public, professions, approval) in RULES {
+        if let Some(level) = levels.iter().find(|l| l.name.to_lowercase().contains(part)) {
+            tx.set_level_join_rules(level.id, *public, professions)
+                .await?;
+            tx.set_level_approval_required(level.id, *approval).await?;
+        }
+    }
+    tx.commit().await?;
+    if scoped.pending_applications().await?.is_empty()
+        && let Some(level) = levels
+            .iter()
+            .find(|l| l.name.to_lowercase().contains("early career"))
+    {
+        add_member(
+            app,
+            &scoped,
+            &MemberForm {
+                display_name: "Dr Priya Raman".into(),
+                email: format!("priya.raman.{}@members.example", society.slug),
+                level: level.id.to_string(),
+                joined_on: String::new(),
+                paid: None,
+            },
+            &Actor::anonymous("demo"),
+        )
+        .await?;
+    }
+    Ok(())
+}

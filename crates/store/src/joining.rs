@@ -1,0 +1,178 @@
+//! What joining and renewing read beyond the other modules: a level with its joining rules
+//! (public, professions, automatic renewal, the lobbying share), the levels Join offers, the
+//! revenue account a level's dues go to, a practice by its exact name, and where a hosted
+//! payment page for an invoice stands.
+
+use chapterhouse_core::{InvoiceId, LevelId, PracticeId, RevenueAccountId};
+use uuid::Uuid;
+
+use crate::{Level, Scoped, ScopedTx, StoreResult, exec, on};
+
+/// A level with the rules that decide who may join it and how its dues are billed.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LevelRules {
+    #[sqlx(flatten)]
+    pub level: Level,
+    /// Offered on the public Join page (retired, honorary and complimentary levels are not).
+    pub public_join: bool,
+    /// Comma-separated professions that may choose it; empty: anyone.
+    pub professions: String,
+    pub auto_renew_allowed: bool,
+    /// The share of dues not deductible because of lobbying, in basis points.
+    pub nondeductible_bp: i64,
+}
+
+/// The level columns with its rules, then `$rest` (sqlx wants one `&'static str`).
+macro_rules! level_rules_select {
+    ($rest:literal) => {
+        concat!(
+            "SELECT id, name, description, for_practices, fee_cents, period_months, fixed_month, \
+             fixed_day, grace_days, approval_required, prorate, sort_order, archived, public_join, \
+             professions, auto_renew_allowed, nondeductible_bp FROM membership_level ",
+            $rest
+        )
+    };
+}
+
+impl Scoped {
+    /// The levels the public Join page offers: public, not archived, not for practices.
+    pub async fn join_levels(&self) -> StoreResult<Vec<LevelRules>> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+            level_rules_select!(
+                "WHERE society_id = $1 AND public_join AND NOT archived AND NOT for_practices \
+             ORDER BY sort_order, fee_cents DESC, name"
+            )
+        )
+        .bind(self.society.id.0)
+        .fetch_all(c)
+        .await)?)
+    }
+
+    /// Whether the public Join page offers any level (for the site's Join links).
+    pub async fn offers_join(&self) -> StoreResult<bool> {
+        let n: i64 = on!(self.db.reader(), |c| sqlx::query_scalar(
+            "SELECT COUNT(*) FROM membership_level WHERE society_id = $1 AND public_join \
+             AND NOT archived AND NOT for_practices"
+        )
+        .bind(self.society.id.0)
+        .fetch_one(c)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    /// One level with its rules, whether or not Join offers it.
+    pub async fn level_rules(&self, id: LevelId) -> StoreResult<Option<LevelRules>> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+            level_rules_select!("WHERE society_id = $1 AND id = $2")
+        )
+        .bind(self.society.id.0)
+        .bind(id.0)
+        .fetch_optional(c)
+        .await)?)
+    }
+
+    /// The revenue account a level's dues are booked to (None: the dues default).
+    pub async fn level_revenue_account(
+        &self,
+        level: LevelId,
+    ) -> StoreResult<Option<RevenueAccountId>> {
+        let id: Option<Uuid> = on!(self.db.reader(), |c| {
+            sqlx::query_scalar(
+            "SELECT revenue_account_id FROM level_billing WHERE society_id = $1 AND level_id = $2"
+        )
+        .bind(self.society.id.0)
+        .bind(level.0)
+        .fetch_optional(c)
+        .await
+        })?;
+        Ok(id.map(RevenueAccountId))
+    }
+
+    /// The practice whose name is exactly `name`, ignoring case and surrounding spaces.
+    pub async fn practice_named(&self, name: &str) -> StoreResult<Option<PracticeId>> {
+        let id: Option<Uuid> = on!(self.db.reader(), |c| sqlx::query_scalar(
+            "SELECT id FROM practice WHERE society_id = $1 AND LOWER(name) = LOWER($2) \
+             ORDER BY created_at LIMIT 1"
+        )
+        .bind(self.society.id.0)
+        .bind(name.trim())
+        .fetch_optional(c)
+        .await)?;
+        Ok(id.map(PracticeId))
+    }
+
+    /// Where the newest hosted payment page for an invoice stands: "open", "processing",
+    /// "paid" or "failed"; None when none was started.
+    pub async fn latest_checkout_status(&self, invoice: InvoiceId) -> StoreResult<Option<String>> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_scalar(
+            "SELECT status FROM checkout_session WHERE society_id = $1 AND invoice_id = $2 \
+             ORDER BY created_at DESC, provider_session_id DESC LIMIT 1"
+        )
+        .bind(self.society.id.0)
+        .bind(invoice.0)
+        .fetch_optional(c)
+        .await)?)
+    }
+}
+
+impl ScopedTx {
+    /// Whether Join offers a level, and to which professions (comma-separated; empty: anyone).
+    pub async fn set_level_join_rules(
+        &mut self,
+        level: LevelId,
+        public_join: bool,
+        professions: &str,
+    ) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let n = exec!(self.tx.conn(), |c| sqlx::query(
+            "UPDATE membership_level SET public_join = $3, professions = $4 \
+             WHERE society_id = $1 AND id = $2"
+        )
+        .bind(society)
+        .bind(level.0)
+        .bind(public_join)
+        .bind(professions)
+        .execute(c)
+        .await)?;
+        Ok(n == 1)
+    }
+
+    /// Whether staff approve each application to a level.
+    pub async fn set_level_approval_required(
+        &mut self,
+        level: LevelId,
+        approval_required: bool,
+    ) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
+            "UPDATE membership_level SET approval_required = $3 WHERE society_id = $1 AND id = $2"
+        )
+        .bind(society)
+        .bind(level.0)
+        .bind(approval_required)
+        .execute(c)
+        .await
+        })?;
+        Ok(n == 1)
+    }
+}
+
+impl ScopedTx {
+    /// The person an account belongs to, read through the transaction (so a person inserted in
+    /// it is found).
+    pub async fn person_of_account(
+        &mut self,
+        account: chapterhouse_core::UserId,
+    ) -> StoreResult<Option<chapterhouse_core::PersonId>> {
+        let society = self.society_id.0;
+        let id: Option<Uuid> = on!(self.tx.conn(), |c| sqlx::query_scalar(
+            "SELECT person_id FROM account WHERE society_id = $1 AND id = $2"
+        )
+        .bind(society)
+        .bind(account.0)
+        .fetch_optional(c)
+        .await)?;
+        Ok(id.map(chapterhouse_core::PersonId))
+    }
+}
