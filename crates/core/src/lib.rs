@@ -4,10 +4,12 @@
 //! so it is unit-tested without a server.
 
 pub mod ids;
+pub mod level_rules;
 pub mod markdown;
 pub mod membership;
 pub mod money;
 pub mod npi;
+pub mod practice;
 pub mod roles;
 pub mod signing;
 pub mod spreadsheet;
