@@ -142,11 +142,10 @@ impl Worker {
                 let society = society.ok_or_else(|| {
                     JobFailure::Permanent("the membership run needs a society".into())
                 })?;
-                let changed =
-                    crate::membership::refresh_statuses(&self.app, &self.app.scoped(&society))
-                        .await
-                        .map_err(|e| JobFailure::Retry(e.to_string()))?;
-                tracing::info!(society = %society.slug, changed, "membership statuses refreshed");
+                let report = crate::daily::membership_daily(&self.app, &self.app.scoped(&society))
+                    .await
+                    .map_err(|e| JobFailure::Retry(e.to_string()))?;
+                tracing::info!(society = %society.slug, ?report, "membership daily run done");
                 Ok(())
             }
             other => Err(JobFailure::Permanent(format!("unknown job kind {other:?}"))),

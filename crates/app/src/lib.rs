@@ -2,13 +2,17 @@
 //! writes in one transaction, and enqueues its side effects (mail) as jobs in that transaction.
 
 pub mod accounts;
+pub mod daily;
 pub mod demo;
 pub mod error;
 pub mod jobs;
+pub mod levels;
 pub mod mail;
+pub mod member_list;
 pub mod membership;
 pub mod pages;
 pub mod passwords;
+pub mod practices;
 pub mod redirects;
 pub mod societies;
 

@@ -9,7 +9,9 @@
 use jiff::civil::Date;
 
 use crate::level_rules::{Profession, RateTable};
-use crate::membership::{RenewalPeriod, Term, months_covered, prorated_fee};
+use crate::membership::{
+    RenewalPeriod, Status, StatusInput, Term, months_covered, prorated_fee, status,
+};
 use crate::money::Cents;
 use crate::{MembershipId, PersonId};
 
@@ -146,6 +148,46 @@ pub fn seat_limit_message(limit: i64) -> String {
     )
 }
 
+/// A practice's status from its own terms: the same rules as a member's, without an
+/// application, cancellation or seat of its own.
+pub fn practice_status(today: Date, terms: &[Term], grace_days: u16) -> Status {
+    status(&StatusInput {
+        today,
+        terms,
+        application: None,
+        cancelled_on: None,
+        suspended: false,
+        override_status: None,
+        practice_status: None,
+        grace_days,
+    })
+}
+
+/// The practice term covering `today`, if any (the term a colleague added today joins).
+pub fn current_term(terms: &[Term], today: Date) -> Option<Term> {
+    terms
+        .iter()
+        .filter(|t| t.covers(today))
+        .max_by_key(|t| t.start)
+        .copied()
+}
+
+/// A US state or territory as two capital letters ("tx" → "TX"); None if it is not two letters.
+pub fn normalize_state(text: &str) -> Option<String> {
+    let text = text.trim();
+    (text.len() == 2 && text.chars().all(|c| c.is_ascii_alphabetic()))
+        .then(|| text.to_ascii_uppercase())
+}
+
+/// A US ZIP code: five digits, optionally a hyphen and four more.
+pub fn is_valid_zip(text: &str) -> bool {
+    let text = text.trim();
+    let (five, four) = text.split_once('-').unwrap_or((text, ""));
+    five.len() == 5
+        && five.chars().all(|c| c.is_ascii_digit())
+        && (text.len() == 5 || (four.len() == 4 && four.chars().all(|c| c.is_ascii_digit())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -273,6 +315,30 @@ mod tests {
             charges[0].description(),
             "New NP (Nurse practitioner), prorated for 4 months"
         );
+    }
+
+    #[test]
+    fn a_practice_has_a_status_like_a_member_and_addresses_normalise() {
+        let terms = [year_2027()];
+        assert_eq!(
+            practice_status(date(2027, 6, 1), &terms, 30),
+            Status::Active
+        );
+        assert_eq!(
+            practice_status(date(2028, 1, 30), &terms, 30),
+            Status::Grace
+        );
+        assert_eq!(
+            practice_status(date(2028, 1, 31), &terms, 30),
+            Status::Lapsed
+        );
+        assert_eq!(practice_status(date(2027, 6, 1), &[], 30), Status::Pending);
+        assert_eq!(current_term(&terms, date(2027, 6, 1)), Some(terms[0]));
+        assert_eq!(current_term(&terms, date(2028, 1, 1)), None);
+        assert_eq!(normalize_state(" tx "), Some("TX".into()));
+        assert_eq!(normalize_state("Texas"), None);
+        assert!(is_valid_zip("78701") && is_valid_zip("78701-1234"));
+        assert!(!is_valid_zip("7870") && !is_valid_zip("78701-12") && !is_valid_zip("abcde"));
     }
 
     #[test]

@@ -7,13 +7,18 @@
 
 pub mod db;
 pub mod migrate;
+pub mod sample;
 
 mod accounts;
 mod audit;
 mod blobs;
+mod daily;
 mod jobs;
+mod levels;
+mod member_list;
 mod membership;
 mod pages;
+mod practices;
 mod rate_limit;
 mod redirects;
 mod sessions;
@@ -22,10 +27,14 @@ mod society;
 pub use accounts::*;
 pub use audit::*;
 pub use blobs::*;
+pub use daily::*;
 pub use db::{Db, DbOptions, Tx};
 pub use jobs::*;
+pub use levels::*;
+pub use member_list::*;
 pub use membership::*;
 pub use pages::*;
+pub use practices::*;
 pub use redirects::*;
 pub use sessions::*;
 pub use society::*;

@@ -23,10 +23,8 @@ macro_rules! migrations {
     };
 }
 
-pub static SQLITE: &[Migration] =
-    migrations!("sqlite": 1 "0001_foundation", 2 "0002_membership", 3 "0003_members_billing");
-pub static POSTGRES: &[Migration] =
-    migrations!("postgres": 1 "0001_foundation", 2 "0002_membership", 3 "0003_members_billing");
+pub static SQLITE: &[Migration] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_membership", 3 "0003_members_billing", 7 "0007_practices_run");
+pub static POSTGRES: &[Migration] = migrations!("postgres": 1 "0001_foundation", 2 "0002_membership", 3 "0003_members_billing", 7 "0007_practices_run");
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migration (
     version BIGINT PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)";
