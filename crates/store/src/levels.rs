@@ -122,15 +122,14 @@ impl Scoped {
 
     /// Every transition of the society (the daily run).
     pub async fn level_transitions(&self) -> StoreResult<Vec<LevelTransition>> {
-        let rows: Vec<TransitionRow> =
-            on!(self.db.reader(), |c| {
-                sqlx::query_as(
+        let rows: Vec<TransitionRow> = on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT level_id, to_level_id, month, day FROM level_transition WHERE society_id = $1"
         )
         .bind(self.society.id.0)
         .fetch_all(c)
         .await
-            })?;
+        })?;
         Ok(rows.into_iter().map(Into::into).collect())
     }
 }

@@ -30,15 +30,14 @@ impl Scoped {
         .bind(society)
         .fetch_all(c)
         .await)?;
-        let committees: Vec<(Uuid, String)> =
-            on!(self.db.reader(), |c| {
-                sqlx::query_as(
+        let committees: Vec<(Uuid, String)> = on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT id, name FROM committee WHERE society_id = $1 AND NOT archived ORDER BY name"
         )
         .bind(society)
         .fetch_all(c)
         .await
-            })?;
+        })?;
         let states: Vec<String> = on!(self.db.reader(), |c| sqlx::query_scalar(
             "SELECT DISTINCT state FROM person_address WHERE society_id = $1 \
              AND kind = 'practice' AND state <> '' ORDER BY state"

@@ -269,16 +269,15 @@ impl Scoped {
 
     /// The practice paying for a membership, if any.
     pub async fn seat_practice(&self, membership: MembershipId) -> StoreResult<Option<PracticeId>> {
-        let id: Option<Uuid> =
-            on!(self.db.reader(), |c| {
-                sqlx::query_scalar(
+        let id: Option<Uuid> = on!(self.db.reader(), |c| {
+            sqlx::query_scalar(
             "SELECT practice_id FROM membership_seat WHERE society_id = $1 AND membership_id = $2"
         )
         .bind(self.society.id.0)
         .bind(membership.0)
         .fetch_optional(c)
         .await
-            })?;
+        })?;
         Ok(id.map(PracticeId))
     }
 
@@ -318,9 +317,8 @@ impl Scoped {
 
     /// Every practice with its terms, for the daily status run (two queries, grouped here).
     pub async fn practice_states(&self) -> StoreResult<Vec<PracticeState>> {
-        let rows: Vec<PracticeStateRow> =
-            on!(self.db.reader(), |c| {
-                sqlx::query_as(
+        let rows: Vec<PracticeStateRow> = on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT pr.id, pr.status, COALESCE(l.grace_days, 30) AS grace_days FROM practice pr \
              LEFT JOIN membership_level l ON l.society_id = pr.society_id AND l.id = pr.level_id \
              WHERE pr.society_id = $1"
@@ -328,7 +326,7 @@ impl Scoped {
         .bind(self.society.id.0)
         .fetch_all(c)
         .await
-            })?;
+        })?;
         let terms: Vec<PracticeTermRow> = on!(self.db.reader(), |c| sqlx::query_as(
             "SELECT practice_id, start_on, end_on FROM practice_term WHERE society_id = $1"
         )
@@ -740,9 +738,8 @@ impl ScopedTx {
         now: Timestamp,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
-        let n =
-            exec!(self.tx.conn(), |c| {
-                sqlx::query(
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "INSERT INTO membership_notice (society_id, membership_id, kind, for_end_on, sent_at) \
              VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
         )
@@ -753,7 +750,7 @@ impl ScopedTx {
         .bind(now.0)
         .execute(c)
         .await
-            })?;
+        })?;
         Ok(n == 1)
     }
 }

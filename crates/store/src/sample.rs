@@ -2,7 +2,7 @@
 //! (committees, addresses, a person's professional details in one statement). Free functions in
 //! their own module, so they never collide with the use-case methods later slices add.
 
-use chapterhouse_core::{CommitteeId, CommitteeMemberId, PersonId, Timestamp};
+use chapterhouse_core::{CommitteeId, CommitteeMemberId, MembershipId, PersonId, Timestamp};
 
 use crate::{ScopedTx, StoreResult, conflict_on, exec};
 
@@ -126,6 +126,24 @@ pub async fn set_specialty(
     .bind(society)
     .bind(person.0)
     .bind(specialty)
+    .execute(c)
+    .await)?;
+    Ok(())
+}
+
+/// Suspend a membership or lift the suspension (staff's suspend page comes with a later slice).
+pub async fn set_suspended(
+    tx: &mut ScopedTx,
+    membership: MembershipId,
+    suspended: bool,
+) -> StoreResult<()> {
+    let society = tx.society_id.0;
+    exec!(tx.tx.conn(), |c| sqlx::query(
+        "UPDATE membership SET suspended = $3 WHERE society_id = $1 AND id = $2"
+    )
+    .bind(society)
+    .bind(membership.0)
+    .bind(suspended)
     .execute(c)
     .await)?;
     Ok(())
