@@ -6,7 +6,9 @@ use axum::Router;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
-use crate::{AppState, account, assets, auth, members, operator, ops, site, staff};
+use crate::{
+    AppState, account, assets, auth, level_rules, members, operator, ops, practices, site, staff,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RouteInfo {
@@ -92,10 +94,33 @@ fn table() -> Routes {
     .post("/account/mfa", account::mfa_enable)
     .post("/account/mfa/disable", account::mfa_disable)
     .post("/account/verify", account::resend_verification)
+    .get("/account/practice", practices::portal)
+    .post("/account/practice/colleagues", practices::portal_add)
+    .post(
+        "/account/practice/colleagues/{membership}/remove",
+        practices::portal_remove,
+    )
     // Staff.
     .get("/staff", staff::dashboard)
     .get("/staff/levels", members::levels)
     .post("/staff/levels", members::create_level)
+    .get("/staff/levels/{id}", level_rules::edit_form)
+    .post("/staff/levels/{id}", level_rules::save)
+    .get("/staff/practices", practices::list)
+    .get("/staff/practices/new", practices::new_form)
+    .post("/staff/practices/new", practices::create)
+    .get("/staff/practices/{id}", practices::show)
+    .post("/staff/practices/{id}", practices::save)
+    .post("/staff/practices/{id}/renew", practices::renew)
+    .post("/staff/practices/{id}/colleagues", practices::add_colleague)
+    .post(
+        "/staff/practices/{id}/colleagues/{membership}/remove",
+        practices::remove_colleague,
+    )
+    .post(
+        "/staff/practices/{id}/people/{person}/manager",
+        practices::set_manager,
+    )
     .get("/staff/members", members::members)
     .get("/staff/members/new", members::new_member_form)
     .post("/staff/members/new", members::add_member)
