@@ -547,6 +547,9 @@ impl AddedColleague {
     pub fn message(&self) -> String {
         match &self.charge {
             None => "Added, without a seat: the practice does not pay for their membership.".into(),
+            Some(c) if c.amount == Cents::ZERO => {
+                "Added at no charge: their profession's rate is free, so nothing is added to the practice's invoice.".into()
+            }
             Some(c) => match c.months {
                 Some(m) => format!(
                     "Added. {} (prorated for {m} month{}) will be on the practice's next invoice.",

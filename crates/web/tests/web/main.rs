@@ -4,5 +4,6 @@
 mod accounts;
 mod common;
 mod isolation;
+mod practices;
 mod site;
 mod staff;
