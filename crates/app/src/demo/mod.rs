@@ -2,6 +2,7 @@
 //! a society that already exists is left as it is. Refuses a database holding real societies.
 
 pub mod content;
+pub mod practices;
 
 use chapterhouse_core::Role;
 use chapterhouse_store::NewSociety;
@@ -107,6 +108,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
         // The two membership societies get levels and members; the cancer center has none.
         if index < 2 && app.scoped(&society).levels().await?.is_empty() {
             seed_members(app, &society, index as u64).await?;
+            practices::seed(app, &society, index as u64).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {
@@ -115,6 +117,14 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
                 society: demo.short_name.into(),
                 email: staff.email.into(),
                 role: staff.role,
+            });
+        }
+        if index < 2 {
+            logins.push(DemoLogin {
+                url,
+                society: demo.short_name.into(),
+                email: practices::MANAGER_EMAIL.into(),
+                role: "practice manager",
             });
         }
     }
