@@ -419,6 +419,16 @@ async fn measure(backend: &str, db: Db, members: u64, practices: u64) {
     let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
     let app = app_on(db, clock.clone(), outbox.path());
     let (scoped, world) = generate(&app, members, practices).await;
+    // As the nightly maintenance job does.
+    let started = Instant::now();
+    app.store
+        .refresh_planner_statistics()
+        .await
+        .expect("planner statistics");
+    eprintln!(
+        "  planner statistics refreshed in {:.2} s",
+        started.elapsed().as_secs_f64()
+    );
     let today = today(&app, &scoped);
 
     // Warm up, then ~200 mixed filters.
@@ -498,7 +508,17 @@ async fn main() {
         .unwrap_or(100_000);
     let practices = (members / 100).max(1);
     let dir = tempfile::tempdir().expect("temporary directory");
-    let url = format!("sqlite://{}", dir.path().join("bench.db").display());
+    // BENCH_SQLITE_PATH keeps the generated database for a closer look (replaced if present).
+    let path = match std::env::var("BENCH_SQLITE_PATH") {
+        Ok(path) if !path.is_empty() => {
+            for suffix in ["", "-wal", "-shm"] {
+                let _ = std::fs::remove_file(format!("{path}{suffix}"));
+            }
+            std::path::PathBuf::from(path)
+        }
+        _ => dir.path().join("bench.db"),
+    };
+    let url = format!("sqlite://{}", path.display());
     let db = Db::connect(&url, &DbOptions::default())
         .await
         .expect("open SQLite");

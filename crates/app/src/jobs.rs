@@ -131,6 +131,7 @@ impl Worker {
                     let mut tx = scoped.begin().await?;
                     let pruned = tx.prune_expired(self.app.now()).await?;
                     tx.commit().await?;
+                    self.app.store.refresh_planner_statistics().await?;
                     Ok(pruned)
                 }
                 .await;

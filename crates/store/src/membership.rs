@@ -174,58 +174,9 @@ impl Scoped {
         .await)?)
     }
 
-    /// The staff members list, newest members first within each name order.
+    /// The staff members list, by name; see `member_list.rs` for the filters.
     pub async fn members(&self, filter: &MemberFilter) -> StoreResult<Vec<MemberRow>> {
-        let search = filter
-            .search
-            .as_ref()
-            .map(|s| format!("%{}%", s.to_lowercase()));
-        Ok(on!(self.db.reader(), |c| {
-            sqlx::query_as(
-            "SELECT m.id, p.display_name, p.email, l.name AS level_name, m.status, m.status_since, \
-             m.joined_on, (SELECT MAX(t.end_on) FROM membership_term t \
-               WHERE t.society_id = m.society_id AND t.membership_id = m.id) AS term_end \
-             FROM membership m \
-             JOIN person p ON p.society_id = m.society_id AND p.id = m.person_id \
-             JOIN membership_level l ON l.society_id = m.society_id AND l.id = m.level_id \
-             WHERE m.society_id = $1 \
-               AND ($2 IS NULL OR m.status = $2) \
-               AND ($3 IS NULL OR m.level_id = $3) \
-               AND ($4 IS NULL OR LOWER(p.display_name) LIKE $4 OR p.email LIKE $4) \
-               AND ($6 IS NULL \
-                 OR EXISTS (SELECT 1 FROM practice_link k WHERE k.society_id = m.society_id \
-                   AND k.practice_id = $6 AND k.person_id = m.person_id) \
-                 OR EXISTS (SELECT 1 FROM membership_seat s WHERE s.society_id = m.society_id \
-                   AND s.membership_id = m.id AND s.practice_id = $6)) \
-               AND ($7 IS NULL OR p.specialty = $7) \
-               AND ($8 IS NULL OR EXISTS (SELECT 1 FROM committee_member cm \
-                 WHERE cm.society_id = m.society_id AND cm.person_id = m.person_id \
-                   AND cm.committee_id = $8 AND (cm.end_on IS NULL OR $9 IS NULL OR cm.end_on >= $9))) \
-               AND ($10 IS NULL OR EXISTS (SELECT 1 FROM person_address a \
-                 WHERE a.society_id = m.society_id AND a.person_id = m.person_id \
-                   AND a.kind = 'practice' AND a.state = $10)) \
-               AND ($11 IS NULL OR m.id IN (SELECT t.membership_id FROM membership_term t \
-                 WHERE t.society_id = $1 AND t.end_on >= $11 AND t.end_on <= $12 \
-                   AND NOT EXISTS (SELECT 1 FROM membership_term t2 \
-                     WHERE t2.society_id = t.society_id AND t2.membership_id = t.membership_id \
-                       AND (t2.end_on IS NULL OR t2.end_on > t.end_on)))) \
-             ORDER BY p.display_name, p.email LIMIT $5"
-        )
-        .bind(self.society.id.0)
-        .bind(filter.status.map(Status::as_str))
-        .bind(filter.level.map(|l| l.0))
-        .bind(&search)
-        .bind(if filter.limit > 0 { filter.limit } else { 500 })
-        .bind(filter.practice.map(|p| p.0))
-        .bind(&filter.specialty)
-        .bind(filter.committee.map(|c| c.0))
-        .bind(filter.today.map(|d| d.to_string()))
-        .bind(&filter.state)
-        .bind(filter.term_end_between.map(|(from, _)| from.to_string()))
-        .bind(filter.term_end_between.map(|(_, to)| to.to_string()))
-        .fetch_all(c)
-        .await
-        })?)
+        self.filtered_members(filter).await
     }
 
     /// Every membership with its terms, for the daily status run (two queries, grouped here).

@@ -15,6 +15,8 @@ CREATE TABLE practice_notice (
 
 -- "Renewal due in N days" and the daily run's reminder window look terms up by their end.
 CREATE INDEX membership_term_end ON membership_term (society_id, end_on, membership_id);
+-- A membership's latest term end (the members list's "paid through", "has it been renewed?").
+CREATE INDEX membership_term_member_end ON membership_term (society_id, membership_id, end_on);
 CREATE INDEX person_specialty ON person (society_id, specialty);
 CREATE INDEX person_display_name ON person (society_id, display_name, email);
 CREATE INDEX membership_level_member ON membership (society_id, level_id);
