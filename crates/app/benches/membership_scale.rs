@@ -414,7 +414,15 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 async fn measure(backend: &str, db: Db, members: u64, practices: u64) {
-    eprintln!("{backend}:");
+    // Other work on the machine shows in every number: say how busy it was.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    eprintln!(
+        "{backend} (load average {}):",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     let outbox = tempfile::tempdir().expect("outbox dir");
     let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
     let app = app_on(db, clock.clone(), outbox.path());
@@ -440,31 +448,70 @@ async fn measure(backend: &str, db: Db, members: u64, practices: u64) {
             .expect("warm-up");
     }
     let queries = mixed_queries(&world, &mut rng, 200);
-    let mut times = Vec::new();
+    // Each query runs three times: the first time as a visitor would meet it, and the fastest
+    // of the three as the query's own cost on a machine other work is also using.
+    let mut first_times = Vec::new();
+    let mut best_times = Vec::new();
+    let mut by_kind: std::collections::BTreeMap<usize, Vec<Duration>> = Default::default();
     let mut slowest = (Duration::ZERO, MemberQuery::default(), 0);
-    for q in &queries {
-        let started = Instant::now();
-        let rows = scoped
-            .members(&q.to_filter(today, PAGE_LIMIT))
-            .await
-            .expect("members");
-        let took = started.elapsed();
-        if took > slowest.0 {
-            slowest = (took, q.clone(), rows.len());
+    for (i, q) in queries.iter().enumerate() {
+        let mut best = Duration::MAX;
+        for run in 0..3 {
+            let started = Instant::now();
+            let rows = scoped
+                .members(&q.to_filter(today, PAGE_LIMIT))
+                .await
+                .expect("members");
+            let took = started.elapsed();
+            if run == 0 {
+                first_times.push(took);
+            }
+            best = best.min(took);
+            if run == 2 && best > slowest.0 {
+                slowest = (best, q.clone(), rows.len());
+            }
         }
-        times.push(took);
+        best_times.push(best);
+        by_kind.entry(i % 8).or_default().push(best);
     }
-    times.sort();
+    first_times.sort();
+    best_times.sort();
+    let kinds = [
+        "status",
+        "level",
+        "practice",
+        "specialty",
+        "committee",
+        "state",
+        "due",
+        "search",
+    ];
+    let mut line = String::from("  slowest (best of 3) by filter:");
+    for (kind, mut list) in by_kind {
+        list.sort();
+        line.push_str(&format!(
+            " {} {:.1} ms;",
+            kinds[kind],
+            list.last().unwrap().as_secs_f64() * 1e3
+        ));
+    }
+    eprintln!("{line}");
+    let ms = |d: Duration| d.as_secs_f64() * 1e3;
+    eprintln!(
+        "  members list, {} filtered queries (limit {PAGE_LIMIT}), target p95 < 50 ms:\n    \
+         first run: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms\n    \
+         best of 3: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        first_times.len(),
+        ms(percentile(&first_times, 0.5)),
+        ms(percentile(&first_times, 0.95)),
+        ms(*first_times.last().unwrap()),
+        ms(percentile(&best_times, 0.5)),
+        ms(percentile(&best_times, 0.95)),
+        ms(*best_times.last().unwrap()),
+    );
     let started = Instant::now();
     scoped.member_filter_choices().await.expect("choices");
     let choices = started.elapsed();
-    eprintln!(
-        "  members list, {} filtered queries (limit {PAGE_LIMIT}): p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms (target p95 < 50 ms)",
-        times.len(),
-        percentile(&times, 0.5).as_secs_f64() * 1e3,
-        percentile(&times, 0.95).as_secs_f64() * 1e3,
-        times.last().unwrap().as_secs_f64() * 1e3,
-    );
     eprintln!(
         "  slowest: {:?} ({} rows); filter choices: {:.1} ms",
         slowest.1.to_query_string(),
