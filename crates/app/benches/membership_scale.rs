@@ -242,7 +242,7 @@ async fn generate(app: &App, members: u64, practices: u64) -> (Scoped, World) {
     let started = Instant::now();
     let mut tx = scoped.begin().await.expect("begin");
     for n in 0..members {
-        let seat = (n < practices * 8).then(|| (n / 8) as usize);
+        let seat = (n < practices * 8).then_some((n / 8) as usize);
         let first = FIRST[rng.below(FIRST.len() as u64) as usize];
         let last = LAST[rng.below(LAST.len() as u64) as usize];
         let profession = match rng.below(10) {
