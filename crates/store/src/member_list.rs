@@ -34,7 +34,7 @@ enum Value {
 
 /// A filter matching more rows than this is checked row by row while the name index is walked
 /// (stopping at the page's last row), rather than used to find its rows and sort them all.
-const LARGE_GROUP: i64 = 5_000;
+const LARGE_GROUP: i64 = 10_000;
 
 /// Which of the filters in use match many rows (SQLite only; PostgreSQL's statistics know).
 #[derive(Clone, Copy, Debug, Default)]
