@@ -14,7 +14,7 @@ use chapterhouse_store::{NewAudit, Scoped};
 
 use crate::billing;
 use crate::mail::{EmailJob, enqueue_email};
-use crate::membership::{level_anchor, level_period, status_of, today};
+use crate::membership::{level_anchor, level_period, membership_status, today};
 use crate::{Actor, App, AppError, AppResult};
 
 /// What a decision did.
@@ -97,7 +97,7 @@ pub async fn decide(
                 tx.insert_term(id, level.id, &term, now).await?;
                 decided.terms.push(term);
             }
-            let status = status_of(&decided, today);
+            let status = membership_status(&decided, today);
             let through = decided
                 .terms
                 .iter()
@@ -192,7 +192,7 @@ pub async fn decide(
             )
         }
     };
-    tx.set_membership_status(id, status_of(&decided, today), today)
+    tx.set_membership_status(id, membership_status(&decided, today), today)
         .await?;
     let detail = format!(
         "{}{}",

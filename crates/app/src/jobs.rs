@@ -131,6 +131,7 @@ impl Worker {
                     let mut tx = scoped.begin().await?;
                     let pruned = tx.prune_expired(self.app.now()).await?;
                     tx.commit().await?;
+                    self.app.store.refresh_planner_statistics().await?;
                     Ok(pruned)
                 }
                 .await;
@@ -142,11 +143,10 @@ impl Worker {
                 let society = society.ok_or_else(|| {
                     JobFailure::Permanent("the membership run needs a society".into())
                 })?;
-                let changed =
-                    crate::membership::refresh_statuses(&self.app, &self.app.scoped(&society))
-                        .await
-                        .map_err(|e| JobFailure::Retry(e.to_string()))?;
-                tracing::info!(society = %society.slug, changed, "membership statuses refreshed");
+                let report = crate::daily::membership_daily(&self.app, &self.app.scoped(&society))
+                    .await
+                    .map_err(|e| JobFailure::Retry(e.to_string()))?;
+                tracing::info!(society = %society.slug, ?report, "membership daily run done");
                 // Declined automatic-renewal charges whose retry date has come (once per attempt).
                 let retried =
                     crate::payments::retry_due_charges(&self.app, &self.app.scoped(&society))

@@ -22,7 +22,7 @@ use chapterhouse_core::text::{looks_like_email, normalize_email};
 use chapterhouse_core::validate::{FieldErrors, password_problem};
 use chapterhouse_core::{InvoiceId, LevelId, MembershipId, PersonId, Role, Timestamp, UserId};
 use chapterhouse_store::{
-    DuesBasis, Invoice, LevelRules, NewAccount, NewAudit, ProfileFields, Scoped, ScopedTx,
+    DuesBasis, Invoice, JoinRules, NewAccount, NewAudit, ProfileFields, Scoped, ScopedTx,
     StoreError,
 };
 use jiff::civil::Date;
@@ -80,7 +80,7 @@ pub struct JoinForm {
 /// A level as the Join page offers it.
 #[derive(Clone, Debug)]
 pub struct JoinLevel {
-    pub rules: LevelRules,
+    pub rules: JoinRules,
     /// The first term and its price for someone joining today.
     pub quote: Quote,
     /// "Every year, on 1 January".

@@ -345,8 +345,8 @@ pub async fn add_member(
     })
 }
 
-/// A membership's status on `today` from its stored state.
-pub(crate) fn status_of(state: &MembershipState, today: Date) -> Status {
+/// A membership's status on `today`; a seat follows its practice's stored status.
+pub fn membership_status(state: &MembershipState, today: Date) -> Status {
     membership::status(&StatusInput {
         today,
         terms: &state.terms,
@@ -354,7 +354,7 @@ pub(crate) fn status_of(state: &MembershipState, today: Date) -> Status {
         cancelled_on: state.cancelled_on,
         suspended: state.suspended,
         override_status: state.override_status,
-        practice_status: None,
+        practice_status: state.practice_status,
         grace_days: state.grace_days,
     })
 }
@@ -392,7 +392,7 @@ pub async fn renew(
     }
     let term = match latest {
         // Within grace or still active: continue without a gap.
-        Some(latest) if status_of(&state, today).has_privileges() => {
+        Some(latest) if membership_status(&state, today).has_privileges() => {
             membership::next_term(&latest, period).ok_or(AppError::NotFound)?
         }
         // Lapsed (or never paid): a fresh term from today.
@@ -408,7 +408,7 @@ pub async fn renew(
     }
     let mut renewed = state.clone();
     renewed.terms.push(term);
-    tx.set_membership_status(id, status_of(&renewed, today), today)
+    tx.set_membership_status(id, membership_status(&renewed, today), today)
         .await?;
     tx.audit(
         NewAudit {
@@ -441,7 +441,7 @@ pub async fn refresh_statuses(app: &App, scoped: &Scoped) -> AppResult<usize> {
     let changed: Vec<(MembershipId, Status)> = states
         .iter()
         .filter_map(|s| {
-            let now = status_of(s, today);
+            let now = membership_status(s, today);
             (now != s.status).then_some((s.id, now))
         })
         .collect();

@@ -12,7 +12,7 @@ use chapterhouse_store::{
     PersonRowCounts, Scoped, parse_status,
 };
 
-use crate::membership::{status_of, today};
+use crate::membership::{membership_status, today};
 use crate::{Actor, App, AppError, AppResult};
 
 async fn person(scoped: &Scoped, id: PersonId) -> AppResult<PersonFile> {
@@ -94,7 +94,7 @@ pub async fn suspend(
         ));
     }
     state.suspended = true;
-    let status = status_of(&state, today);
+    let status = membership_status(&state, today);
     tx.set_membership_status(file.id, status, today).await?;
     tx.audit(
         NewAudit {
@@ -131,7 +131,7 @@ pub async fn reinstate(
         ));
     }
     state.suspended = false;
-    let status = status_of(&state, today);
+    let status = membership_status(&state, today);
     tx.set_membership_status(file.id, status, today).await?;
     tx.audit(
         NewAudit {
@@ -179,7 +179,7 @@ pub async fn override_status(
     tx.set_status_override(file.id, Some(wanted), reason)
         .await?;
     state.override_status = Some(wanted);
-    let status = status_of(&state, today);
+    let status = membership_status(&state, today);
     tx.set_membership_status(file.id, status, today).await?;
     tx.audit(
         NewAudit {
@@ -206,13 +206,13 @@ pub async fn clear_override(
     let (file, mut state) = membership_of(scoped, id).await?;
     let today = today(app, scoped);
     if state.override_status.is_none() {
-        return Ok(status_of(&state, today));
+        return Ok(membership_status(&state, today));
     }
     let now = app.now();
     let mut tx = scoped.begin().await?;
     tx.set_status_override(file.id, None, "").await?;
     state.override_status = None;
-    let status = status_of(&state, today);
+    let status = membership_status(&state, today);
     tx.set_membership_status(file.id, status, today).await?;
     tx.audit(
         NewAudit {
@@ -332,7 +332,7 @@ pub async fn merge_people(
         .await?;
     if let Some(mut state) = survivor_state {
         state.terms.extend(preview.plan.moved_terms.iter().copied());
-        tx.set_membership_status(state.id, status_of(&state, today), today)
+        tx.set_membership_status(state.id, membership_status(&state, today), today)
             .await?;
     }
     let summary = format!(

@@ -149,7 +149,7 @@ pub async fn renewal(
         }
     }
     let rules = scoped
-        .level_rules(portal.level_id)
+        .join_level(portal.level_id)
         .await?
         .ok_or(AppError::NotFound)?;
     let level = &rules.level;

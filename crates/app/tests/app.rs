@@ -107,16 +107,32 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
     assert!(scoped.page_by_slug("about").await.unwrap().is_some());
     assert!(scoped.menu().await.unwrap().len() >= 5);
     // The membership societies have levels and members in several statuses.
-    assert_eq!(scoped.levels().await.unwrap().len(), 5);
-    let members = scoped.members(&Default::default()).await.unwrap();
-    // 240 generated members and the member who signs in to try the portal.
-    assert_eq!(members.len(), 241);
     // Committees with a chair.
     let today = chapterhouse_app::membership::today(&f.app, &scoped);
     let committees = scoped.committees(today).await.unwrap();
     assert_eq!(committees.len(), 4);
     let seats = scoped.committee_seats(committees[0].id).await.unwrap();
     assert!(seats.iter().any(|s| s.role == "chair"));
+    // Five individual levels, honorary and practice; 240 generated individual members, the
+    // member who signs in to try the portal, and the practices' clinicians.
+    assert_eq!(scoped.levels().await.unwrap().len(), 7);
+    let practices = scoped.practices().await.unwrap();
+    assert_eq!(practices.len(), 20);
+    let seats: i64 = practices.iter().map(|p| p.seats).sum();
+    for status in ["active", "grace", "lapsed"] {
+        assert!(
+            practices.iter().any(|p| p.status == status),
+            "a demo practice is {status}"
+        );
+    }
+    let members = scoped
+        .members(&chapterhouse_store::MemberFilter {
+            limit: 10_000,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(members.len() as i64, 241 + seats);
     for status in ["active", "grace", "lapsed", "pending"] {
         assert!(
             members.iter().any(|m| m.status == status),

@@ -779,6 +779,21 @@ struct Checked<'a> {
     person: Option<&'a PersonRec>,
 }
 
+/// Whether the row's person (by email) already holds a membership at `level`.
+fn seat_at(state: &State<'_>, cells: &Cells<'_>, level: LevelId) -> bool {
+    let Some(email) = cells.get(Column::Email).map(normalize_email) else {
+        return false;
+    };
+    state
+        .people_by_email
+        .get(email.as_str())
+        .and_then(|i| {
+            let person = state.snapshot.people[*i].id;
+            state.membership_by_person.get(&person)
+        })
+        .is_some_and(|m| state.snapshot.memberships[*m].level == level)
+}
+
 fn check_row<'a>(
     cells: &Cells<'_>,
     custom_columns: &[(usize, &CustomFieldDef)],
@@ -822,6 +837,9 @@ fn check_row<'a>(
     let level = match cells.get(Column::Level) {
         None => None,
         Some(name) => match state.levels_by_name.get(&header_key(name)) {
+            // A practice's seat (as our own export writes it): the practice pays for and
+            // renews it, so the row's membership columns are left to the practice.
+            Some(level) if level.for_practices && seat_at(state, cells, level.id) => None,
             Some(level) if level.for_practices => {
                 problems.push(format!(
                     "\"{}\" is a practice level; import each member at an individual level.",

@@ -1309,7 +1309,10 @@ impl ScopedTx {
         let society = self.society_id.0;
         let row: Option<MembershipRaw> = on!(self.tx.conn(), |c| sqlx::query_as(
             "SELECT m.status, m.application, m.cancelled_on, m.suspended, m.override_status, \
-             l.grace_days FROM membership m \
+             l.grace_days, (SELECT p.status FROM membership_seat s \
+               JOIN practice p ON p.society_id = s.society_id AND p.id = s.practice_id \
+               WHERE s.society_id = m.society_id AND s.membership_id = m.id) AS practice_status \
+             FROM membership m \
              JOIN membership_level l ON l.society_id = m.society_id AND l.id = m.level_id \
              WHERE m.society_id = $1 AND m.id = $2"
         )
@@ -1341,6 +1344,7 @@ impl ScopedTx {
             cancelled_on: row.cancelled_on.as_deref().map(date).transpose()?,
             suspended: row.suspended,
             override_status: row.override_status.as_deref().and_then(crate::parse_status),
+            practice_status: row.practice_status.as_deref().and_then(crate::parse_status),
             grace_days: u16::try_from(row.grace_days).unwrap_or(u16::MAX),
             terms: terms
                 .into_iter()
@@ -1363,4 +1367,5 @@ struct MembershipRaw {
     suspended: bool,
     override_status: Option<String>,
     grace_days: i64,
+    practice_status: Option<String>,
 }

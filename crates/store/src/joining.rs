@@ -10,7 +10,7 @@ use crate::{Level, Scoped, ScopedTx, StoreResult, exec, on};
 
 /// A level with the rules that decide who may join it and how its dues are billed.
 #[derive(Clone, Debug, sqlx::FromRow)]
-pub struct LevelRules {
+pub struct JoinRules {
     #[sqlx(flatten)]
     pub level: Level,
     /// Offered on the public Join page (retired, honorary and complimentary levels are not).
@@ -36,7 +36,7 @@ macro_rules! level_rules_select {
 
 impl Scoped {
     /// The levels the public Join page offers: public, not archived, not for practices.
-    pub async fn join_levels(&self) -> StoreResult<Vec<LevelRules>> {
+    pub async fn join_levels(&self) -> StoreResult<Vec<JoinRules>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
             level_rules_select!(
                 "WHERE society_id = $1 AND public_join AND NOT archived AND NOT for_practices \
@@ -61,7 +61,7 @@ impl Scoped {
     }
 
     /// One level with its rules, whether or not Join offers it.
-    pub async fn level_rules(&self, id: LevelId) -> StoreResult<Option<LevelRules>> {
+    pub async fn join_level(&self, id: LevelId) -> StoreResult<Option<JoinRules>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
             level_rules_select!("WHERE society_id = $1 AND id = $2")
         )

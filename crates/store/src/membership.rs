@@ -3,7 +3,9 @@
 //! recomputed by the daily run from the rows here.
 
 use chapterhouse_core::membership::{Application, Status, Term};
-use chapterhouse_core::{LevelId, MembershipId, PersonId, TermId, Timestamp};
+use chapterhouse_core::{
+    CommitteeId, LevelId, MembershipId, PersonId, PracticeId, TermId, Timestamp,
+};
 use jiff::civil::Date;
 use uuid::Uuid;
 
@@ -59,13 +61,26 @@ pub struct MemberRow {
     pub term_end: Option<String>,
 }
 
-/// Filters for the members list; all optional.
+/// Filters for the members list; all optional. Build one from a page's query string with
+/// `chapterhouse_app::member_list::MemberQuery::to_filter`.
 #[derive(Clone, Debug, Default)]
 pub struct MemberFilter {
     pub status: Option<Status>,
     pub level: Option<LevelId>,
     /// Matched against name and email, case-insensitively.
     pub search: Option<String>,
+    /// Linked to (or paid for by) this practice.
+    pub practice: Option<PracticeId>,
+    /// `person.specialty`, exactly.
+    pub specialty: Option<String>,
+    /// On this committee (a current seat when `today` is given).
+    pub committee: Option<CommitteeId>,
+    /// The state of the person's practice address (`person_address` of kind 'practice').
+    pub state: Option<String>,
+    /// The latest term ends between these dates, inclusive ("renewal due in N days").
+    pub term_end_between: Option<(Date, Date)>,
+    /// The society's today: committee seats that ended before it do not count.
+    pub today: Option<Date>,
     pub limit: i64,
 }
 
@@ -78,6 +93,8 @@ pub struct MembershipState {
     pub cancelled_on: Option<Date>,
     pub suspended: bool,
     pub override_status: Option<Status>,
+    /// For a seat: the paying practice's stored status (the seat follows it).
+    pub practice_status: Option<Status>,
     pub grace_days: u16,
     pub terms: Vec<Term>,
 }
@@ -90,6 +107,7 @@ struct StateRow {
     cancelled_on: Option<String>,
     suspended: bool,
     override_status: Option<String>,
+    practice_status: Option<String>,
     grace_days: i64,
 }
 
@@ -159,34 +177,9 @@ impl Scoped {
         .await)?)
     }
 
-    /// The staff members list, newest members first within each name order.
+    /// The staff members list, by name; see `member_list.rs` for the filters.
     pub async fn members(&self, filter: &MemberFilter) -> StoreResult<Vec<MemberRow>> {
-        let search = filter
-            .search
-            .as_ref()
-            .map(|s| format!("%{}%", s.to_lowercase()));
-        Ok(on!(self.db.reader(), |c| {
-            sqlx::query_as(
-            "SELECT m.id, m.person_id, p.display_name, p.email, l.name AS level_name, m.status, m.status_since, \
-             m.joined_on, (SELECT MAX(t.end_on) FROM membership_term t \
-               WHERE t.society_id = m.society_id AND t.membership_id = m.id) AS term_end \
-             FROM membership m \
-             JOIN person p ON p.society_id = m.society_id AND p.id = m.person_id \
-             JOIN membership_level l ON l.society_id = m.society_id AND l.id = m.level_id \
-             WHERE m.society_id = $1 \
-               AND ($2 IS NULL OR m.status = $2) \
-               AND ($3 IS NULL OR m.level_id = $3) \
-               AND ($4 IS NULL OR LOWER(p.display_name) LIKE $4 OR p.email LIKE $4) \
-             ORDER BY p.display_name, p.email LIMIT $5"
-        )
-        .bind(self.society.id.0)
-        .bind(filter.status.map(Status::as_str))
-        .bind(filter.level.map(|l| l.0))
-        .bind(&search)
-        .bind(if filter.limit > 0 { filter.limit } else { 500 })
-        .fetch_all(c)
-        .await
-        })?)
+        self.filtered_members(filter).await
     }
 
     /// Every membership with its terms, for the daily status run (two queries, grouped here).
@@ -204,8 +197,10 @@ impl Scoped {
         let rows: Vec<StateRow> = on!(self.db.reader(), |c| {
             sqlx::query_as(
             "SELECT m.id, m.status, m.application, m.cancelled_on, m.suspended, m.override_status, \
-             l.grace_days FROM membership m \
+             pr.status AS practice_status, l.grace_days FROM membership m \
              JOIN membership_level l ON l.society_id = m.society_id AND l.id = m.level_id \
+             LEFT JOIN membership_seat s ON s.society_id = m.society_id AND s.membership_id = m.id \
+             LEFT JOIN practice pr ON pr.society_id = s.society_id AND pr.id = s.practice_id \
              WHERE m.society_id = $1 AND ($2 IS NULL OR m.id = $2)"
         )
         .bind(self.society.id.0)
@@ -239,6 +234,7 @@ impl Scoped {
                     cancelled_on: r.cancelled_on.as_deref().map(parse_date).transpose()?,
                     suspended: r.suspended,
                     override_status: r.override_status.as_deref().and_then(parse_status),
+                    practice_status: r.practice_status.as_deref().and_then(parse_status),
                     grace_days: u16::try_from(r.grace_days).unwrap_or(u16::MAX),
                     terms: by_membership.remove(&r.id).unwrap_or_default(),
                 })

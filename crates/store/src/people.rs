@@ -800,24 +800,6 @@ impl ScopedTx {
         Ok(n > 0)
     }
 
-    /// Move a membership to another level (its past terms keep the level they were paid at).
-    pub async fn set_membership_level(
-        &mut self,
-        membership: MembershipId,
-        level: LevelId,
-    ) -> StoreResult<()> {
-        let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
-            "UPDATE membership SET level_id = $3 WHERE society_id = $1 AND id = $2"
-        )
-        .bind(society)
-        .bind(membership.0)
-        .bind(level.0)
-        .execute(c)
-        .await)?;
-        Ok(())
-    }
-
     /// Allow members of `from` to change to `to` from the portal.
     pub async fn insert_level_change(&mut self, from: LevelId, to: LevelId) -> StoreResult<()> {
         let society = self.society_id.0;

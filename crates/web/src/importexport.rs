@@ -18,8 +18,8 @@ use serde::Deserialize;
 
 use crate::ctx::{Admin, Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
-use crate::members::{MembersQuery, members_filter};
 use crate::views::{form_status, render};
+use chapterhouse_app::member_list::MemberQuery;
 
 /// An import run as the list shows it.
 pub struct RunRow {
@@ -330,14 +330,18 @@ pub async fn apply(
     }
 }
 
+/// More rows than any society has: an export is never cut to a page.
+const EXPORT_LIMIT: i64 = 10_000_000;
+
 /// The members list as CSV, with the members page's filter.
 pub async fn export_members(
     RequireRole { ctx, .. }: Staff,
-    Query(q): Query<MembersQuery>,
+    Query(q): Query<MemberQuery>,
 ) -> WebResult {
-    let filter = members_filter(&q);
-    let export = members_csv(&ctx.app, &ctx.scoped, &filter, &ctx.actor, &NoProgress).await?;
     let date = chapterhouse_app::membership::today(&ctx.app, &ctx.scoped);
+    // The whole filtered list, not one page of it.
+    let filter = q.to_filter(date, EXPORT_LIMIT);
+    let export = members_csv(&ctx.app, &ctx.scoped, &filter, &ctx.actor, &NoProgress).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),

@@ -3,12 +3,12 @@
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect};
 use chapterhouse_app::AppError;
+use chapterhouse_app::member_list::{MemberQuery, PAGE_LIMIT};
 use chapterhouse_app::membership::{self, LevelForm, MemberForm};
 use chapterhouse_core::MembershipId;
 use chapterhouse_core::membership::Status;
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_store::{MemberFilter, parse_status};
 use serde::Deserialize;
 
 use crate::ctx::{Ctx, Form, RequireRole, Staff};
@@ -31,14 +31,6 @@ pub struct MemberPost {
     form: MemberForm,
 }
 
-#[derive(Deserialize, Default)]
-pub struct MembersQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    status: String,
-}
-
 async fn levels_view(ctx: &Ctx, errors: FieldErrors, form: LevelForm) -> WebResult {
     let levels = ctx
         .scoped
@@ -46,6 +38,7 @@ async fn levels_view(ctx: &Ctx, errors: FieldErrors, form: LevelForm) -> WebResu
         .await?
         .iter()
         .map(|l| LevelRow {
+            id: l.id.to_string(),
             name: l.name.clone(),
             fee: Cents(l.fee_cents).to_string(),
             renews: membership::describe_renewal(l),
@@ -100,29 +93,38 @@ const STATUSES: [Status; 6] = [
     Status::Cancelled,
 ];
 
-/// The members page's filter from its query string; the CSV export reads the same one.
-pub fn members_filter(q: &MembersQuery) -> MemberFilter {
-    MemberFilter {
-        status: parse_status(&q.status),
-        level: None,
-        search: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
-        limit: 500,
-    }
-}
-
-pub async fn members(RequireRole { ctx, .. }: Staff, Query(q): Query<MembersQuery>) -> WebResult {
-    let filter = members_filter(&q);
-    let rows = ctx.scoped.members(&filter).await?;
+pub async fn members(RequireRole { ctx, .. }: Staff, Query(q): Query<MemberQuery>) -> WebResult {
+    let today = membership::today(&ctx.app, &ctx.scoped);
+    let rows = ctx.scoped.members(&q.to_filter(today, PAGE_LIMIT)).await?;
     let statuses = STATUSES
         .iter()
         .map(|s| (s.as_str().to_string(), capitalise(s.as_str())))
         .collect();
+    let choices = ctx.scoped.member_filter_choices().await?;
     ok(&MembersView {
         chrome: ctx.chrome(None).await?,
         rows,
-        q: q.q,
-        status: q.status,
         statuses,
+        levels: ctx
+            .scoped
+            .levels()
+            .await?
+            .into_iter()
+            .map(|l| (l.id.to_string(), l.name))
+            .collect(),
+        practices: choices
+            .practices
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect(),
+        committees: choices
+            .committees
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect(),
+        specialties: choices.specialties,
+        states: choices.states,
+        query: q,
     })
 }
 

@@ -8,7 +8,8 @@ use axum::routing::{get, post};
 
 use crate::{
     AppState, account, applications, assets, auth, billing, committees, custom_fields, directory,
-    importexport, join, members, operator, ops, payments, portal, site, staff, staff_people,
+    importexport, join, level_rules, members, operator, ops, payments, portal, practices, site,
+    staff, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,10 +131,33 @@ fn table() -> Routes {
         "/account/payments/{id}/receipt.pdf",
         billing::my_receipt_pdf,
     )
+    .get("/account/practice", practices::portal)
+    .post("/account/practice/colleagues", practices::portal_add)
+    .post(
+        "/account/practice/colleagues/{membership}/remove",
+        practices::portal_remove,
+    )
     // Staff.
     .get("/staff", staff::dashboard)
     .get("/staff/levels", members::levels)
     .post("/staff/levels", members::create_level)
+    .get("/staff/levels/{id}", level_rules::edit_form)
+    .post("/staff/levels/{id}", level_rules::save)
+    .get("/staff/practices", practices::list)
+    .get("/staff/practices/new", practices::new_form)
+    .post("/staff/practices/new", practices::create)
+    .get("/staff/practices/{id}", practices::show)
+    .post("/staff/practices/{id}", practices::save)
+    .post("/staff/practices/{id}/renew", practices::renew)
+    .post("/staff/practices/{id}/colleagues", practices::add_colleague)
+    .post(
+        "/staff/practices/{id}/colleagues/{membership}/remove",
+        practices::remove_colleague,
+    )
+    .post(
+        "/staff/practices/{id}/people/{person}/manager",
+        practices::set_manager,
+    )
     .get("/staff/members", members::members)
     .get("/staff/members/new", members::new_member_form)
     .post("/staff/members/new", members::add_member)

@@ -208,6 +208,7 @@ pub struct OperatorView {
 
 /// A level as the levels table shows it.
 pub struct LevelRow {
+    pub id: String,
     pub name: String,
     pub fee: String,
     pub renews: String,
@@ -231,9 +232,14 @@ pub struct LevelsView {
 pub struct MembersView {
     pub chrome: Chrome,
     pub rows: Vec<chapterhouse_store::MemberRow>,
-    pub q: String,
-    pub status: String,
+    /// The filter as given in the query string.
+    pub query: chapterhouse_app::member_list::MemberQuery,
     pub statuses: Vec<(String, String)>,
+    pub levels: Vec<(String, String)>,
+    pub practices: Vec<(String, String)>,
+    pub specialties: Vec<String>,
+    pub committees: Vec<(String, String)>,
+    pub states: Vec<String>,
 }
 
 #[derive(Template)]

@@ -6,6 +6,7 @@ mod committees;
 pub mod content;
 mod join;
 pub mod people;
+pub mod practices;
 
 use chapterhouse_core::Role;
 use chapterhouse_store::NewSociety;
@@ -115,6 +116,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
             billing::seed(app, &society, index as u64).await?;
             committees::seed_committees(app, &society).await?;
             join::seed(app, &society).await?;
+            practices::seed(app, &society, index as u64).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {
@@ -126,6 +128,14 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
             });
         }
         logins.extend(people::login(app, &society).await?);
+        if index < 2 {
+            logins.push(DemoLogin {
+                url,
+                society: demo.short_name.into(),
+                email: practices::MANAGER_EMAIL.into(),
+                role: "practice manager",
+            });
+        }
     }
     Ok(logins)
 }

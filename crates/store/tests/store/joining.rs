@@ -97,7 +97,7 @@ async fn join_reads_stay_in_their_society_and_offer_only_public_individual_level
         "public individual levels, dearest first; not retired, not the practice level"
     );
     assert!(alpha.offers_join().await.unwrap());
-    let rules = alpha.level_rules(retired).await.unwrap().unwrap();
+    let rules = alpha.join_level(retired).await.unwrap().unwrap();
     assert!(!rules.public_join && rules.auto_renew_allowed);
     assert_eq!(
         alpha.practice_named("  granite ONCOLOGY ").await.unwrap(),
@@ -109,7 +109,7 @@ async fn join_reads_stay_in_their_society_and_offer_only_public_individual_level
     // Beta sees none of it, and cannot change alpha's levels.
     assert!(beta.join_levels().await.unwrap().is_empty());
     assert!(!beta.offers_join().await.unwrap());
-    assert!(beta.level_rules(dear).await.unwrap().is_none());
+    assert!(beta.join_level(dear).await.unwrap().is_none());
     assert_eq!(beta.practice_named("Granite Oncology").await.unwrap(), None);
     let mut tx = beta.begin().await.unwrap();
     assert!(!tx.set_level_join_rules(dear, false, "").await.unwrap());

@@ -16,6 +16,9 @@ use chapterhouse_web::route_table;
 use crate::common::{Client, PASSWORD, TestApp};
 
 const CANARIES: &[&str] = &[
+    "canary-a-colleague",
+    "canary-a-manager",
+    "CANARY-A-SEATS",
     "CANARY-A-LEVEL",
     "canary-a-member",
     "CANARY-A-NAME",
@@ -47,6 +50,9 @@ const CANARIES: &[&str] = &[
 ];
 
 struct SeedA {
+    practice_id: String,
+    seat_membership_id: String,
+    manager_person_id: String,
     level_id: String,
     membership_id: String,
     person_id: String,
@@ -273,7 +279,11 @@ async fn seed_a(t: &TestApp) -> SeedA {
         .unwrap();
     let (_import_person, field_input, upload_id, import_run_id) = seed_a_import(t, &scoped).await;
     let join = crate::join::seed_join(t, &scoped, level_id).await;
+    let (practice_id, seat_membership_id, manager_person_id) = seed_a_practice(t, &a).await;
     SeedA {
+        practice_id,
+        seat_membership_id,
+        manager_person_id,
         join,
         payment_method_id,
         billing,
@@ -419,6 +429,70 @@ async fn seed_a_import(
     )
 }
 
+/// A's practice level, a practice with a manager (who has an account) and one seat.
+async fn seed_a_practice(t: &TestApp, a: &chapterhouse_store::Society) -> (String, String, String) {
+    let scoped = t.app.scoped(a);
+    t.add_account(a, "canary-a-manager@alpha.test", Role::Member)
+        .await;
+    let level = chapterhouse_app::membership::create_level(
+        &t.app,
+        &scoped,
+        &chapterhouse_app::membership::LevelForm {
+            name: "CANARY-A-LEVEL practice".into(),
+            fee: "400".into(),
+            period: "1-year".into(),
+            grace_days: "30".into(),
+            for_practices: Some("on".into()),
+            ..Default::default()
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let practice = chapterhouse_app::practices::create_practice(
+        &t.app,
+        &scoped,
+        &chapterhouse_app::practices::PracticeForm {
+            name: "CANARY-A-SEATS practice".into(),
+            level: level.to_string(),
+            key_contact_name: "canary-a-manager".into(),
+            key_contact_email: "canary-a-manager@alpha.test".into(),
+            ..Default::default()
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    chapterhouse_app::practices::record_term(&t.app, &scoped, practice, "", &Default::default())
+        .await
+        .unwrap();
+    let added = chapterhouse_app::practices::add_colleague(
+        &t.app,
+        &scoped,
+        practice,
+        &chapterhouse_app::practices::ColleagueForm {
+            first_name: "canary-a-colleague".into(),
+            last_name: "Colleague".into(),
+            email: "canary-a-colleague@alpha.test".into(),
+            profession: "physician".into(),
+            ..Default::default()
+        },
+        &Default::default(),
+    )
+    .await
+    .unwrap();
+    let manager = scoped
+        .person_by_email("canary-a-manager@alpha.test")
+        .await
+        .unwrap()
+        .unwrap();
+    (
+        practice.to_string(),
+        added.membership.unwrap().to_string(),
+        manager.to_string(),
+    )
+}
+
 /// Everything of A's that B must not change.
 async fn snapshot_a(t: &TestApp) -> String {
     let a = t.app.store.society_by_slug("alpha").await.unwrap().unwrap();
@@ -503,6 +577,33 @@ async fn snapshot_a(t: &TestApp) -> String {
         .unwrap()
         .map(|m| (m.level_name, m.status, m.auto_renew_on));
     let payments = crate::payments::snapshot_a_payments(t, &a, "canary-a-member@alpha.test").await;
+    let mut practices = Vec::new();
+    for p in scoped.practices().await.unwrap() {
+        let people: Vec<_> = scoped
+            .practice_people(p.id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|x| (x.email, x.is_manager, x.seat_added_on, x.membership_status))
+            .collect();
+        let detail = scoped.practice(p.id).await.unwrap().unwrap();
+        practices.push(format!(
+            "{} {} {} {:?} {} {} {:?}",
+            p.name, p.status, p.seats, p.term_end, detail.po_number, detail.state, people
+        ));
+    }
+    let mut rules = Vec::new();
+    for l in scoped.levels().await.unwrap() {
+        rules.push(format!(
+            "{} {} {:?} {:?} {:?} {:?}",
+            l.name,
+            l.fee_cents,
+            scoped.level_rules(l.id).await.unwrap(),
+            scoped.level_rates(l.id).await.unwrap(),
+            scoped.level_changes(l.id).await.unwrap(),
+            scoped.level_transition(l.id).await.unwrap()
+        ));
+    }
     let billing = crate::billing::snapshot_billing(&scoped).await;
     // People, their notes, membership state, applications and committee seats.
     let mut people = Vec::new();
@@ -561,7 +662,7 @@ async fn snapshot_a(t: &TestApp) -> String {
         scoped.people_updated_since(Timestamp(0)).await.unwrap(),
     );
     format!(
-        "{billing}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}"
+        "{billing}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}\n{practices:?}\n{rules:?}"
     )
 }
 
@@ -649,6 +750,23 @@ fn fixtures(a: &SeedA) -> Fixtures {
     get(
         "/staff/pages/{id}",
         vec![format!("/staff/pages/{}", a.page_id)],
+    );
+    get(
+        "/staff/levels/{id}",
+        vec![format!("/staff/levels/{}", a.level_id)],
+    );
+    get("/staff/practices", vec!["/staff/practices".into()]);
+    get("/staff/practices/new", vec!["/staff/practices/new".into()]);
+    get(
+        "/staff/practices/{id}",
+        vec![format!("/staff/practices/{}", a.practice_id)],
+    );
+    get(
+        "/account/practice",
+        vec![
+            "/account/practice".into(),
+            format!("/account/practice?practice={}", a.practice_id),
+        ],
     );
     get(
         "/directory",
@@ -1031,6 +1149,100 @@ fn fixtures(a: &SeedA) -> Fixtures {
         )],
     );
     post(
+        "/staff/levels/{id}",
+        vec![(
+            format!("/staff/levels/{}", a.level_id),
+            vec![
+                ("name", "B renamed A's level".into()),
+                ("fee", "1".into()),
+                ("period", "1-year".into()),
+                ("reminder_days", "1".into()),
+            ],
+        )],
+    );
+    let colleague = |practice: &str| {
+        vec![
+            ("practice", practice.to_string()),
+            ("first_name", "B".to_string()),
+            ("last_name", "Intruder".to_string()),
+            ("email", "b-intruder@beta.test".to_string()),
+            ("profession", "physician".to_string()),
+        ]
+    };
+    post(
+        "/staff/practices/new",
+        vec![(
+            "/staff/practices/new".into(),
+            vec![
+                ("name", "B's practice".into()),
+                ("level", a.level_id.clone()),
+                ("key_contact_name", "B".into()),
+                ("key_contact_email", "canary-a-manager@alpha.test".into()),
+            ],
+        )],
+    );
+    post(
+        "/staff/practices/{id}",
+        vec![(
+            format!("/staff/practices/{}", a.practice_id),
+            vec![
+                ("name", "B renamed A's practice".into()),
+                ("po_number", "B".into()),
+            ],
+        )],
+    );
+    post(
+        "/staff/practices/{id}/renew",
+        vec![(
+            format!("/staff/practices/{}/renew", a.practice_id),
+            vec![("paid_through", String::new())],
+        )],
+    );
+    post(
+        "/staff/practices/{id}/colleagues",
+        vec![(
+            format!("/staff/practices/{}/colleagues", a.practice_id),
+            colleague(&a.practice_id),
+        )],
+    );
+    post(
+        "/staff/practices/{id}/colleagues/{membership}/remove",
+        vec![(
+            format!(
+                "/staff/practices/{}/colleagues/{}/remove",
+                a.practice_id, a.seat_membership_id
+            ),
+            vec![],
+        )],
+    );
+    post(
+        "/staff/practices/{id}/people/{person}/manager",
+        vec![(
+            format!(
+                "/staff/practices/{}/people/{}/manager",
+                a.practice_id, a.manager_person_id
+            ),
+            vec![("manager", "no".into())],
+        )],
+    );
+    post(
+        "/account/practice/colleagues",
+        vec![(
+            "/account/practice/colleagues".into(),
+            colleague(&a.practice_id),
+        )],
+    );
+    post(
+        "/account/practice/colleagues/{membership}/remove",
+        vec![(
+            format!(
+                "/account/practice/colleagues/{}/remove",
+                a.seat_membership_id
+            ),
+            vec![("practice", a.practice_id.clone())],
+        )],
+    );
+    post(
         "/staff/preview",
         vec![("/staff/preview".into(), vec![("body", "x".into())])],
     );
@@ -1232,12 +1444,17 @@ async fn mail_for_one_society_carries_only_its_own_host_and_name() {
     anonymous
         .post("/sign-in/link", &[("email", "owner@beta.test")])
         .await;
-    let mail = t.deliver_mail(1).await;
-    let text = mail[0].body_text();
+    // A's seeding sent its colleague a welcome; B's is the one to owner@beta.test.
+    let mail = t.deliver_mail(2).await;
+    let b_mail = mail
+        .iter()
+        .find(|m| m.rcpt_to.iter().any(|r| r == "owner@beta.test"))
+        .expect("B's sign-in mail");
+    let text = b_mail.body_text();
     assert!(text.contains("https://beta.test/sign-in/link/"));
     for canary in CANARIES {
         assert!(
-            !text.contains(canary) && !mail[0].data.contains(canary),
+            !text.contains(canary) && !b_mail.data.contains(canary),
             "{canary} in B's mail"
         );
     }

@@ -9,6 +9,7 @@ mod isolation;
 mod join;
 mod payments;
 mod people;
+mod practices;
 mod site;
 mod staff;
 mod staff_people;

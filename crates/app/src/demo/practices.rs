@@ -1,0 +1,372 @@
+//! Demo practices: the level rules of the demo levels (the fellow moves to early career on 30
+//! June, retired and honorary are not offered on Join), a practice level with rates per
+//! profession and a seat limit, and about twenty practices per society with managers, billing
+//! contacts and seats, most active, some in grace and some lapsed. Committees, specialties and
+//! practice-address states give the members list's filters something to find.
+
+use chapterhouse_core::level_rules::Profession;
+use chapterhouse_core::membership::{self, RenewalAnchor, RenewalPeriod, StatusInput};
+use chapterhouse_core::{LevelId, Role};
+use chapterhouse_store::{Society, sample};
+use jiff::ToSpan;
+
+use crate::accounts::NewAccountInput;
+use crate::levels::{self, LevelEditForm};
+use crate::membership::{LevelForm, create_level};
+use crate::practices::{self, PracticeForm};
+use crate::{Actor, App, AppResult};
+
+const PRACTICE_NAMES: &[&str] = &[
+    "Hill Country Oncology",
+    "Riverside Hematology Associates",
+    "Lakeshore Cancer Specialists",
+    "Prairie Oncology Group",
+    "Cedar Valley Cancer Care",
+    "Northgate Hematology & Oncology",
+    "Bluebonnet Cancer Center",
+    "Harbor Oncology Partners",
+    "Summit Infusion & Oncology",
+    "Westfield Medical Oncology",
+    "Oak Park Hematology",
+    "Pinecrest Oncology Clinic",
+    "Meadowbrook Cancer Institute",
+    "Granite State Oncology",
+    "Silver Creek Hematology",
+    "Redwood Oncology Associates",
+    "Magnolia Cancer Care",
+    "Canyon Ridge Oncology",
+    "Bayview Cancer Specialists",
+    "Stonebridge Oncology Group",
+];
+const SPECIALTIES: &[&str] = &[
+    "Medical oncology",
+    "Hematology",
+    "Radiation oncology",
+    "Gynecologic oncology",
+    "Oncology pharmacy",
+];
+const STATES: &[&str] = &["TX", "OK", "LA", "NM", "AR"];
+const CITIES: &[&str] = &["Austin", "Tulsa", "Shreveport", "Santa Fe", "Little Rock"];
+const COMMITTEES: &[&str] = &[
+    "Board of directors",
+    "Advocacy committee",
+    "Education committee",
+];
+const FIRST: &[&str] = &[
+    "Alma", "Bruno", "Celia", "Dev", "Esther", "Felix", "Gita", "Hugo", "Iris", "Jonah", "Keiko",
+    "Luis", "Mira", "Noah", "Opal", "Priya", "Rafael", "Sana", "Theo", "Uma",
+];
+const LAST: &[&str] = &[
+    "Adler", "Brandt", "Cohen", "Duarte", "Ellison", "Farah", "Greer", "Hoang", "Iwu", "Jensen",
+    "Kowalski", "Lam", "Mendez", "Novak", "Ortiz", "Park", "Reyes", "Singh", "Tran", "Vogel",
+];
+
+/// Change some rules of a level through the same form staff use.
+async fn set_rules(
+    app: &App,
+    society: &Society,
+    id: LevelId,
+    pairs: &[(&str, String)],
+    actor: &Actor,
+) -> AppResult<()> {
+    let scoped = app.scoped(society);
+    let Some(current) = levels::edit_form(&scoped, id).await? else {
+        return Ok(());
+    };
+    let mut all: Vec<(String, String)> = vec![
+        ("name".into(), current.base.name.clone()),
+        ("description".into(), current.base.description.clone()),
+        ("fee".into(), current.base.fee.clone()),
+        ("period".into(), current.base.period.clone()),
+        ("fixed_day".into(), current.base.fixed_day.clone()),
+        ("grace_days".into(), current.base.grace_days.clone()),
+        ("reminder_days".into(), current.reminder_days.clone()),
+        ("auto_renew_allowed".into(), "on".into()),
+    ];
+    for (flag, on) in [
+        (
+            "approval_required",
+            current.base.approval_required.is_some(),
+        ),
+        ("for_practices", current.base.for_practices.is_some()),
+        ("public_join", current.public_join),
+    ] {
+        if on {
+            all.push((flag.into(), "on".into()));
+        }
+    }
+    for (key, value) in pairs {
+        if key.starts_with('!') {
+            all.retain(|(k, _)| k != &key[1..]);
+        } else {
+            all.retain(|(k, _)| k != key);
+            all.push((key.to_string(), value.clone()));
+        }
+    }
+    levels::update_level(app, &scoped, id, &LevelEditForm::from_pairs(&all), actor).await
+}
+
+/// The first demo practice's manager, who can sign in (with the demo password) to try
+/// `/account/practice`.
+pub const MANAGER_EMAIL: &str = "practice.manager@practices.example";
+
+/// Seed the demo practices into a society that already has the demo levels and members.
+pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
+    let scoped = app.scoped(society);
+    let actor = Actor::anonymous("demo");
+    let levels = scoped.levels().await?;
+    let find = |name: &str| levels.iter().find(|l| l.name == name).map(|l| l.id);
+    if let (Some(fellow), Some(early)) =
+        (find("Fellow in training"), find("Early career physician"))
+    {
+        set_rules(
+            app,
+            society,
+            fellow,
+            &[
+                ("transition_to", early.to_string()),
+                ("transition_on", "06-30".into()),
+                ("apply", Profession::Fellow.as_str().into()),
+            ],
+            &actor,
+        )
+        .await?;
+    }
+    if let Some(retired) = find("Retired") {
+        set_rules(
+            app,
+            society,
+            retired,
+            &[("!public_join", String::new())],
+            &actor,
+        )
+        .await?;
+    }
+    let honorary = create_level(
+        app,
+        &scoped,
+        &LevelForm {
+            name: "Honorary".into(),
+            description: "Awarded by the board; not offered on Join.".into(),
+            fee: "0".into(),
+            period: "never".into(),
+            grace_days: "0".into(),
+            ..Default::default()
+        },
+        &actor,
+    )
+    .await?;
+    set_rules(
+        app,
+        society,
+        honorary,
+        &[("!public_join", String::new())],
+        &actor,
+    )
+    .await?;
+    let practice_level = create_level(
+        app,
+        &scoped,
+        &LevelForm {
+            name: "Practice".into(),
+            description: "A practice pays for its clinicians on one invoice.".into(),
+            fee: "350".into(),
+            period: "1-year".into(),
+            grace_days: "30".into(),
+            for_practices: Some("on".into()),
+            ..Default::default()
+        },
+        &actor,
+    )
+    .await?;
+    set_rules(
+        app,
+        society,
+        practice_level,
+        &[
+            ("seat_limit", "12".into()),
+            ("rate_physician", "350".into()),
+            ("rate_nurse_practitioner", "150".into()),
+            ("rate_physician_assistant", "150".into()),
+            ("rate_pharmacist", "125".into()),
+            ("rate_fellow", "0".into()),
+        ],
+        &actor,
+    )
+    .await?;
+
+    // The first practice's manager can sign in to try /account/practice.
+    let manager_email = MANAGER_EMAIL.to_string();
+    crate::accounts::create_account(
+        app,
+        &scoped,
+        NewAccountInput {
+            email: manager_email.clone(),
+            display_name: "Morgan Manager".into(),
+            role: Role::Member,
+            is_operator: false,
+            password: Some(super::DEMO_PASSWORD.into()),
+        },
+        &actor,
+    )
+    .await?;
+
+    let now = app.now();
+    let today = crate::membership::today(app, &scoped);
+    let mut tx = scoped.begin().await?;
+    let mut committees = Vec::new();
+    for name in COMMITTEES {
+        committees.push(sample::insert_committee(&mut tx, name, now).await?);
+    }
+    tx.commit().await?;
+
+    let mut state = 0x2545_f491_4f6c_dd1d_u64 ^ seed;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let period = RenewalPeriod::Years(1);
+    let mut person_no = 0u64;
+    for (i, name) in PRACTICE_NAMES.iter().enumerate() {
+        let slug = name
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .collect::<String>();
+        let (key_name, key_email) = if i == 0 {
+            ("Morgan Manager".to_string(), manager_email.clone())
+        } else {
+            (
+                format!("Office manager of {name}"),
+                format!("office@{slug}.example"),
+            )
+        };
+        let separate_billing = i % 2 == 1;
+        let state_no = i % STATES.len();
+        let id = practices::create_practice(
+            app,
+            &scoped,
+            &PracticeForm {
+                name: (*name).into(),
+                phone: format!("(555) 01{:02}-{:04}", i, 1000 + i),
+                line1: format!("{} Medical Parkway", 100 + i * 7),
+                city: CITIES[state_no].into(),
+                state: STATES[state_no].into(),
+                postal_code: format!("7{:04}", 1000 + i),
+                level: practice_level.to_string(),
+                key_contact_name: key_name,
+                key_contact_email: key_email,
+                billing_contact_name: if separate_billing {
+                    format!("Billing office of {name}")
+                } else {
+                    String::new()
+                },
+                billing_contact_email: if separate_billing {
+                    format!("billing@{slug}.example")
+                } else {
+                    String::new()
+                },
+                po_number: if i % 3 == 0 {
+                    format!("PO-{}", 4000 + i)
+                } else {
+                    String::new()
+                },
+                ..Default::default()
+            },
+            &actor,
+        )
+        .await?;
+        // Mostly active; two in grace, two lapsed.
+        let days_ago = match i {
+            5 | 12 => 366 + next(20),
+            9 | 17 => 420 + next(200),
+            _ => next(330),
+        };
+        let joined = today.checked_sub((days_ago as i64).days()).unwrap_or(today);
+        let term = membership::first_term(joined, period, RenewalAnchor::Anniversary);
+        let status = membership::status(&StatusInput {
+            today,
+            terms: &[term],
+            application: None,
+            cancelled_on: None,
+            suspended: false,
+            override_status: None,
+            practice_status: None,
+            grace_days: 30,
+        });
+        let mut tx = scoped.begin().await?;
+        tx.insert_practice_term(id, &term, now).await?;
+        tx.set_practice_status(id, status, today).await?;
+        let seats = 3 + next(7);
+        for s in 0..seats {
+            let profession = match (s, next(10)) {
+                (0, _) | (_, 0..=4) => Profession::Physician,
+                (_, 5..=6) => Profession::NursePractitioner,
+                (_, 7) => Profession::PhysicianAssistant,
+                (_, 8) => Profession::Pharmacist,
+                _ => Profession::Fellow,
+            };
+            let first = FIRST[next(FIRST.len() as u64) as usize];
+            let last = LAST[next(LAST.len() as u64) as usize];
+            person_no += 1;
+            let email = format!(
+                "{}.{}{person_no}@{slug}.example",
+                first.to_lowercase(),
+                last.to_lowercase()
+            );
+            let credentials = match profession {
+                Profession::Physician | Profession::Fellow => "MD",
+                Profession::NursePractitioner => "NP",
+                Profession::PhysicianAssistant => "PA-C",
+                Profession::Pharmacist => "PharmD, BCOP",
+                _ => "",
+            };
+            let specialty = match profession {
+                Profession::Pharmacist => SPECIALTIES[4],
+                _ => SPECIALTIES[next(4) as usize],
+            };
+            let person = sample::insert_person(
+                &mut tx,
+                &sample::SamplePerson {
+                    email: &email,
+                    first_name: first,
+                    last_name: last,
+                    credentials,
+                    profession: profession.as_str(),
+                    specialty,
+                },
+                now,
+            )
+            .await?;
+            sample::set_practice_address(&mut tx, person, CITIES[state_no], STATES[state_no])
+                .await?;
+            let seat_status = membership::status(&StatusInput {
+                today,
+                terms: &[],
+                application: None,
+                cancelled_on: None,
+                suspended: false,
+                override_status: None,
+                practice_status: Some(status),
+                grace_days: 30,
+            });
+            let m = tx
+                .insert_membership(person, practice_level, joined, seat_status, None, now)
+                .await?;
+            tx.insert_practice_seat(m, id, term.start).await?;
+            tx.link_practice_person(id, person, false, now).await?;
+            if next(6) == 0 {
+                let c = committees[next(committees.len() as u64) as usize];
+                let role = if next(4) == 0 { "chair" } else { "member" };
+                sample::insert_committee_member(&mut tx, c, person, role, None, now).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    // The practices' statuses and their seats', as the daily run would store them.
+    crate::daily::refresh_practice_statuses(app, &scoped).await?;
+    crate::membership::refresh_statuses(app, &scoped).await?;
+    Ok(())
+}
