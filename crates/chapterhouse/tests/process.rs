@@ -307,17 +307,26 @@ fn a_job_claimed_by_a_killed_worker_runs_again_after_its_lock_expires() {
         .block_on(chapterhouse_testkit::SmtpSink::start())
         .unwrap();
     let restarted = Server::start(dir.path(), port, &mail_env(sink.port()));
-    let received = runtime
-        .block_on(sink.wait_for(1, Duration::from_secs(30)))
-        .expect("the job runs again once its lock expires");
+    // The demo's daily membership run also sends renewal reminders: pick out the sign-in mail.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    let sign_in = loop {
+        let found = sink
+            .received()
+            .into_iter()
+            .find(|m| m.rcpt_to == vec!["director@gsco.example".to_string()]);
+        if let Some(mail) = found {
+            break mail;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job runs again once its lock expires"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
     assert!(
-        received[0].subject().contains("sign-in link"),
+        sign_in.subject().contains("sign-in link"),
         "{}",
-        received[0].subject()
-    );
-    assert_eq!(
-        received[0].rcpt_to,
-        vec!["director@gsco.example".to_string()]
+        sign_in.subject()
     );
     restarted.kill9();
 }
