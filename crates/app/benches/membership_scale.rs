@@ -267,6 +267,7 @@ async fn generate(app: &App, members: u64, practices: u64) -> (Scoped, World) {
                 credentials: "MD",
                 profession: profession.as_str(),
                 specialty: SPECIALTIES[rng.below(SPECIALTIES.len() as u64) as usize],
+                npi: None,
             },
             now,
         )

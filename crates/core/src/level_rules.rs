@@ -5,74 +5,10 @@
 
 use jiff::ToSpan;
 use jiff::civil::Date;
-use serde::{Deserialize, Serialize};
 
 use crate::money::Cents;
 
-/// What kind of clinician (or not) a person is; a practice level charges a rate per profession.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Profession {
-    Physician,
-    Fellow,
-    NursePractitioner,
-    PhysicianAssistant,
-    Pharmacist,
-    Nurse,
-    Administrator,
-    Other,
-}
-
-impl Profession {
-    pub const ALL: [Profession; 8] = [
-        Profession::Physician,
-        Profession::Fellow,
-        Profession::NursePractitioner,
-        Profession::PhysicianAssistant,
-        Profession::Pharmacist,
-        Profession::Nurse,
-        Profession::Administrator,
-        Profession::Other,
-    ];
-
-    /// The stored word (`person.profession`, `level_rate.profession`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profession::Physician => "physician",
-            Profession::Fellow => "fellow",
-            Profession::NursePractitioner => "nurse_practitioner",
-            Profession::PhysicianAssistant => "physician_assistant",
-            Profession::Pharmacist => "pharmacist",
-            Profession::Nurse => "nurse",
-            Profession::Administrator => "administrator",
-            Profession::Other => "other",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Profession::Physician => "Physician",
-            Profession::Fellow => "Fellow in training",
-            Profession::NursePractitioner => "Nurse practitioner",
-            Profession::PhysicianAssistant => "Physician assistant",
-            Profession::Pharmacist => "Pharmacist",
-            Profession::Nurse => "Nurse",
-            Profession::Administrator => "Practice administrator",
-            Profession::Other => "Other",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Profession> {
-        Profession::ALL
-            .into_iter()
-            .find(|p| p.as_str() == text.trim())
-    }
-
-    /// A stored value that is not one of ours reads as `Other` (older rows, imports).
-    pub fn from_stored(text: &str) -> Profession {
-        Profession::parse(text).unwrap_or(Profession::Other)
-    }
-}
+pub use crate::people::Profession;
 
 /// Professions allowed to apply, stored comma-separated; empty means anyone.
 pub fn format_professions(list: &[Profession]) -> String {

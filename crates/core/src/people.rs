@@ -52,7 +52,14 @@ impl Profession {
     }
 
     pub fn parse(text: &str) -> Option<Profession> {
-        Profession::ALL.into_iter().find(|p| p.as_str() == text)
+        Profession::ALL
+            .into_iter()
+            .find(|p| p.as_str() == text.trim())
+    }
+
+    /// A stored value that is not one of ours reads as `Other` (older rows, imports).
+    pub fn from_stored(text: &str) -> Profession {
+        Profession::parse(text).unwrap_or(Profession::Other)
     }
 
     pub fn label(self) -> &'static str {

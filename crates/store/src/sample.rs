@@ -82,6 +82,7 @@ pub struct SamplePerson<'a> {
     pub credentials: &'a str,
     pub profession: &'a str,
     pub specialty: &'a str,
+    pub npi: Option<&'a str>,
 }
 
 pub async fn insert_person(
@@ -94,8 +95,8 @@ pub async fn insert_person(
     let display_name = format!("{} {}", person.first_name, person.last_name);
     exec!(tx.tx.conn(), |c| sqlx::query(
         "INSERT INTO person (society_id, id, email, display_name, first_name, last_name, \
-         credentials, profession, specialty, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)"
+         credentials, profession, specialty, npi, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $11, $10, $10)"
     )
     .bind(society)
     .bind(id.0)
@@ -107,6 +108,7 @@ pub async fn insert_person(
     .bind(person.profession)
     .bind(person.specialty)
     .bind(now.0)
+    .bind(person.npi)
     .execute(c)
     .await)
     .map_err(conflict_on("email"))?;

@@ -25,14 +25,11 @@ fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
     raw.parse().map_err(|_| WebError::NotFound)
 }
 
-/// "nurse_practitioner" → "Nurse practitioner".
+/// "nurse_practitioner" → "Nurse practitioner" (the label every page uses).
 pub(crate) fn profession_label(profession: &str) -> String {
-    let words = profession.replace('_', " ");
-    let mut chars = words.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    chapterhouse_core::people::Profession::from_stored(profession)
+        .label()
+        .to_string()
 }
 
 /// Audit actions in plain words; unknown ones are shown as stored.

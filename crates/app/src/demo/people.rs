@@ -98,6 +98,22 @@ const PHYSICIAN_CODES: &[&str] = &[
     "2080P0207X",
 ];
 
+/// Where the `i`th demo practice is: two in three in the society's own state, the rest in a
+/// neighbouring one. (city, state, ZIP code)
+pub(crate) fn practice_place(
+    society: &Society,
+    i: usize,
+) -> (&'static str, &'static str, &'static str) {
+    let region = region(society);
+    let (state, _, cities) = if i % 3 == 2 {
+        region[1 + (i / 3) % (region.len() - 1)]
+    } else {
+        region[0]
+    };
+    let (city, zip) = cities[i % cities.len()];
+    (city, state, zip)
+}
+
 fn region(society: &Society) -> Region {
     if society.postal_address.contains(" UT ") || society.time_zone == "America/Denver" {
         MOUNTAIN_WEST

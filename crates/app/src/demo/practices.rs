@@ -45,8 +45,6 @@ const SPECIALTIES: &[&str] = &[
     "Gynecologic oncology",
     "Oncology pharmacy",
 ];
-const STATES: &[&str] = &["TX", "OK", "LA", "NM", "AR"];
-const CITIES: &[&str] = &["Austin", "Tulsa", "Shreveport", "Santa Fe", "Little Rock"];
 const COMMITTEES: &[&str] = &[
     "Board of directors",
     "Advocacy committee",
@@ -213,12 +211,20 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
 
     let now = app.now();
     let today = crate::membership::today(app, &scoped);
-    let mut tx = scoped.begin().await?;
-    let mut committees = Vec::new();
-    for name in COMMITTEES {
-        committees.push(sample::insert_committee(&mut tx, name, now).await?);
+    // Seat clinicians on the committees the demo already has (its own only when there are none).
+    let mut committees: Vec<_> = scoped
+        .committees(today)
+        .await?
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    if committees.is_empty() {
+        let mut tx = scoped.begin().await?;
+        for name in COMMITTEES {
+            committees.push(sample::insert_committee(&mut tx, name, now).await?);
+        }
+        tx.commit().await?;
     }
-    tx.commit().await?;
 
     let mut state = 0x2545_f491_4f6c_dd1d_u64 ^ seed;
     let mut next = move |n: u64| {
@@ -229,6 +235,7 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
     };
     let period = RenewalPeriod::Years(1);
     let mut person_no = 0u64;
+    let mut clinician_no = 0_u64;
     for (i, name) in PRACTICE_NAMES.iter().enumerate() {
         let slug = name
             .to_lowercase()
@@ -244,7 +251,7 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
             )
         };
         let separate_billing = i % 2 == 1;
-        let state_no = i % STATES.len();
+        let (city, state, zip) = super::people::practice_place(society, i);
         let id = practices::create_practice(
             app,
             &scoped,
@@ -252,9 +259,9 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
                 name: (*name).into(),
                 phone: format!("(555) 01{:02}-{:04}", i, 1000 + i),
                 line1: format!("{} Medical Parkway", 100 + i * 7),
-                city: CITIES[state_no].into(),
-                state: STATES[state_no].into(),
-                postal_code: format!("7{:04}", 1000 + i),
+                city: city.into(),
+                state: state.into(),
+                postal_code: zip.into(),
                 level: practice_level.to_string(),
                 key_contact_name: key_name,
                 key_contact_email: key_email,
@@ -327,6 +334,10 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
                 Profession::Pharmacist => SPECIALTIES[4],
                 _ => SPECIALTIES[next(4) as usize],
             };
+            // Clinicians have NPIs (a range apart from the individual members' demo NPIs).
+            let npi = (profession != Profession::Other)
+                .then(|| super::people::demo_npi(seed + 5, clinician_no));
+            clinician_no += 1;
             let person = sample::insert_person(
                 &mut tx,
                 &sample::SamplePerson {
@@ -336,12 +347,12 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
                     credentials,
                     profession: profession.as_str(),
                     specialty,
+                    npi: npi.as_deref(),
                 },
                 now,
             )
             .await?;
-            sample::set_practice_address(&mut tx, person, CITIES[state_no], STATES[state_no])
-                .await?;
+            sample::set_practice_address(&mut tx, person, city, state).await?;
             let seat_status = membership::status(&StatusInput {
                 today,
                 terms: &[],
