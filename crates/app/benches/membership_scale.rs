@@ -17,9 +17,9 @@ use chapterhouse_core::level_rules::Profession;
 use chapterhouse_core::membership::{self, RenewalAnchor, RenewalPeriod, StatusInput};
 use chapterhouse_core::signing::Signer;
 use chapterhouse_core::time::FixedClock;
-use chapterhouse_core::{CommitteeId, LevelId, PracticeId, Timestamp};
+use chapterhouse_core::{CommitteeId, LevelId, PersonId, PracticeId, Timestamp};
 use chapterhouse_mail::Mailer;
-use chapterhouse_store::{Db, DbOptions, Scoped, Store, migrate, sample};
+use chapterhouse_store::{CommitteeFields, Db, DbOptions, NewSeat, Scoped, Store, migrate, sample};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -193,7 +193,7 @@ async fn generate(app: &App, members: u64, practices: u64) -> (Scoped, World) {
     let mut committees = Vec::new();
     for i in 0..12 {
         committees.push(
-            sample::insert_committee(&mut tx, &format!("Committee {i}"), now)
+            tx.insert_committee(&committee_named(&format!("Committee {i}")), now)
                 .await
                 .expect("committee"),
         );
@@ -279,7 +279,7 @@ async fn generate(app: &App, members: u64, practices: u64) -> (Scoped, World) {
             .expect("address");
         if rng.below(50) == 0 {
             let c = committees[rng.below(committees.len() as u64) as usize];
-            sample::insert_committee_member(&mut tx, c, person, "member", None, now)
+            tx.insert_seat(&committee_seat(c, person, "member"), now)
                 .await
                 .expect("committee member");
         }
@@ -578,5 +578,23 @@ async fn main() {
         let test = chapterhouse_testkit::test_db().await;
         eprintln!("(PostgreSQL database: {})", test.url);
         measure("PostgreSQL", test.db.clone(), members, practices).await;
+    }
+}
+
+fn committee_named(name: &str) -> CommitteeFields {
+    CommitteeFields {
+        name: name.into(),
+        kind: "committee".into(),
+        description: String::new(),
+    }
+}
+
+fn committee_seat(committee: CommitteeId, person: PersonId, role: &str) -> NewSeat<'_> {
+    NewSeat {
+        committee,
+        person,
+        role,
+        start_on: None,
+        end_on: None,
     }
 }

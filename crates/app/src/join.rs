@@ -367,7 +367,7 @@ pub async fn apply(
     }
     match practice {
         Some(practice) => {
-            tx.link_person_to_practice(practice, person, false, now)
+            tx.link_practice_person(practice, person, false, now)
                 .await?
         }
         None if !valid.practice.is_empty() => {

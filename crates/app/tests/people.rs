@@ -252,10 +252,10 @@ async fn locked_fields_are_refused_for_members_and_delegates_but_not_staff() {
         .insert_practice_named("North Clinic", f.app.now())
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, mona, true, f.app.now())
+    tx.link_practice_person(practice, mona, true, f.app.now())
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, ada, false, f.app.now())
+    tx.link_practice_person(practice, ada, false, f.app.now())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -400,16 +400,16 @@ async fn a_delegate_edits_only_colleagues_of_practices_they_manage() {
     let mut tx = scoped.begin().await.unwrap();
     let north = tx.insert_practice_named("North Clinic", now).await.unwrap();
     let south = tx.insert_practice_named("South Clinic", now).await.unwrap();
-    tx.link_person_to_practice(north, mona, true, now)
+    tx.link_practice_person(north, mona, true, now)
         .await
         .unwrap();
-    tx.link_person_to_practice(north, cal, false, now)
+    tx.link_practice_person(north, cal, false, now)
         .await
         .unwrap();
-    tx.link_person_to_practice(south, sam, false, now)
+    tx.link_practice_person(south, sam, false, now)
         .await
         .unwrap();
-    tx.link_person_to_practice(south, mona, false, now)
+    tx.link_practice_person(south, mona, false, now)
         .await
         .unwrap();
     tx.commit().await.unwrap();

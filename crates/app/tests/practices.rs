@@ -15,8 +15,9 @@ use chapterhouse_core::signing::Signer;
 use chapterhouse_core::time::FixedClock;
 use chapterhouse_core::{LevelId, MembershipId, PracticeId, Timestamp};
 use chapterhouse_mail::Mailer;
-use chapterhouse_store::{MemberFilter, Scoped, Society, Store, sample};
+use chapterhouse_store::{CommitteeFields, MemberFilter, NewSeat, Scoped, Society, Store, sample};
 use chapterhouse_testkit::{TestDb, test_db};
+use jiff::civil::Date;
 
 struct Fixture {
     app: App,
@@ -841,16 +842,28 @@ async fn the_members_list_filters_by_practice_specialty_committee_state_and_rene
     sample::set_practice_address(&mut tx, ben_person, "Tulsa", "OK")
         .await
         .unwrap();
-    let board = sample::insert_committee(&mut tx, "Board", now)
+    let committee = |name: &str| CommitteeFields {
+        name: name.into(),
+        kind: "committee".into(),
+        description: String::new(),
+    };
+    let board = tx.insert_committee(&committee("Board"), now).await.unwrap();
+    let past = tx
+        .insert_committee(&committee("Past committee"), now)
         .await
         .unwrap();
-    let past = sample::insert_committee(&mut tx, "Past committee", now)
+    let seat = |committee, person, role, end_on| NewSeat {
+        committee,
+        person,
+        role,
+        start_on: None,
+        end_on,
+    };
+    tx.insert_seat(&seat(board, ben_person, "chair", None), now)
         .await
         .unwrap();
-    sample::insert_committee_member(&mut tx, board, ben_person, "chair", None, now)
-        .await
-        .unwrap();
-    sample::insert_committee_member(&mut tx, past, ada_person, "member", Some("2025-12-31"), now)
+    let ended: Date = "2025-12-31".parse().unwrap();
+    tx.insert_seat(&seat(past, ada_person, "member", Some(ended)), now)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -853,30 +853,4 @@ impl ScopedTx {
         .map_err(conflict_on("name"))?;
         Ok(id)
     }
-
-    /// Link a person to a practice, as its manager or not (an existing link is updated).
-    pub async fn link_person_to_practice(
-        &mut self,
-        practice: PracticeId,
-        person: PersonId,
-        is_manager: bool,
-        now: Timestamp,
-    ) -> StoreResult<()> {
-        let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| {
-            sqlx::query(
-            "INSERT INTO practice_link (society_id, practice_id, person_id, is_manager, created_at) \
-             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (society_id, practice_id, person_id) \
-             DO UPDATE SET is_manager = excluded.is_manager"
-        )
-        .bind(society)
-        .bind(practice.0)
-        .bind(person.0)
-        .bind(is_manager)
-        .bind(now.0)
-        .execute(c)
-        .await
-        })?;
-        Ok(())
-    }
 }

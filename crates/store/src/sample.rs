@@ -1,55 +1,10 @@
-//! Writes for demo data, tests and benchmarks that have no staff page in this slice yet
-//! (committees, addresses, a person's professional details in one statement). Free functions in
+//! Writes for demo data, tests and benchmarks that have no use-case of their own (a practice
+//! address alone, a person's professional details in one statement). Free functions in
 //! their own module, so they never collide with the use-case methods later slices add.
 
-use chapterhouse_core::{CommitteeId, CommitteeMemberId, MembershipId, PersonId, Timestamp};
+use chapterhouse_core::{MembershipId, PersonId, Timestamp};
 
 use crate::{ScopedTx, StoreResult, conflict_on, exec};
-
-pub async fn insert_committee(
-    tx: &mut ScopedTx,
-    name: &str,
-    now: Timestamp,
-) -> StoreResult<CommitteeId> {
-    let id = CommitteeId::new();
-    let society = tx.society_id.0;
-    exec!(tx.tx.conn(), |c| sqlx::query(
-        "INSERT INTO committee (society_id, id, name, created_at) VALUES ($1, $2, $3, $4)"
-    )
-    .bind(society)
-    .bind(id.0)
-    .bind(name)
-    .bind(now.0)
-    .execute(c)
-    .await)
-    .map_err(conflict_on("name"))?;
-    Ok(id)
-}
-
-pub async fn insert_committee_member(
-    tx: &mut ScopedTx,
-    committee: CommitteeId,
-    person: PersonId,
-    role: &str,
-    end_on: Option<&str>,
-    now: Timestamp,
-) -> StoreResult<()> {
-    let society = tx.society_id.0;
-    exec!(tx.tx.conn(), |c| sqlx::query(
-        "INSERT INTO committee_member (society_id, id, committee_id, person_id, role, end_on, \
-         created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)"
-    )
-    .bind(society)
-    .bind(CommitteeMemberId::new().0)
-    .bind(committee.0)
-    .bind(person.0)
-    .bind(role)
-    .bind(end_on)
-    .bind(now.0)
-    .execute(c)
-    .await)?;
-    Ok(())
-}
 
 /// Set the city and state of a person's practice address.
 pub async fn set_practice_address(

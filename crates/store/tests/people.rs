@@ -447,16 +447,16 @@ async fn practice_managers_manage_only_their_own_practices_colleagues() {
         .unwrap();
     let ours = tx.insert_practice_named("North Clinic", T0).await.unwrap();
     let theirs = tx.insert_practice_named("South Clinic", T0).await.unwrap();
-    tx.link_person_to_practice(ours, manager, true, T0)
+    tx.link_practice_person(ours, manager, true, T0)
         .await
         .unwrap();
-    tx.link_person_to_practice(ours, colleague, false, T0)
+    tx.link_practice_person(ours, colleague, false, T0)
         .await
         .unwrap();
-    tx.link_person_to_practice(theirs, stranger, false, T0)
+    tx.link_practice_person(theirs, stranger, false, T0)
         .await
         .unwrap();
-    tx.link_person_to_practice(theirs, colleague, false, T0)
+    tx.link_practice_person(theirs, colleague, false, T0)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -7,7 +7,7 @@
 use chapterhouse_core::level_rules::Profession;
 use chapterhouse_core::membership::{self, RenewalAnchor, RenewalPeriod, StatusInput};
 use chapterhouse_core::{LevelId, Role};
-use chapterhouse_store::{Society, sample};
+use chapterhouse_store::{CommitteeFields, NewSeat, Society, sample};
 use jiff::ToSpan;
 
 use crate::accounts::NewAccountInput;
@@ -221,7 +221,12 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
     if committees.is_empty() {
         let mut tx = scoped.begin().await?;
         for name in COMMITTEES {
-            committees.push(sample::insert_committee(&mut tx, name, now).await?);
+            let fields = CommitteeFields {
+                name: (*name).into(),
+                kind: "committee".into(),
+                description: String::new(),
+            };
+            committees.push(tx.insert_committee(&fields, now).await?);
         }
         tx.commit().await?;
     }
@@ -371,7 +376,14 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
             if next(6) == 0 {
                 let c = committees[next(committees.len() as u64) as usize];
                 let role = if next(4) == 0 { "chair" } else { "member" };
-                sample::insert_committee_member(&mut tx, c, person, role, None, now).await?;
+                let seat = NewSeat {
+                    committee: c,
+                    person,
+                    role,
+                    start_on: None,
+                    end_on: None,
+                };
+                tx.insert_seat(&seat, now).await?;
             }
         }
         tx.commit().await?;

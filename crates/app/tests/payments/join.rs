@@ -847,10 +847,10 @@ async fn only_the_member_or_their_practice_manager_may_renew_or_pay() {
         .insert_practice_named("Granite Oncology", now)
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, manager_person, true, now)
+    tx.link_practice_person(practice, manager_person, true, now)
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, member_person, false, now)
+    tx.link_practice_person(practice, member_person, false, now)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -353,10 +353,10 @@ async fn seed_a_people(
         .insert_practice_named("CANARY-A-PRACTICE", now)
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, owner, true, now)
+    tx.link_practice_person(practice, owner, true, now)
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, person, false, now)
+    tx.link_practice_person(practice, person, false, now)
         .await
         .unwrap();
     tx.insert_level_change(level_id, level_id).await.unwrap();

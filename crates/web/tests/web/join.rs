@@ -659,10 +659,10 @@ async fn a_practice_manager_renews_a_colleague_but_not_a_stranger() {
         .insert_practice_named("Granite Oncology", now)
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, manager, true, now)
+    tx.link_practice_person(practice, manager, true, now)
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, colleague, false, now)
+    tx.link_practice_person(practice, colleague, false, now)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -461,10 +461,10 @@ async fn a_practice_manager_edits_a_colleague_but_not_a_stranger() {
         .insert_practice_named("Concord Oncology", now)
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, w.ada, true, now)
+    tx.link_practice_person(practice, w.ada, true, now)
         .await
         .unwrap();
-    tx.link_person_to_practice(practice, w.cal, false, now)
+    tx.link_practice_person(practice, w.cal, false, now)
         .await
         .unwrap();
     tx.commit().await.unwrap();
