@@ -280,6 +280,12 @@ pub async fn merge_preview(
     if dup_person.anonymised_at.is_some() || keep_person.anonymised_at.is_some() {
         blockers.push("Anonymised people cannot be merged.".to_string());
     }
+    if keep != duplicate && scoped.live_registration_clash(keep, duplicate).await? {
+        blockers.push(
+            "Both are registered for the same event. Cancel one of the two registrations first."
+                .to_string(),
+        );
+    }
     Ok(MergePreview {
         counts: scoped.person_row_counts(duplicate).await?,
         keep: keep_person,
@@ -384,8 +390,7 @@ pub struct ErasePreview {
 pub async fn erase_preview(scoped: &Scoped, id: PersonId) -> AppResult<ErasePreview> {
     let found = person(scoped, id).await?;
     let counts = scoped.person_row_counts(id).await?;
-    let erasure =
-        records::erasure_for(counts.has_financial_records() || counts.authored_records > 0);
+    let erasure = records::erasure_for(counts.has_kept_records());
     let blocker = if found.has_staff_account() {
         Some("This person has a staff account. Staff accounts are not erased here: ask the owner to remove their staff role first.".to_string())
     } else if found.anonymised_at.is_some() {

@@ -46,6 +46,13 @@ pub const PERSON_REFERENCES: &[(&str, &str, &str)] = &[
     ("credit_memo", "created_by", "account"),
     ("import_run", "created_by", "account"),
     ("import_upload", "created_by", "account"),
+    // Events and education: the educational record is kept (a person with any of these is
+    // anonymised, not deleted); a merge moves them, the kept person's own rows winning a clash.
+    ("registration", "person_id", "person"),
+    ("attendance", "person_id", "person"),
+    ("event_faculty", "person_id", "person"),
+    ("evaluation", "person_id", "person"),
+    ("credit_claim", "person_id", "person"),
 ];
 
 /// The person as the staff person page shows them.
@@ -173,12 +180,20 @@ pub struct PersonRowCounts {
     pub sessions: i64,
     /// Documents and pages their account wrote (a member's own portal payments…).
     pub authored_records: i64,
+    /// Registrations, attendance, faculty roles, evaluations and credit claims: the educational
+    /// record accreditors audit.
+    pub education_records: i64,
 }
 
 impl PersonRowCounts {
     /// Invoices, their lines or payments that name the person: these are kept as the legal record.
     pub fn has_financial_records(&self) -> bool {
         self.invoices > 0 || self.invoice_lines > 0 || self.payments > 0
+    }
+
+    /// Records that outlive a deletion request: the ledger and the educational record.
+    pub fn has_kept_records(&self) -> bool {
+        self.has_financial_records() || self.authored_records > 0 || self.education_records > 0
     }
 }
 
@@ -439,13 +454,36 @@ impl Scoped {
                 OR EXISTS (SELECT 1 FROM import_run x WHERE x.society_id = $1 AND x.created_by = a.id) \
                 OR EXISTS (SELECT 1 FROM page x WHERE x.society_id = $1 AND x.updated_by = a.id) \
                 OR EXISTS (SELECT 1 FROM invitation x WHERE x.society_id = $1 AND x.invited_by = a.id))) \
-                AS authored_records"
+                AS authored_records, \
+             (SELECT COUNT(*) FROM registration WHERE society_id = $1 AND person_id = $2) \
+             + (SELECT COUNT(*) FROM attendance WHERE society_id = $1 AND person_id = $2) \
+             + (SELECT COUNT(*) FROM event_faculty WHERE society_id = $1 AND person_id = $2) \
+             + (SELECT COUNT(*) FROM evaluation WHERE society_id = $1 AND person_id = $2) \
+             + (SELECT COUNT(*) FROM credit_claim WHERE society_id = $1 AND person_id = $2) \
+                AS education_records"
         )
         .bind(self.society.id.0)
         .bind(person.0)
         .fetch_one(c)
         .await
         })?)
+    }
+
+    /// Whether both people hold a live registration for the same event (a merge would leave
+    /// one person registered twice, so staff cancel one first).
+    pub async fn live_registration_clash(&self, a: PersonId, b: PersonId) -> StoreResult<bool> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM registration x JOIN registration y \
+             ON y.society_id = x.society_id AND y.event_id = x.event_id \
+             WHERE x.society_id = $1 AND x.person_id = $2 AND y.person_id = $3 \
+             AND x.status IN ('held', 'confirmed', 'waitlisted', 'offered') \
+             AND y.status IN ('held', 'confirmed', 'waitlisted', 'offered'))"
+        )
+        .bind(self.society.id.0)
+        .bind(a.0)
+        .bind(b.0)
+        .fetch_one(c)
+        .await)?)
     }
 }
 
@@ -664,6 +702,26 @@ impl ScopedTx {
             "UPDATE invoice SET person_id = $2 WHERE society_id = $1 AND person_id = $3",
             "UPDATE invoice_line SET person_id = $2 WHERE society_id = $1 AND person_id = $3",
             "UPDATE payment_method SET person_id = $2 WHERE society_id = $1 AND person_id = $3",
+            // A live registration of each for the same event blocks the merge (see
+            // `live_registration_clash`), so every registration can move.
+            "UPDATE registration SET person_id = $2 WHERE society_id = $1 AND person_id = $3",
+            "UPDATE attendance SET person_id = $2 WHERE society_id = $1 AND person_id = $3 \
+             AND NOT EXISTS (SELECT 1 FROM attendance k WHERE k.society_id = $1 AND k.person_id = $2 \
+             AND k.event_id = attendance.event_id AND k.session_key = attendance.session_key)",
+            "DELETE FROM attendance WHERE society_id = $1 AND person_id = $3 AND $2 <> $3",
+            "UPDATE event_faculty SET person_id = $2 WHERE society_id = $1 AND person_id = $3 \
+             AND NOT EXISTS (SELECT 1 FROM event_faculty k WHERE k.society_id = $1 AND k.person_id = $2 \
+             AND k.event_id = event_faculty.event_id)",
+            "DELETE FROM event_faculty WHERE society_id = $1 AND person_id = $3 AND $2 <> $3",
+            "UPDATE evaluation SET person_id = $2 WHERE society_id = $1 AND person_id = $3 \
+             AND NOT EXISTS (SELECT 1 FROM evaluation k WHERE k.society_id = $1 AND k.person_id = $2 \
+             AND k.activity_id = evaluation.activity_id)",
+            "DELETE FROM evaluation WHERE society_id = $1 AND person_id = $3 AND $2 <> $3",
+            "UPDATE credit_claim SET person_id = $2 WHERE society_id = $1 AND person_id = $3 \
+             AND NOT EXISTS (SELECT 1 FROM credit_claim k WHERE k.society_id = $1 AND k.person_id = $2 \
+             AND k.activity_id = credit_claim.activity_id AND k.session_key = credit_claim.session_key \
+             AND k.credit_type = credit_claim.credit_type)",
+            "DELETE FROM credit_claim WHERE society_id = $1 AND person_id = $3 AND $2 <> $3",
         ] {
             report.rows_moved += self.run_pair(sql, keep.0, duplicate.0).await?;
         }
@@ -898,6 +956,12 @@ impl ScopedTx {
             "DELETE FROM custom_field_value WHERE society_id = $1 AND person_id = $2",
             "DELETE FROM committee_member WHERE society_id = $1 AND person_id = $2",
             "DELETE FROM practice_link WHERE society_id = $1 AND person_id = $2",
+            // Registrations stay for the event's record, without the copied name and address
+            // or the person's answers.
+            "DELETE FROM registration_answer WHERE society_id = $1 AND registration_id IN \
+             (SELECT id FROM registration WHERE society_id = $1 AND person_id = $2)",
+            "UPDATE registration SET first_name = '', last_name = '', email = '' \
+             WHERE society_id = $1 AND person_id = $2",
             "UPDATE practice SET key_contact_id = NULL WHERE society_id = $1 AND key_contact_id = $2",
             "UPDATE practice SET billing_contact_id = NULL WHERE society_id = $1 AND billing_contact_id = $2",
             "DELETE FROM auto_renewal WHERE society_id = $1 AND membership_id IN \
