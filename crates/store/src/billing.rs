@@ -854,9 +854,8 @@ impl Scoped {
     /// Every invoice that buys a term starting after `after` (one query for the society: the
     /// daily run's "already invoiced?" and the reminders' invoice numbers).
     pub async fn term_invoices_after(&self, after: Date) -> StoreResult<Vec<TermInvoice>> {
-        let rows: Vec<TermInvoiceRaw> =
-            on!(self.db.reader(), |c| {
-                sqlx::query_as(
+        let rows: Vec<TermInvoiceRaw> = on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT id, number, membership_id, practice_id, term_start, total_cents FROM invoice \
              WHERE society_id = $1 AND term_start IS NOT NULL AND term_start > $2 \
              AND (membership_id IS NOT NULL OR practice_id IS NOT NULL)"
@@ -865,7 +864,7 @@ impl Scoped {
         .bind(after.to_string())
         .fetch_all(c)
         .await
-            })?;
+        })?;
         rows.into_iter()
             .map(|r| {
                 Ok(TermInvoice {

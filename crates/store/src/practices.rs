@@ -520,9 +520,8 @@ impl ScopedTx {
         now: Timestamp,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
-        let n =
-            exec!(self.tx.conn(), |c| {
-                sqlx::query(
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "INSERT INTO practice_term (society_id, id, practice_id, start_on, end_on, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) \
              ON CONFLICT (society_id, practice_id, start_on) DO NOTHING"
@@ -535,7 +534,7 @@ impl ScopedTx {
         .bind(now.0)
         .execute(c)
         .await
-            })?;
+        })?;
         Ok(n == 1)
     }
 

@@ -410,7 +410,7 @@ async fn renew_view(ctx: &Ctx, form: RenewForm, errors: FieldErrors) -> WebResul
 pub async fn renew_form(ctx: Ctx, Query(q): Query<RenewQuery>) -> WebResult {
     ctx.require_user()?;
     if !q.practice.trim().is_empty() {
-        return crate::practices::renew_form(&ctx, &q.practice).await;
+        return crate::practices::portal_renew_form(&ctx, &q.practice).await;
     }
     let form = RenewForm {
         membership: q.membership,
@@ -423,7 +423,7 @@ pub async fn renew(ctx: Ctx, Form(post): Form<RenewPost>) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
     let user = ctx.require_user()?;
     if !post.form.practice.trim().is_empty() {
-        return crate::practices::renew(&ctx, post.form).await;
+        return crate::practices::portal_renew(&ctx, post.form).await;
     }
     match renewals::renew(&ctx.app, &ctx.scoped, user, &post.form, &ctx.actor).await {
         Ok(RenewOutcome::Checkout(url)) => Ok(Redirect::to(&url).into_response()),

@@ -739,7 +739,7 @@ fn renew_facts(ctx: &Ctx, page: &renewals::PracticeRenewalPage) -> RenewPractice
     }
 }
 
-async fn renew_view(ctx: &Ctx, form: RenewForm, errors: FieldErrors) -> WebResult {
+async fn portal_renew_view(ctx: &Ctx, form: RenewForm, errors: FieldErrors) -> WebResult {
     let user = ctx.require_user()?;
     let renewal = renewals::practice_renewal(&ctx.app, &ctx.scoped, user, &form.practice).await?;
     let (page, not_now, pay) = match &renewal {
@@ -778,16 +778,16 @@ async fn renew_view(ctx: &Ctx, form: RenewForm, errors: FieldErrors) -> WebResul
 
 /// `GET /account/renew?practice=…`: anyone but the practice's billing contact and managers gets
 /// the not-found page.
-pub async fn renew_form(ctx: &Ctx, practice: &str) -> WebResult {
+pub async fn portal_renew_form(ctx: &Ctx, practice: &str) -> WebResult {
     let form = RenewForm {
         practice: practice.to_string(),
         ..Default::default()
     };
-    renew_view(ctx, form, FieldErrors::new()).await
+    portal_renew_view(ctx, form, FieldErrors::new()).await
 }
 
 /// `POST /account/renew` naming a practice (CSRF already checked).
-pub async fn renew(ctx: &Ctx, form: RenewForm) -> WebResult {
+pub async fn portal_renew(ctx: &Ctx, form: RenewForm) -> WebResult {
     let user = ctx.require_user()?;
     match renewals::renew_practice(&ctx.app, &ctx.scoped, user, &form, &ctx.actor).await {
         Ok(RenewOutcome::Checkout(url)) => Ok(Redirect::to(&url).into_response()),
@@ -805,7 +805,7 @@ pub async fn renew(ctx: &Ctx, form: RenewForm) -> WebResult {
             if errors.get("term_start").is_some() {
                 form.pay.clear();
             }
-            renew_view(ctx, form, errors).await
+            portal_renew_view(ctx, form, errors).await
         }
         Err(e) => Err(e.into()),
     }
