@@ -501,6 +501,11 @@ async fn the_billing_contact_sees_the_practices_renewal_and_a_stranger_gets_not_
     // The manager sees it too; anyone else, and any other id, is not found.
     let mut kim = t.client("gsco.test");
     kim.sign_in("kim@hco.example", PASSWORD).await;
+    let own = kim.get("/account/practice").await;
+    assert!(
+        own.body.contains(&format!(r#"href="{renew}""#)),
+        "the manager's page links to it"
+    );
     let page = kim.get(&renew).await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains(&number));
