@@ -7,27 +7,37 @@
 //!    practice's status stored in step 1);
 //! 3. [`level_transitions`]: members of a level with a yearly transition move on its date, once
 //!    per member per year (a `membership_notice` of kind `level_transition` records it);
-//! 4. (billing: renewal invoices, then automatic charges);
+//! 4. [`renewal_invoices`]: from the day of a level's first reminder step, the renewal invoice
+//!    for each member's and each practice's next term (keyed per membership or practice and
+//!    term, so it is issued once, and the reminders point at it); then [`first_charges`]: the
+//!    first automatic charge of a renewal invoice that has fallen due, for members with
+//!    automatic renewal and a saved method (declines are retried by
+//!    [`crate::payments::retry_due_charges`] after this run);
 //! 5. [`member_reminders`] and [`practice_reminders`]: each step of the level's reminder
-//!    schedule exactly once per term end. The notice row and the mail job are written in one
-//!    transaction, and the row's primary key refuses a second one, so a repeated or half-crashed
-//!    run sends nothing twice.
+//!    schedule exactly once per term end, naming the renewal invoice. The notice row and the
+//!    mail job are written in one transaction, and the row's primary key refuses a second one,
+//!    so a repeated or half-crashed run sends nothing twice.
 //!
 //! Each step reads the whole society with a few queries and writes in batches; nothing runs a
 //! query per member.
 
+use std::collections::HashMap;
+
+use chapterhouse_core::joining::renewal_key;
 use chapterhouse_core::level_rules::{self, CATCH_UP_DAYS};
-use chapterhouse_core::membership::Status;
+use chapterhouse_core::membership::{Status, Term, next_term};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::practice as practice_rules;
 use chapterhouse_core::{MembershipId, PracticeId};
-use chapterhouse_store::{NewAudit, Scoped};
+use chapterhouse_store::{DuesBasis, NewAudit, Scoped, TermInvoice};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
+use crate::billing::{self, PreparedInvoice};
 use crate::mail::{EmailJob, enqueue_email};
-use crate::membership::today;
-use crate::{App, AppResult};
+use crate::membership::{period_of_months, today};
+use crate::payments::{self, ChargeOutcome};
+use crate::{Actor, App, AppError, AppResult};
 
 /// Rows written per transaction by the batched steps.
 const BATCH: usize = 500;
@@ -45,6 +55,14 @@ pub struct DailyReport {
     pub practice_statuses: usize,
     pub member_statuses: usize,
     pub transitions: usize,
+    /// Members' renewal invoices issued.
+    pub renewal_invoices: usize,
+    /// Practices' renewal invoices issued.
+    pub practice_invoices: usize,
+    /// First automatic charges made (accepted, on their way, or declined).
+    pub automatic_charges: usize,
+    /// Of those, declined (a retry is scheduled and the payer asked for a new method).
+    pub declined_charges: usize,
     pub reminders: usize,
     pub practice_reminders: usize,
 }
@@ -55,17 +73,208 @@ pub async fn membership_daily(app: &App, scoped: &Scoped) -> AppResult<DailyRepo
     let practice_statuses = refresh_practice_statuses(app, scoped).await?;
     let member_statuses = crate::membership::refresh_statuses(app, scoped).await?;
     let transitions = level_transitions(app, scoped).await?;
-    // Renewal invoices and automatic charges (billing) go here, before the reminders, so a
-    // reminder can point at the invoice.
+    // Before the reminders, so a reminder can point at the invoice.
+    let invoices = renewal_invoices(app, scoped).await?;
+    let charges = first_charges(app, scoped).await?;
     let reminders = member_reminders(app, scoped).await?;
     let practice_reminders = practice_reminders(app, scoped).await?;
     Ok(DailyReport {
         practice_statuses,
         member_statuses,
         transitions,
+        renewal_invoices: invoices.members,
+        practice_invoices: invoices.practices,
+        automatic_charges: charges.made,
+        declined_charges: charges.declined,
         reminders,
         practice_reminders,
     })
+}
+
+/// How far back a latest term's end can be for a membership still in grace (grace is at most
+/// 365 days).
+const GRACE_HORIZON_DAYS: i64 = 366;
+
+/// The invoices that buy a term starting after `after`, by membership and by practice and term
+/// start (one query).
+struct TermInvoices {
+    members: HashMap<(MembershipId, Date), TermInvoice>,
+    practices: HashMap<(PracticeId, Date), TermInvoice>,
+}
+
+async fn term_invoices(scoped: &Scoped, after: Date) -> AppResult<TermInvoices> {
+    let mut found = TermInvoices {
+        members: HashMap::new(),
+        practices: HashMap::new(),
+    };
+    for invoice in scoped.term_invoices_after(after).await? {
+        let start = invoice.term_start;
+        match (invoice.membership, invoice.practice) {
+            (Some(m), _) => {
+                found.members.insert((m, start), invoice);
+            }
+            (None, Some(p)) => {
+                found.practices.insert((p, start), invoice);
+            }
+            (None, None) => {}
+        }
+    }
+    Ok(found)
+}
+
+/// The latest term end for which a renewal invoice can be due today: the largest first step of
+/// any level's schedule from today. None when no level has a schedule.
+fn invoice_horizon<'a>(today: Date, schedules: impl Iterator<Item = &'a str>) -> Option<Date> {
+    let first = schedules
+        .filter_map(|s| level_rules::parse_reminder_days(s).ok())
+        .filter_map(|steps| steps.first().copied())
+        .max()?;
+    today.checked_add(i64::from(first).days()).ok()
+}
+
+/// What [`renewal_invoices`] issued.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RenewalInvoices {
+    pub members: usize,
+    pub practices: usize,
+}
+
+/// Step 4a: renewal invoices for members and practices whose level's first reminder step has
+/// come (or passed: a missed day is made up). Never for a member a practice pays for, nor one
+/// cancelled, suspended, overridden by staff or lapsed, nor one already renewed (their latest
+/// term is another) or already invoiced (by the portal or an earlier run); never a zero
+/// invoice. Members' invoices are written in batches of [`BATCH`], keyed
+/// `renew:<membership>:<term start>` as the portal keys them; practices' go through
+/// [`crate::practices::issue_renewal_invoice`] one practice at a time (a handful a day). Not
+/// emailed on their own: the reminder sent the same day names them.
+pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalInvoices> {
+    let today = today(app, scoped);
+    let now = app.now();
+    let levels = scoped.level_rules_all().await?;
+    let Some(through) = invoice_horizon(today, levels.iter().map(|(_, days)| days.as_str())) else {
+        return Ok(RenewalInvoices::default());
+    };
+    let after = today
+        .checked_sub(GRACE_HORIZON_DAYS.days())
+        .unwrap_or(Date::MIN);
+    let invoiced = term_invoices(scoped, after).await?;
+    let actor = Actor::default();
+
+    let due: Vec<PreparedInvoice> = scoped
+        .renewal_invoice_candidates(after, through)
+        .await?
+        .into_iter()
+        .filter_map(|c| {
+            let latest = Term {
+                start: c.start_on.parse().ok()?,
+                end: Some(c.end_on.parse().ok()?),
+            };
+            let steps = level_rules::parse_reminder_days(&c.reminder_days).ok()?;
+            if !level_rules::renewal_invoice_due(latest.end?, &steps, today) || c.fee_cents <= 0 {
+                return None;
+            }
+            let term = next_term(&latest, period_of_months(Some(c.period_months)))?;
+            if invoiced
+                .members
+                .contains_key(&(c.membership_id, term.start))
+            {
+                return None;
+            }
+            let basis = DuesBasis {
+                membership: c.membership_id,
+                person: c.person_id,
+                level_id: c.level_id,
+                level_name: c.level_name,
+                fee: Cents(c.fee_cents),
+                nondeductible_bp: c.nondeductible_bp,
+                revenue_account: c.revenue_account,
+            };
+            let key = renewal_key(c.membership_id, term.start);
+            Some(PreparedInvoice {
+                invoice: billing::dues_invoice(&basis, term, basis.fee, Some(key), today),
+                bill_to: c.bill_to,
+            })
+        })
+        .collect();
+    let mut members = 0;
+    for chunk in due.chunks(BATCH) {
+        let mut tx = scoped.begin().await?;
+        members += billing::issue_invoices_in(&mut tx, now, &actor, chunk.to_vec(), today)
+            .await?
+            .len();
+        tx.commit().await?;
+    }
+
+    let mut practices = 0;
+    for c in scoped.practice_renewal_candidates(after, through).await? {
+        let (Ok(end), Ok(steps)) = (
+            c.end_on.parse::<Date>(),
+            level_rules::parse_reminder_days(&c.reminder_days),
+        ) else {
+            continue;
+        };
+        let next_start = end.tomorrow().unwrap_or(end);
+        if !level_rules::renewal_invoice_due(end, &steps, today)
+            || invoiced
+                .practices
+                .contains_key(&(c.practice_id, next_start))
+        {
+            continue;
+        }
+        match crate::practices::issue_renewal_invoice(
+            app,
+            scoped,
+            c.practice_id,
+            Some(next_start),
+            None,
+            &actor,
+        )
+        .await
+        {
+            Ok(issued) => practices += usize::from(issued.new),
+            // Nothing to invoice (no seats yet, no level) or the practice moved on: its
+            // reminder still goes out.
+            Err(AppError::Invalid(errors)) => {
+                tracing::info!(practice = %c.practice_id, ?errors, "no practice renewal invoice");
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(RenewalInvoices { members, practices })
+}
+
+/// What [`first_charges`] did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct FirstCharges {
+    pub made: usize,
+    pub declined: usize,
+}
+
+/// Step 4b: the first automatic charge of each renewal invoice that has fallen due, for members
+/// with automatic renewal on and a saved method ([`Scoped::first_charges_due`]). Each goes
+/// through [`payments::charge_off_session`], which claims the attempt before calling the
+/// processor, so two runs make one charge; an invoice already tried is not listed again (its
+/// retries are [`payments::retry_due_charges`]'). The payment itself is recorded when the
+/// processor's webhook confirms it. One invoice's trouble does not stop the others.
+pub async fn first_charges(app: &App, scoped: &Scoped) -> AppResult<FirstCharges> {
+    let mut done = FirstCharges::default();
+    if scoped.payment_settings().await?.is_none() {
+        return Ok(done);
+    }
+    for due in scoped.first_charges_due(today(app, scoped)).await? {
+        match payments::charge_off_session(app, scoped, due.invoice, due.payment_method).await {
+            Ok(ChargeOutcome::Succeeded | ChargeOutcome::Pending) => done.made += 1,
+            Ok(ChargeOutcome::Failed { .. }) => {
+                done.made += 1;
+                done.declined += 1;
+            }
+            Ok(ChargeOutcome::NothingDue) => {}
+            Err(error) => {
+                tracing::warn!(?error, invoice = %due.invoice, "automatic renewal charge not made");
+            }
+        }
+    }
+    Ok(done)
 }
 
 /// Step 1: recompute each practice's status and store the ones that changed.
@@ -189,6 +398,7 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
     };
     let society = scoped.society();
     let base = app.links.base_url(society);
+    let invoices = term_invoices(scoped, after).await?.members;
     let due: Vec<_> = scoped
         .member_reminder_candidates(after, through)
         .await?
@@ -211,6 +421,10 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
                 continue;
             }
             let ended = *end < today;
+            let invoice = end
+                .tomorrow()
+                .ok()
+                .and_then(|start| invoices.get(&(c.membership_id, start)));
             let subject = if ended {
                 format!("Your {} membership has ended: renew now", society.name)
             } else {
@@ -220,10 +434,17 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
                     long_date(*end)
                 )
             };
+            let cost = match invoice {
+                Some(invoice) => format!(
+                    "Your renewal invoice, {}, is for {}.",
+                    invoice.display_number(),
+                    invoice.total
+                ),
+                None => format!("Renewing for another term costs {}.", Cents(c.fee_cents)),
+            };
             let text = format!(
                 "Hello {name},\n\n\
-                 Your {level} membership of {society} {verb} on {end}. Renewing for another \
-                 term costs {fee}.\n\n\
+                 Your {level} membership of {society} {verb} on {end}. {cost}\n\n\
                  Renew in one click:\n{base}/account/renew?membership={id}\n\n\
                  {grace}If you have already renewed, thank you: please ignore this message.",
                 name = c.display_name,
@@ -231,7 +452,6 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
                 society = society.name,
                 verb = if ended { "ended" } else { "ends" },
                 end = long_date(*end),
-                fee = Cents(c.fee_cents),
                 id = c.membership_id,
                 grace = if ended {
                     "You keep your membership's privileges during the grace period; after it, your membership lapses until you renew.\n\n"
@@ -270,6 +490,7 @@ pub async fn practice_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> 
     let society = scoped.society();
     let base = app.links.base_url(society);
     let mut sent = 0;
+    let invoices = term_invoices(scoped, after).await?.practices;
     let candidates = scoped.practice_reminder_candidates(after, through).await?;
     for c in candidates {
         let Ok(end) = c.end_on.parse::<Date>() else {
@@ -287,7 +508,16 @@ pub async fn practice_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> 
         }
         // A query or two per practice due today (a handful), not per member.
         let charges = crate::practices::annual_charges(scoped, c.practice_id).await?;
-        let total = practice_rules::total(&charges);
+        let invoice = end
+            .tomorrow()
+            .ok()
+            .and_then(|start| invoices.get(&(c.practice_id, start)));
+        let total = invoice
+            .map(|i| i.total)
+            .unwrap_or_else(|| practice_rules::total(&charges));
+        let named = invoice
+            .map(|i| format!(" Your renewal invoice is {}.", i.display_number()))
+            .unwrap_or_default();
         let ended = end < today;
         let po = if c.po_number.is_empty() {
             String::new()
@@ -304,7 +534,7 @@ pub async fn practice_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> 
         let text = format!(
             "Hello {name},\n\n\
              {practice}'s group membership of {society}{po} {verb} on {end}. Renewing covers \
-             {count} clinician{s} for {total}.\n\n\
+             {count} clinician{s} for {total}.{named}\n\n\
              Renew in one click:\n{base}/account/renew?practice={id}\n\n\
              If you have already renewed, thank you: please ignore this message.",
             name = c.to_name,

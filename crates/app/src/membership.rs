@@ -62,7 +62,12 @@ pub fn parse_period(text: &str) -> Option<RenewalPeriod> {
 
 /// A level's period as stored (months, None for never).
 pub fn level_period(level: &Level) -> RenewalPeriod {
-    match level.period_months {
+    period_of_months(level.period_months)
+}
+
+/// A period from its stored number of months (None for never).
+pub fn period_of_months(months: Option<i64>) -> RenewalPeriod {
+    match months {
         None => RenewalPeriod::Never,
         Some(1) => RenewalPeriod::Monthly,
         Some(3) => RenewalPeriod::Quarterly,

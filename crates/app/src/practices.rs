@@ -1,20 +1,22 @@
 //! Practices that pay for their clinicians: creating and editing a practice (contacts, billing
 //! contact, PO number), recording its paid terms, the people linked to it and its seats, and
-//! what it owes. The amounts are computed by `chapterhouse_core::practice`; the billing code turns
-//! [`PracticeCharge`]s into invoice lines.
+//! what it owes, and its renewal invoice. The amounts are computed by `chapterhouse_core::practice`;
+//! [`issue_renewal_invoice`] turns the [`PracticeCharge`]s into the practice's dues invoice.
 
+use chapterhouse_core::joining::practice_renewal_key;
 use chapterhouse_core::level_rules::{self, Profession, RateTable};
 use chapterhouse_core::membership::{self, Status, StatusInput, Term};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::practice::{self as rules, PracticeCharge, Seat};
 use chapterhouse_core::text::{looks_like_email, normalize_email};
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::{LevelId, MembershipId, PersonId, PracticeId, npi};
+use chapterhouse_core::{InvoiceId, LevelId, MembershipId, PersonId, PracticeId, npi};
 use chapterhouse_store::{
     Level, NewAudit, Practice, PracticeFields, Scoped, ScopedTx, SeatRow, StoreError,
 };
 use jiff::civil::Date;
 
+use crate::billing;
 use crate::mail::{EmailJob, enqueue_email};
 use crate::membership::{level_anchor, level_period, membership_status, today};
 use crate::{Actor, App, AppError, AppResult};
@@ -403,10 +405,9 @@ pub async fn record_term(
             "Choose the practice's level before recording a paid term.",
         ));
     };
-    let period = level_period(&level);
     let today = today(app, scoped);
-    let mut terms = scoped.practice_terms(id).await?;
-    let latest = terms.iter().max_by_key(|t| t.start).copied();
+    let terms = scoped.practice_terms(id).await?;
+    let latest = rules::latest_term(&terms);
     let paid_through = latest
         .and_then(|t| t.end)
         .map(|d| d.to_string())
@@ -417,25 +418,19 @@ pub async fn record_term(
         return Ok(latest);
     }
     let grace = u16::try_from(level.grace_days).unwrap_or(u16::MAX);
-    let term = match latest {
-        Some(latest) if rules::practice_status(today, &terms, grace).has_privileges() => {
-            membership::next_term(&latest, period).ok_or_else(|| {
-                AppError::field("renew", "This practice's level never needs renewing.")
-            })?
-        }
-        _ => membership::first_term(today, period, level_anchor(&level)),
-    };
+    let term = rules::renewal_term(
+        &terms,
+        today,
+        grace,
+        level_period(&level),
+        level_anchor(&level),
+    )
+    .ok_or_else(|| AppError::field("renew", "This practice's level never needs renewing."))?;
     let now = app.now();
     let mut tx = scoped.begin().await?;
-    match tx.insert_practice_term(id, &term, now).await {
-        Err(StoreError::Conflict(_)) => return Ok(term),
-        other => {
-            other?;
-        }
+    if !add_paid_term_in(&mut tx, scoped, id, term, today, now).await? {
+        return Ok(term);
     }
-    terms.push(term);
-    let status = rules::practice_status(today, &terms, grace);
-    write_practice_status(&mut tx, scoped, id, status, today).await?;
     tx.audit(
         NewAudit {
             actor: actor.account,
@@ -453,6 +448,202 @@ pub async fn record_term(
     .await?;
     tx.commit().await?;
     Ok(term)
+}
+
+/// Add a paid term to the practice in the caller's transaction (staff recording it, or its dues
+/// invoice paid in full), then store the practice's recomputed status and move every seat's
+/// status with it. A term with that start already there adds nothing: returns whether it was
+/// new.
+pub(crate) async fn add_paid_term_in(
+    tx: &mut ScopedTx,
+    scoped: &Scoped,
+    practice: PracticeId,
+    term: Term,
+    today: Date,
+    now: chapterhouse_core::Timestamp,
+) -> AppResult<bool> {
+    if !tx.insert_practice_term_once(practice, &term, now).await? {
+        return Ok(false);
+    }
+    // Read through the transaction: it sees the term just added.
+    if let Some(state) = tx.practice_state(practice).await? {
+        let status = rules::practice_status(today, &state.terms, state.grace_days);
+        write_practice_status(tx, scoped, practice, status, today).await?;
+    }
+    Ok(true)
+}
+
+/// What renewing a practice costs now: the term it buys, each seat at its profession's rate for
+/// that term, and the colleagues added during the current term and not yet invoiced, prorated.
+#[derive(Clone, Debug)]
+pub struct PracticeQuote {
+    pub term: Term,
+    pub annual: Vec<PracticeCharge>,
+    pub pending: Vec<PracticeCharge>,
+    /// The current term's end: the prorated lines run through it.
+    pub current_end: Option<Date>,
+    pub level: Level,
+}
+
+impl PracticeQuote {
+    pub fn total(&self) -> Cents {
+        Cents(rules::total(&self.annual).0 + rules::total(&self.pending).0)
+    }
+}
+
+/// The practice's renewal quote, or why it cannot be renewed now, in plain words.
+pub async fn renewal_quote(
+    app: &App,
+    scoped: &Scoped,
+    practice: &Practice,
+) -> AppResult<Result<PracticeQuote, String>> {
+    let status = practice.status();
+    if matches!(status, Status::Suspended | Status::Cancelled) {
+        return Ok(Err(format!(
+            "{}'s membership is {} and can't be renewed online. Please contact the society's office.",
+            practice.name,
+            status.as_str()
+        )));
+    }
+    let Some(level) = practice_level(scoped, practice).await? else {
+        return Ok(Err(format!(
+            "{} has no membership level yet, so there is nothing to renew. Please contact the society's office.",
+            practice.name
+        )));
+    };
+    let today = today(app, scoped);
+    let period = level_period(&level);
+    let terms = scoped.practice_terms(practice.id).await?;
+    let grace = u16::try_from(level.grace_days).unwrap_or(u16::MAX);
+    let Some(term) = rules::renewal_term(&terms, today, grace, period, level_anchor(&level)) else {
+        return Ok(Err(format!(
+            "The {} level never needs renewing.",
+            level.name
+        )));
+    };
+    let seats = seats(scoped, practice.id).await?;
+    let rates = rate_table(scoped, &level).await?;
+    let annual = rules::annual_charges(&seats, &rates);
+    // Colleagues added during the term being continued; after a lapse the new term starts
+    // afresh and covers everyone in full.
+    let current = rules::latest_term(&terms)
+        .filter(|_| rules::practice_status(today, &terms, grace).has_privileges());
+    let pending = current
+        .map(|t| rules::pending_charges(&seats, &rates, &t, period))
+        .unwrap_or_default();
+    if annual.is_empty() && pending.is_empty() {
+        return Ok(Err(format!(
+            "{} has no colleagues on its membership yet, so there is nothing to invoice. Add colleagues first.",
+            practice.name
+        )));
+    }
+    Ok(Ok(PracticeQuote {
+        term,
+        annual,
+        pending,
+        current_end: current.and_then(|t| t.end),
+        level,
+    }))
+}
+
+/// The invoice a quote becomes (also shown on the renewal page before it is issued).
+pub async fn quoted_invoice(
+    scoped: &Scoped,
+    practice: PracticeId,
+    quote: &PracticeQuote,
+    today: Date,
+) -> AppResult<billing::NewInvoice> {
+    let rules = scoped
+        .level_rules(quote.level.id)
+        .await?
+        .unwrap_or_default();
+    let account = scoped.level_revenue_account(quote.level.id).await?;
+    Ok(billing::practice_dues_invoice(
+        practice,
+        &quote.level.name,
+        &quote.annual,
+        &quote.pending,
+        quote.current_end,
+        quote.term,
+        account,
+        rules.nondeductible_bp,
+        Some(practice_renewal_key(practice, quote.term.start)),
+        today,
+    ))
+}
+
+/// A practice's renewal invoice, issued now or found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PracticeInvoice {
+    pub invoice: InvoiceId,
+    pub term: Term,
+    /// False: it had been issued before (the daily run, or an earlier visit).
+    pub new: bool,
+}
+
+/// Issue the practice's dues invoice for its next term: a line per seat (name, profession, rate;
+/// fellows at no charge) and a prorated line per colleague added during the current term,
+/// billed to the practice (its billing contact, billing email and PO number copied onto it);
+/// then, in the same transaction, the seats are marked billed through the new term's end. Keyed
+/// per practice and term ([`practice_renewal_key`]), so a repeat issues nothing and returns the
+/// invoice issued before. The practice's row is locked while the seats are read, so a colleague
+/// added meanwhile is either on the invoice or not marked billed.
+///
+/// `expected_start`: the term start a page showed; if the next term is another by now (the
+/// practice was renewed meanwhile), nothing is issued and the `term_start` field says so.
+/// `email`: mail the invoice (new or not: they asked for it) to the billing contact with this
+/// introduction and a link to pay it.
+pub async fn issue_renewal_invoice(
+    app: &App,
+    scoped: &Scoped,
+    practice: PracticeId,
+    expected_start: Option<Date>,
+    email: Option<&str>,
+    actor: &Actor,
+) -> AppResult<PracticeInvoice> {
+    let today = today(app, scoped);
+    let now = app.now();
+    let mut tx = scoped.begin().await?;
+    if !tx.lock_practice(practice).await? {
+        return Err(AppError::NotFound);
+    }
+    let p = scoped.practice(practice).await?.ok_or(AppError::NotFound)?;
+    let quote = renewal_quote(app, scoped, &p)
+        .await?
+        .map_err(|why| AppError::field("practice", &why))?;
+    if expected_start.is_some_and(|start| start != quote.term.start) {
+        return Err(AppError::field(
+            "term_start",
+            "This practice was renewed meanwhile, so the term shown has changed. Check the new term below before paying.",
+        ));
+    }
+    let invoice = quoted_invoice(scoped, practice, &quote, today).await?;
+    let (id, new) =
+        billing::issue_practice_dues_in(&mut tx, now, actor, invoice, quote.term, today).await?;
+    if new && let Some(end) = quote.term.end {
+        tx.mark_seats_billed(practice, end).await?;
+    }
+    if let Some(intro) = email {
+        let issued = tx.invoice(id).await?.ok_or(AppError::NotFound)?;
+        if !issued.bill_to_email.is_empty() {
+            let base = app.links.base_url(scoped.society());
+            let intro = format!(
+                "{intro}\n\nSee the invoice and pay it online, or how to pay by check:\n{base}/account/renew?practice={practice}"
+            );
+            enqueue_email(
+                &mut tx,
+                &crate::join::invoice_email(app, scoped, &issued, &intro),
+                now,
+            )
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(PracticeInvoice {
+        invoice: id,
+        term: quote.term,
+        new,
+    })
 }
 
 /// A colleague as a practice manager (or staff) adds them.

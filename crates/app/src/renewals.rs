@@ -2,7 +2,10 @@
 //!
 //! A member (or a practice manager, for a colleague at a practice they manage, whose own
 //! membership the practice does not pay for) sees the next term and its price, then pays it on
-//! the hosted payment page or asks for the invoice by email. The renewal invoice's dedup key is
+//! the hosted payment page or asks for the invoice by email. A practice's billing contact or
+//! manager sees the practice's renewal invoice (`?practice=…`; issued by the daily run or on
+//! submit, [`crate::practices::issue_renewal_invoice`]) and pays it the same ways or by check;
+//! paying it adds the practice's term, and every seat follows. The renewal invoice's dedup key is
 //! `renew:<membership>:<term start>`, so two submits (or the portal and the daily run) issue one
 //! invoice; the form carries the term start it showed, so a page sent again after the renewal
 //! was paid buys nothing. Paying twice cannot add two terms: a term is added when a dues invoice
@@ -11,10 +14,11 @@
 use chapterhouse_core::billing::DocumentKind;
 use chapterhouse_core::joining::{self, PayBy, Quote};
 use chapterhouse_core::membership::Status;
+use chapterhouse_core::membership::Term;
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::{InvoiceId, MembershipId, PersonId};
-use chapterhouse_store::{Scoped, parse_status};
+use chapterhouse_core::{InvoiceId, MembershipId, PersonId, PracticeId};
+use chapterhouse_store::{InvoiceDetail, Practice, Scoped, parse_status};
 use serde::Deserialize;
 
 use crate::accounts::CurrentUser;
@@ -23,7 +27,7 @@ use crate::join::{email_invoice, invoice_email, issue};
 use crate::mail::enqueue_email;
 use crate::membership::{level_anchor, level_period, today};
 use crate::people::person_of;
-use crate::{Actor, App, AppError, AppResult, payments};
+use crate::{Actor, App, AppError, AppResult, payments, practices};
 
 /// A renewal the signed-in person may pay now.
 #[derive(Clone, Debug)]
@@ -190,6 +194,9 @@ pub async fn renewal(
 pub struct RenewForm {
     #[serde(default)]
     pub membership: String,
+    /// A practice's renewal instead of a membership's.
+    #[serde(default)]
+    pub practice: String,
     /// The start of the term the page showed (ISO date).
     #[serde(default)]
     pub term_start: String,
@@ -207,7 +214,8 @@ pub enum RenewOutcome {
     InvoiceEmailed { number: String },
 }
 
-/// Renew: issue (or find) the renewal invoice, then start the hosted payment or email it.
+/// Renew: issue (or find) the renewal invoice, then start the hosted payment or email it. A form
+/// naming a practice renews the practice ([`renew_practice`]).
 pub async fn renew(
     app: &App,
     scoped: &Scoped,
@@ -215,6 +223,9 @@ pub async fn renew(
     form: &RenewForm,
     actor: &Actor,
 ) -> AppResult<RenewOutcome> {
+    if !form.practice.trim().is_empty() {
+        return renew_practice(app, scoped, user, form, actor).await;
+    }
     let page = match renewal(app, scoped, user, &form.membership).await? {
         Renewal::Ready(page) => page,
         Renewal::NotNow(reason) => return Err(AppError::field("membership", &reason)),
@@ -302,6 +313,237 @@ pub async fn renew(
             .await?;
             Ok(RenewOutcome::InvoiceEmailed { number })
         }
+    }
+}
+
+/// A practice's renewal as its billing contact or a manager sees it.
+#[derive(Clone, Debug)]
+pub struct PracticeRenewalPage {
+    pub practice: PracticeId,
+    pub name: String,
+    pub level_name: String,
+    pub status: Status,
+    pub paid_through: Option<jiff::civil::Date>,
+    /// The term the renewal buys.
+    pub term: Term,
+    /// The renewal invoice, when issued (the daily run issues it by the first reminder).
+    pub invoice: Option<InvoiceDetail>,
+    /// The invoice's lines, as issued or as they will be: (description, amount).
+    pub lines: Vec<(String, Cents)>,
+    pub total: Cents,
+    /// What is still owed (the total until the invoice is issued).
+    pub balance: Cents,
+    pub po_number: String,
+    /// Card and bank payments are set up.
+    pub online_payment: bool,
+}
+
+impl PracticeRenewalPage {
+    pub fn pay_choices(&self) -> Vec<PayBy> {
+        if self.online_payment {
+            PayBy::ALL.to_vec()
+        } else {
+            vec![PayBy::Invoice]
+        }
+    }
+
+    pub fn invoice_number(&self) -> Option<String> {
+        self.invoice.as_ref().map(|d| d.invoice.display_number())
+    }
+}
+
+#[derive(Clone, Debug)]
+pub enum PracticeRenewal {
+    Ready(Box<PracticeRenewalPage>),
+    /// Nothing to renew now; the text says why, in plain words.
+    NotNow(String),
+}
+
+/// The practice `practice` names, if the signed-in person is its billing contact or one of its
+/// managers; anything else (another practice, another society's, not an id) is `NotFound`.
+async fn practice_access(
+    scoped: &Scoped,
+    user: &CurrentUser,
+    practice: &str,
+) -> AppResult<Practice> {
+    let id: PracticeId = practice.trim().parse().map_err(|_| AppError::NotFound)?;
+    let found = scoped.practice(id).await?.ok_or(AppError::NotFound)?;
+    let me = person_of(user);
+    if found.billing_contact() == Some(me)
+        || scoped
+            .managed_practices(me)
+            .await?
+            .iter()
+            .any(|(managed, _)| *managed == id)
+    {
+        Ok(found)
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// The practice renewal page's content (`/account/renew?practice=<id>`): the renewal invoice
+/// for the practice's next term if it has been issued, else the lines it will have.
+pub async fn practice_renewal(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    practice: &str,
+) -> AppResult<PracticeRenewal> {
+    let p = practice_access(scoped, user, practice).await?;
+    let quote = match practices::renewal_quote(app, scoped, &p).await? {
+        Ok(quote) => quote,
+        Err(why) => return Ok(PracticeRenewal::NotNow(why)),
+    };
+    let key = joining::practice_renewal_key(p.id, quote.term.start);
+    let invoice = match scoped.invoice_by_dedup_key(&key).await? {
+        Some(id) => scoped.invoice_detail(id).await?,
+        None => None,
+    };
+    let (lines, total, balance, po_number) = match &invoice {
+        Some(detail) => (
+            detail
+                .lines
+                .iter()
+                .map(|l| (l.description.clone(), l.amount))
+                .collect(),
+            detail.invoice.amounts.total,
+            detail.invoice.amounts.balance(),
+            detail.invoice.po_number.clone(),
+        ),
+        None => {
+            let planned =
+                practices::quoted_invoice(scoped, p.id, &quote, today(app, scoped)).await?;
+            let lines: Vec<(String, Cents)> = planned
+                .lines
+                .iter()
+                .map(|l| (l.description.clone(), l.unit))
+                .collect();
+            let total = Cents(lines.iter().map(|(_, c)| c.0).sum());
+            (lines, total, total, p.po_number.clone())
+        }
+    };
+    let paid_through =
+        chapterhouse_core::practice::latest_term(&scoped.practice_terms(p.id).await?)
+            .and_then(|t| t.end);
+    Ok(PracticeRenewal::Ready(Box::new(PracticeRenewalPage {
+        practice: p.id,
+        name: p.name.clone(),
+        level_name: quote.level.name.clone(),
+        status: p.status(),
+        paid_through,
+        term: quote.term,
+        invoice,
+        lines,
+        total,
+        balance,
+        po_number,
+        online_payment: scoped.payment_settings().await?.is_some(),
+    })))
+}
+
+/// Renew a practice: issue (or find) its renewal invoice for the term the page showed, then
+/// start the hosted payment for what it still owes, or email the invoice to the billing contact.
+/// Two submits at once find one invoice; a page sent again after the practice renewed buys
+/// nothing (the term it showed is not the next one any more).
+pub async fn renew_practice(
+    app: &App,
+    scoped: &Scoped,
+    user: &CurrentUser,
+    form: &RenewForm,
+    actor: &Actor,
+) -> AppResult<RenewOutcome> {
+    let page = match practice_renewal(app, scoped, user, &form.practice).await? {
+        PracticeRenewal::Ready(page) => page,
+        PracticeRenewal::NotNow(reason) => return Err(AppError::field("practice", &reason)),
+    };
+    let mut errors = FieldErrors::new();
+    let seen: Option<jiff::civil::Date> = form.term_start.trim().parse().ok();
+    errors.check(
+        seen != Some(page.term.start),
+        "term_start",
+        "This practice was renewed meanwhile, so the term shown has changed. Check the new term below before paying.",
+    );
+    let pay = PayBy::parse(&form.pay).filter(|p| page.pay_choices().contains(p));
+    errors.check(pay.is_none(), "pay", "Choose how you would like to pay.");
+    errors.into_result()?;
+    let Some(pay) = pay else {
+        return Err(AppError::NotFound);
+    };
+    let intro = format!(
+        "Here is the invoice for {}'s group membership of {}, for {}.",
+        page.name,
+        scoped.society().name,
+        term_words(&page.term),
+    );
+    let issued = practices::issue_renewal_invoice(
+        app,
+        scoped,
+        page.practice,
+        seen,
+        (pay == PayBy::Invoice).then_some(intro.as_str()),
+        actor,
+    )
+    .await?;
+    let invoice = scoped
+        .invoice(issued.invoice)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let number = invoice.display_number();
+    let Some(method) = pay.method_type() else {
+        return Ok(RenewOutcome::InvoiceEmailed { number });
+    };
+    let balance = invoice.amounts.balance();
+    if balance.0 <= 0 {
+        return Err(AppError::field(
+            "pay",
+            &format!(
+                "Invoice {number} for this renewal is already paid: there is nothing more to pay."
+            ),
+        ));
+    }
+    let base = app.links.base_url(scoped.society());
+    match payments::start_checkout_offering(
+        app,
+        scoped,
+        invoice.id,
+        balance,
+        &user.account.email,
+        false,
+        &[method],
+        &format!("{base}/account/invoices?paying={}", invoice.id),
+        &format!("{base}/account/renew?practice={}", page.practice),
+    )
+    .await
+    {
+        Ok(url) => Ok(RenewOutcome::Checkout(url)),
+        Err(AppError::Invalid(errors)) => Err(AppError::Invalid(errors)),
+        Err(error) => {
+            tracing::warn!(
+                ?error,
+                "checkout for a practice renewal could not start; emailing the invoice"
+            );
+            email_invoice(
+                app,
+                scoped,
+                invoice.id,
+                "We could not open the card payment page just now, so here is the invoice for the practice's renewal. Nothing was charged.",
+            )
+            .await?;
+            Ok(RenewOutcome::InvoiceEmailed { number })
+        }
+    }
+}
+
+/// "January 1, 2027 to December 31, 2027".
+fn term_words(term: &Term) -> String {
+    match term.end {
+        Some(end) => format!(
+            "{} to {}",
+            term.start.strftime("%B %-d, %Y"),
+            end.strftime("%B %-d, %Y")
+        ),
+        None => format!("from {}", term.start.strftime("%B %-d, %Y")),
     }
 }
 

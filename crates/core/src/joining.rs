@@ -175,6 +175,12 @@ pub fn renewal_key(membership: impl Display, term_start: Date) -> String {
     format!("renew:{membership}:{term_start}")
 }
 
+/// The dedup key of a practice's renewal invoice: one per practice and term, so the daily run,
+/// the renewal page and a repeated submit issue one invoice.
+pub fn practice_renewal_key(practice: impl Display, term_start: Date) -> String {
+    format!("practice-renew:{practice}:{term_start}")
+}
+
 /// The dedup key of the first dues invoice issued when someone joins.
 pub fn join_key(membership: impl Display) -> String {
     format!("join:{membership}")
@@ -371,6 +377,11 @@ mod tests {
             renewal_key("m1", date(2026, 3, 1)),
             "renew:m1:2026-03-01",
             "one key per membership and term"
+        );
+        assert_eq!(
+            practice_renewal_key("p1", date(2026, 3, 1)),
+            "practice-renew:p1:2026-03-01",
+            "and per practice and term, never equal to a membership's"
         );
     }
 

@@ -120,6 +120,17 @@ pub fn due_reminder(end: Date, steps: &[i32], today: Date) -> Option<i32> {
         .min()
 }
 
+/// Whether the renewal invoice for a term ending on `end` is due by `today`: from the day of the
+/// schedule's first (earliest) reminder on, so every reminder can point at the invoice. No
+/// schedule, no renewal invoice from the daily run. Unlike a reminder this never goes stale:
+/// a run that missed the day issues it on the next.
+pub fn renewal_invoice_due(end: Date, steps: &[i32], today: Date) -> bool {
+    steps
+        .iter()
+        .max()
+        .is_some_and(|first| reminder_date(end, *first) <= today)
+}
+
 /// Words for a step: "in 30 days", "today", "7 days ago".
 pub fn describe_step(step: i32) -> String {
     match step {
@@ -300,6 +311,25 @@ mod tests {
         assert_eq!(due_reminder(end, &[], date(2026, 12, 1)), None);
         assert_eq!(describe_step(30), "in 30 days");
         assert_eq!(describe_step(-7), "7 days ago");
+    }
+
+    #[test]
+    fn the_renewal_invoice_is_due_from_the_first_reminder_on_and_never_goes_stale() {
+        let end = date(2026, 12, 31);
+        let steps = [60, 30, 7, -7];
+        assert!(!renewal_invoice_due(end, &steps, date(2026, 10, 31)));
+        assert!(renewal_invoice_due(end, &steps, date(2026, 11, 1)));
+        assert!(
+            renewal_invoice_due(end, &steps, date(2027, 1, 20)),
+            "a late run still issues it"
+        );
+        // Only a reminder after the end: the invoice waits for it.
+        assert!(!renewal_invoice_due(end, &[-7], date(2027, 1, 6)));
+        assert!(renewal_invoice_due(end, &[-7], date(2027, 1, 7)));
+        assert!(
+            !renewal_invoice_due(end, &[], date(2027, 1, 7)),
+            "no schedule"
+        );
     }
 
     #[test]

@@ -10,7 +10,8 @@ use jiff::civil::Date;
 
 use crate::level_rules::{Profession, RateTable};
 use crate::membership::{
-    RenewalPeriod, Status, StatusInput, Term, months_covered, prorated_fee, status,
+    RenewalAnchor, RenewalPeriod, Status, StatusInput, Term, first_term, months_covered, next_term,
+    prorated_fee, status,
 };
 use crate::money::Cents;
 use crate::{MembershipId, PersonId};
@@ -163,6 +164,31 @@ pub fn practice_status(today: Date, terms: &[Term], grace_days: u16) -> Status {
     })
 }
 
+/// The term a practice's renewal buys: while the practice still has its privileges (active or in
+/// grace) it continues from the latest term, so paying early never shortens a term; after a
+/// lapse (or with no term yet) it starts afresh today. None when the practice holds a term of a
+/// level that never renews (a first term of such a level has no end).
+pub fn renewal_term(
+    terms: &[Term],
+    today: Date,
+    grace_days: u16,
+    period: RenewalPeriod,
+    anchor: RenewalAnchor,
+) -> Option<Term> {
+    let latest = terms.iter().max_by_key(|t| t.start);
+    match latest {
+        Some(latest) if practice_status(today, terms, grace_days).has_privileges() => {
+            next_term(latest, period)
+        }
+        _ => Some(first_term(today, period, anchor)),
+    }
+}
+
+/// The practice's latest term (the one a renewal continues from).
+pub fn latest_term(terms: &[Term]) -> Option<Term> {
+    terms.iter().max_by_key(|t| t.start).copied()
+}
+
 /// The practice term covering `today`, if any (the term a colleague added today joins).
 pub fn current_term(terms: &[Term], today: Date) -> Option<Term> {
     terms
@@ -191,7 +217,6 @@ pub fn is_valid_zip(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::membership::{RenewalAnchor, first_term};
     use jiff::civil::date;
 
     fn rates() -> RateTable {
@@ -339,6 +364,52 @@ mod tests {
         assert_eq!(normalize_state("Texas"), None);
         assert!(is_valid_zip("78701") && is_valid_zip("78701-1234"));
         assert!(!is_valid_zip("7870") && !is_valid_zip("78701-12") && !is_valid_zip("abcde"));
+    }
+
+    #[test]
+    fn a_renewal_continues_the_latest_term_until_the_practice_lapses() {
+        let period = RenewalPeriod::Years(1);
+        let anchor = RenewalAnchor::FixedDay { month: 1, day: 1 };
+        let terms = [year_2027()];
+        let next = Term {
+            start: date(2028, 1, 1),
+            end: Some(date(2028, 12, 31)),
+        };
+        // Early, on the last day, and in grace: the next year.
+        for today in [date(2027, 11, 2), date(2027, 12, 31), date(2028, 1, 30)] {
+            assert_eq!(
+                renewal_term(&terms, today, 30, period, anchor),
+                Some(next),
+                "{today}"
+            );
+        }
+        // Lapsed: afresh from today, to the next renewal day.
+        assert_eq!(
+            renewal_term(&terms, date(2028, 3, 10), 30, period, anchor),
+            Some(Term {
+                start: date(2028, 3, 10),
+                end: Some(date(2028, 12, 31)),
+            })
+        );
+        // No term yet: from today.
+        assert_eq!(
+            renewal_term(&[], date(2027, 5, 1), 30, period, anchor).map(|t| t.start),
+            Some(date(2027, 5, 1))
+        );
+        // A level that never renews: a first term without an end, then nothing to renew.
+        assert_eq!(
+            renewal_term(&[], date(2027, 6, 1), 30, RenewalPeriod::Never, anchor),
+            Some(Term {
+                start: date(2027, 6, 1),
+                end: None,
+            })
+        );
+        assert_eq!(
+            renewal_term(&terms, date(2027, 6, 1), 30, RenewalPeriod::Never, anchor),
+            None
+        );
+        assert_eq!(latest_term(&terms), Some(terms[0]));
+        assert_eq!(latest_term(&[]), None);
     }
 
     #[test]

@@ -44,6 +44,42 @@ impl ScopedTx {
         })?;
         Ok(())
     }
+
+    /// Record many entries with one statement per few hundred (the daily run's batches).
+    pub async fn audit_many(
+        &mut self,
+        entries: &[NewAudit<'_>],
+        now: Timestamp,
+    ) -> StoreResult<()> {
+        let society = self.society_id.0;
+        let numbered = self.tx.is_postgres();
+        for chunk in entries.chunks(crate::import::batch_rows(8)) {
+            let sql = crate::import::values_sql(
+                "INSERT INTO audit_log (society_id, id, at, actor_account_id, action, subject, \
+                 detail, ip)",
+                8,
+                chunk.len(),
+                "",
+                numbered,
+            );
+            exec!(self.tx.conn(), |c| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for entry in chunk {
+                    q = q
+                        .bind(society)
+                        .bind(AuditId::new().0)
+                        .bind(now.0)
+                        .bind(entry.actor.map(|a| a.0))
+                        .bind(entry.action)
+                        .bind(entry.subject)
+                        .bind(entry.detail)
+                        .bind(entry.ip);
+                }
+                q.execute(c).await
+            })?;
+        }
+        Ok(())
+    }
 }
 
 impl Scoped {

@@ -240,6 +240,24 @@ pub struct DuesBasis {
     pub revenue_account: Option<RevenueAccountId>,
 }
 
+/// An invoice that buys a term (a member's dues or a practice's), as the daily run looks them
+/// up: whose, which term, its number and total.
+#[derive(Clone, Debug)]
+pub struct TermInvoice {
+    pub id: InvoiceId,
+    pub number: i64,
+    pub membership: Option<MembershipId>,
+    pub practice: Option<PracticeId>,
+    pub term_start: Date,
+    pub total: Cents,
+}
+
+impl TermInvoice {
+    pub fn display_number(&self) -> String {
+        DocumentKind::Invoice.display(self.number)
+    }
+}
+
 // ---- raw rows ----
 
 /// The invoice columns with its sums; `i` is the invoice.
@@ -454,6 +472,16 @@ struct ExportRaw {
 }
 
 #[derive(sqlx::FromRow)]
+struct TermInvoiceRaw {
+    id: Uuid,
+    number: i64,
+    membership_id: Option<Uuid>,
+    practice_id: Option<Uuid>,
+    term_start: String,
+    total_cents: i64,
+}
+
+#[derive(sqlx::FromRow)]
 struct PersonBillTo {
     display_name: String,
     first_name: String,
@@ -497,7 +525,7 @@ fn date(text: &str) -> StoreResult<Date> {
         .map_err(|e| StoreError::Config(format!("stored date {text:?} is not a date: {e}")))
 }
 
-fn person_name(display: &str, first: &str, last: &str) -> String {
+pub(crate) fn person_name(display: &str, first: &str, last: &str) -> String {
     let full = format!("{} {}", first.trim(), last.trim());
     let full = full.trim();
     if full.is_empty() {
@@ -508,7 +536,13 @@ fn person_name(display: &str, first: &str, last: &str) -> String {
 }
 
 /// A postal address as lines: "1 Main St\nSuite 2\nSpringfield, IL 62701".
-fn address_lines(line1: &str, line2: &str, city: &str, state: &str, postal: &str) -> String {
+pub(crate) fn address_lines(
+    line1: &str,
+    line2: &str,
+    city: &str,
+    state: &str,
+    postal: &str,
+) -> String {
     let mut lines: Vec<String> = [line1, line2]
         .iter()
         .map(|l| l.trim().to_string())
@@ -654,12 +688,15 @@ impl Scoped {
         raw.into_iter().map(InvoiceRaw::into_invoice).collect()
     }
 
-    /// What a signed-in person may see: invoices billed to them and to the practices they manage.
+    /// What a signed-in person may see: invoices billed to them, and to the practices they manage
+    /// or are the billing contact of.
     pub async fn invoices_visible_to(&self, person: PersonId) -> StoreResult<Vec<Invoice>> {
         let raw: Vec<InvoiceRaw> = on!(self.db.reader(), |c| sqlx::query_as(invoice_select!(
             "WHERE i.society_id = $1 AND (i.person_id = $2 OR i.practice_id IN \
              (SELECT k.practice_id FROM practice_link k WHERE k.society_id = $1 \
-              AND k.person_id = $2 AND k.is_manager)) ORDER BY i.number DESC"
+              AND k.person_id = $2 AND k.is_manager) OR i.practice_id IN \
+             (SELECT pr.id FROM practice pr WHERE pr.society_id = $1 \
+              AND pr.billing_contact_id = $2)) ORDER BY i.number DESC"
         ))
         .bind(self.society.id.0)
         .bind(person.0)
@@ -673,7 +710,9 @@ impl Scoped {
         let raw: Vec<PaymentRaw> = on!(self.db.reader(), |c| sqlx::query_as(payment_select!(
             "WHERE p.society_id = $1 AND (i.person_id = $2 OR i.practice_id IN \
              (SELECT k.practice_id FROM practice_link k WHERE k.society_id = $1 \
-              AND k.person_id = $2 AND k.is_manager)) ORDER BY p.number DESC"
+              AND k.person_id = $2 AND k.is_manager) OR i.practice_id IN \
+             (SELECT pr.id FROM practice pr WHERE pr.society_id = $1 \
+              AND pr.billing_contact_id = $2)) ORDER BY p.number DESC"
         ))
         .bind(self.society.id.0)
         .bind(person.0)
@@ -682,7 +721,8 @@ impl Scoped {
         raw.into_iter().map(PaymentRaw::into_payment).collect()
     }
 
-    /// Whether `person` may see `invoice` (billed to them or to a practice they manage).
+    /// Whether `person` may see `invoice` (billed to them, or to a practice they manage or are
+    /// the billing contact of).
     pub async fn invoice_visible_to(
         &self,
         invoice: InvoiceId,
@@ -692,7 +732,9 @@ impl Scoped {
             "SELECT COUNT(*) FROM invoice i WHERE i.society_id = $1 AND i.id = $2 \
              AND (i.person_id = $3 OR i.practice_id IN \
              (SELECT k.practice_id FROM practice_link k WHERE k.society_id = $1 \
-              AND k.person_id = $3 AND k.is_manager))"
+              AND k.person_id = $3 AND k.is_manager) OR i.practice_id IN \
+             (SELECT pr.id FROM practice pr WHERE pr.society_id = $1 \
+              AND pr.billing_contact_id = $3))"
         )
         .bind(self.society.id.0)
         .bind(invoice.0)
@@ -797,6 +839,46 @@ impl Scoped {
     }
 
     /// People whose name or email contains `search` (case-insensitive), by name.
+    /// The invoice issued with `dedup_key`, if any (read outside a transaction, for pages).
+    pub async fn invoice_by_dedup_key(&self, key: &str) -> StoreResult<Option<InvoiceId>> {
+        let id: Option<Uuid> = on!(self.db.reader(), |c| sqlx::query_scalar(
+            "SELECT id FROM invoice WHERE society_id = $1 AND dedup_key = $2"
+        )
+        .bind(self.society.id.0)
+        .bind(key)
+        .fetch_optional(c)
+        .await)?;
+        Ok(id.map(InvoiceId))
+    }
+
+    /// Every invoice that buys a term starting after `after` (one query for the society: the
+    /// daily run's "already invoiced?" and the reminders' invoice numbers).
+    pub async fn term_invoices_after(&self, after: Date) -> StoreResult<Vec<TermInvoice>> {
+        let rows: Vec<TermInvoiceRaw> = on!(self.db.reader(), |c| {
+            sqlx::query_as(
+            "SELECT id, number, membership_id, practice_id, term_start, total_cents FROM invoice \
+             WHERE society_id = $1 AND term_start IS NOT NULL AND term_start > $2 \
+             AND (membership_id IS NOT NULL OR practice_id IS NOT NULL)"
+        )
+        .bind(self.society.id.0)
+        .bind(after.to_string())
+        .fetch_all(c)
+        .await
+        })?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(TermInvoice {
+                    id: InvoiceId(r.id),
+                    number: r.number,
+                    membership: r.membership_id.map(MembershipId),
+                    practice: r.practice_id.map(PracticeId),
+                    term_start: date(&r.term_start)?,
+                    total: Cents(r.total_cents),
+                })
+            })
+            .collect()
+    }
+
     pub async fn billable_people(
         &self,
         search: &str,
@@ -865,6 +947,27 @@ impl ScopedTx {
         )
         .bind(society)
         .bind(kind.as_str())
+        .fetch_one(c)
+        .await)?)
+    }
+
+    /// Take `count` numbers at once (a batch of documents): returns the last; the batch uses the
+    /// `count` numbers ending with it. Gapless and locked like [`Self::next_document_number`].
+    pub async fn take_document_numbers(
+        &mut self,
+        kind: DocumentKind,
+        count: i64,
+    ) -> StoreResult<i64> {
+        let society = self.society_id.0;
+        Ok(on!(self.tx.conn(), |c| sqlx::query_scalar(
+            "INSERT INTO document_counter (society_id, kind, last_number) VALUES ($1, $2, $3) \
+             ON CONFLICT (society_id, kind) DO UPDATE \
+             SET last_number = document_counter.last_number + $3 \
+             RETURNING last_number"
+        )
+        .bind(society)
+        .bind(kind.as_str())
+        .bind(count)
         .fetch_one(c)
         .await)?)
     }
@@ -966,6 +1069,39 @@ impl ScopedTx {
         .fetch_optional(c)
         .await)?;
         Ok(id.map(InvoiceId))
+    }
+
+    /// Which of `keys` an invoice already carries (read inside the transaction, after the
+    /// counter lock, so a batch never trips the unique index).
+    pub async fn existing_dedup_keys(
+        &mut self,
+        keys: &[String],
+    ) -> StoreResult<std::collections::HashSet<String>> {
+        let society = self.society_id.0;
+        let mut found = std::collections::HashSet::new();
+        for chunk in keys.chunks(500) {
+            let mut sql = String::from(
+                "SELECT dedup_key FROM invoice WHERE society_id = $1 AND dedup_key IN (",
+            );
+            for n in 0..chunk.len() {
+                if n > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('$');
+                sql.push_str(&(n + 2).to_string());
+            }
+            sql.push(')');
+            // Only numbered placeholders were added to the fixed text; every key is bound.
+            let rows: Vec<String> = on!(self.tx.conn(), |c| {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(society);
+                for key in chunk {
+                    q = q.bind(key);
+                }
+                q.fetch_all(c).await
+            })?;
+            found.extend(rows);
+        }
+        Ok(found)
     }
 
     /// A person's name, email and postal address (practice address, else home) for an invoice.
@@ -1112,6 +1248,101 @@ impl ScopedTx {
             .await)?;
         }
         Ok(id)
+    }
+
+    /// Many invoices and their lines in a few multi-row statements (the daily run's renewal
+    /// invoices). Returns their ids in order.
+    pub async fn insert_invoices(
+        &mut self,
+        invoices: &[(NewInvoiceRow, Vec<NewInvoiceLineRow>)],
+        now: Timestamp,
+    ) -> StoreResult<Vec<InvoiceId>> {
+        let society = self.society_id.0;
+        let numbered = self.tx.is_postgres();
+        let ids: Vec<InvoiceId> = invoices.iter().map(|_| InvoiceId::new()).collect();
+        let rows: Vec<(InvoiceId, &NewInvoiceRow)> = ids
+            .iter()
+            .copied()
+            .zip(invoices.iter().map(|(r, _)| r))
+            .collect();
+        for chunk in rows.chunks(crate::import::batch_rows(21)) {
+            let sql = crate::import::values_sql(
+                "INSERT INTO invoice (society_id, id, number, person_id, practice_id, \
+                 bill_to_name, bill_to_email, bill_to_address, po_number, issued_on, due_on, \
+                 total_cents, nondeductible_cents, memo, purpose, membership_id, term_start, \
+                 term_end, dedup_key, created_at, created_by)",
+                21,
+                chunk.len(),
+                "",
+                numbered,
+            );
+            exec!(self.tx.conn(), |c| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, row) in chunk {
+                    q = q
+                        .bind(society)
+                        .bind(id.0)
+                        .bind(row.number)
+                        .bind(row.person.map(|p| p.0))
+                        .bind(row.practice.map(|p| p.0))
+                        .bind(&row.bill_to.name)
+                        .bind(&row.bill_to.email)
+                        .bind(&row.bill_to.address)
+                        .bind(&row.bill_to.po_number)
+                        .bind(row.issued_on.to_string())
+                        .bind(row.due_on.to_string())
+                        .bind(row.total.0)
+                        .bind(row.nondeductible.0)
+                        .bind(&row.memo)
+                        .bind(&row.purpose)
+                        .bind(row.membership.map(|m| m.0))
+                        .bind(row.term_start.map(|d| d.to_string()))
+                        .bind(row.term_end.map(|d| d.to_string()))
+                        .bind(&row.dedup_key)
+                        .bind(now.0)
+                        .bind(row.created_by.map(|u| u.0));
+                }
+                q.execute(c).await
+            })
+            .map_err(conflict_on("invoice"))?;
+        }
+        let lines: Vec<(InvoiceId, i64, &NewInvoiceLineRow)> = ids
+            .iter()
+            .zip(invoices.iter())
+            .flat_map(|(id, (_, lines))| {
+                lines
+                    .iter()
+                    .enumerate()
+                    .map(move |(n, line)| (*id, n as i64 + 1, line))
+            })
+            .collect();
+        for chunk in lines.chunks(crate::import::batch_rows(9)) {
+            let sql = crate::import::values_sql(
+                "INSERT INTO invoice_line (society_id, invoice_id, line_no, description, \
+                 quantity, unit_cents, amount_cents, revenue_account_id, person_id)",
+                9,
+                chunk.len(),
+                "",
+                numbered,
+            );
+            exec!(self.tx.conn(), |c| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for (id, line_no, line) in chunk {
+                    q = q
+                        .bind(society)
+                        .bind(id.0)
+                        .bind(*line_no)
+                        .bind(&line.description)
+                        .bind(line.quantity)
+                        .bind(line.unit.0)
+                        .bind(line.amount.0)
+                        .bind(line.revenue_account.0)
+                        .bind(line.person.map(|p| p.0));
+                }
+                q.execute(c).await
+            })?;
+        }
+        Ok(ids)
     }
 
     /// An invoice with its sums, read inside the transaction (so it counts this transaction's

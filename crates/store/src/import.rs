@@ -339,11 +339,18 @@ impl SnapshotRows {
     }
 }
 
+/// (Shared by every multi-row writer in the store.)
 /// `head` followed by `rows` groups of `width` placeholders: `$1, $2, …` for PostgreSQL, plain
 /// `?` for SQLite. (SQLite looks up a numbered parameter's name by walking a list, and sqlx does
 /// that once per parameter, so a 10,000-parameter statement of `$N`s costs quadratic time;
 /// anonymous `?`s have no names to walk.)
-fn values_sql(head: &str, width: usize, rows: usize, tail: &str, numbered: bool) -> String {
+pub(crate) fn values_sql(
+    head: &str,
+    width: usize,
+    rows: usize,
+    tail: &str,
+    numbered: bool,
+) -> String {
     let mut sql = String::with_capacity(head.len() + tail.len() + rows * width * 6);
     sql.push_str(head);
     sql.push_str(" VALUES ");
@@ -372,7 +379,7 @@ fn values_sql(head: &str, width: usize, rows: usize, tail: &str, numbered: bool)
 }
 
 /// Rows per statement: under SQLite's 32,766 bound values (PostgreSQL allows 65,535).
-fn batch_rows(width: usize) -> usize {
+pub(crate) fn batch_rows(width: usize) -> usize {
     (30_000 / width).clamp(1, 1000)
 }
 

@@ -509,6 +509,80 @@ impl ScopedTx {
         Ok(id)
     }
 
+    /// Add the term a paid practice invoice buys. A term with that start already there (recorded
+    /// by staff, or a replay) is kept and nothing is added; returns whether it was new. (Unlike
+    /// [`Self::insert_practice_term`] this never trips the unique index, which would abort a
+    /// PostgreSQL transaction that has the payment in it.)
+    pub async fn insert_practice_term_once(
+        &mut self,
+        practice: PracticeId,
+        term: &Term,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
+            "INSERT INTO practice_term (society_id, id, practice_id, start_on, end_on, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) \
+             ON CONFLICT (society_id, practice_id, start_on) DO NOTHING"
+        )
+        .bind(society)
+        .bind(PracticeTermId::new().0)
+        .bind(practice.0)
+        .bind(term.start.to_string())
+        .bind(term.end.map(|d| d.to_string()))
+        .bind(now.0)
+        .execute(c)
+        .await
+        })?;
+        Ok(n == 1)
+    }
+
+    /// One practice's status, grace days and terms, read inside the transaction (so it sees a
+    /// term this transaction added).
+    pub async fn practice_state(
+        &mut self,
+        practice: PracticeId,
+    ) -> StoreResult<Option<PracticeState>> {
+        let society = self.society_id.0;
+        let row: Option<PracticeStateRow> = on!(self.tx.conn(), |c| {
+            sqlx::query_as(
+                "SELECT pr.id, pr.status, COALESCE(l.grace_days, 30) AS grace_days FROM practice pr \
+                 LEFT JOIN membership_level l ON l.society_id = pr.society_id AND l.id = pr.level_id \
+                 WHERE pr.society_id = $1 AND pr.id = $2",
+            )
+            .bind(society)
+            .bind(practice.0)
+            .fetch_optional(c)
+            .await
+        })?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let terms: Vec<PracticeTermRow> = on!(self.tx.conn(), |c| sqlx::query_as(
+            "SELECT practice_id, start_on, end_on FROM practice_term \
+             WHERE society_id = $1 AND practice_id = $2 ORDER BY start_on"
+        )
+        .bind(society)
+        .bind(practice.0)
+        .fetch_all(c)
+        .await)?;
+        Ok(Some(PracticeState {
+            id: PracticeId(row.id),
+            status: parse_status(&row.status).unwrap_or(Status::Pending),
+            grace_days: u16::try_from(row.grace_days).unwrap_or(u16::MAX),
+            terms: terms
+                .iter()
+                .map(|t| {
+                    Ok(Term {
+                        start: parse_date(&t.start_on)?,
+                        end: t.end_on.as_deref().map(parse_date).transpose()?,
+                    })
+                })
+                .collect::<StoreResult<_>>()?,
+        }))
+    }
+
     /// Store a newly computed practice status; `status_since` moves only when it changes.
     pub async fn set_practice_status(
         &mut self,

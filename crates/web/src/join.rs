@@ -77,7 +77,7 @@ fn level_choice(level: &JoinLevel) -> LevelChoice {
     }
 }
 
-fn pay_options(choices: &[PayBy]) -> Vec<(String, String)> {
+pub(crate) fn pay_options(choices: &[PayBy]) -> Vec<(String, String)> {
     choices
         .iter()
         .map(|p| (p.as_str().to_string(), p.label().to_string()))
@@ -359,6 +359,9 @@ fn facts(page: &RenewalPage) -> RenewalFacts {
 pub struct RenewQuery {
     #[serde(default)]
     membership: String,
+    /// A practice's renewal (its billing contact or a manager): `crate::practices`.
+    #[serde(default)]
+    practice: String,
 }
 
 #[derive(Deserialize)]
@@ -406,6 +409,9 @@ async fn renew_view(ctx: &Ctx, form: RenewForm, errors: FieldErrors) -> WebResul
 
 pub async fn renew_form(ctx: Ctx, Query(q): Query<RenewQuery>) -> WebResult {
     ctx.require_user()?;
+    if !q.practice.trim().is_empty() {
+        return crate::practices::portal_renew_form(&ctx, &q.practice).await;
+    }
     let form = RenewForm {
         membership: q.membership,
         ..Default::default()
@@ -416,6 +422,9 @@ pub async fn renew_form(ctx: Ctx, Query(q): Query<RenewQuery>) -> WebResult {
 pub async fn renew(ctx: Ctx, Form(post): Form<RenewPost>) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
     let user = ctx.require_user()?;
+    if !post.form.practice.trim().is_empty() {
+        return crate::practices::portal_renew(&ctx, post.form).await;
+    }
     match renewals::renew(&ctx.app, &ctx.scoped, user, &post.form, &ctx.actor).await {
         Ok(RenewOutcome::Checkout(url)) => Ok(Redirect::to(&url).into_response()),
         Ok(RenewOutcome::InvoiceEmailed { number }) => ok(&MessageView {

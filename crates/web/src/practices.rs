@@ -1,12 +1,17 @@
-//! Practices: staff pages (list, new, a practice with its terms, people and seats) and the
-//! practice manager's page (`/account/practice`) for adding and removing colleagues.
+//! Practices: staff pages (list, new, a practice with its terms, people and seats), the
+//! practice manager's page (`/account/practice`) for adding and removing colleagues, and the
+//! practice's renewal for its billing contact or a manager (`/account/renew?practice=…`, routed
+//! here from `join`).
 
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect};
 use chapterhouse_app::AppError;
+use chapterhouse_app::payments;
 use chapterhouse_app::practices::{self, ColleagueForm, PracticeForm};
+use chapterhouse_app::renewals::{self, PracticeRenewal, RenewForm, RenewOutcome};
 use chapterhouse_core::level_rules::Profession;
+use chapterhouse_core::people::long_date;
 use chapterhouse_core::practice::{PracticeCharge, total};
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{MembershipId, PersonId, PracticeId};
@@ -15,7 +20,8 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
-use crate::views::{form_status, ok, render};
+use crate::payments::allow_checkout_redirect;
+use crate::views::{MessageView, form_status, ok, render};
 
 fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
     raw.parse().map_err(|_| WebError::NotFound)
@@ -662,6 +668,144 @@ pub async fn portal_remove(
         Ok(()) => Ok(Redirect::to(&format!("/account/practice?practice={id}")).into_response()),
         Err(AppError::Invalid(errors)) => {
             portal_view(&ctx, person, managed, id, errors, portal_defaults(), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+// The practice's renewal, for its billing contact or a manager.
+
+#[derive(Template)]
+#[template(path = "account/renew_practice.html")]
+pub struct RenewPracticeView {
+    pub chrome: Chrome,
+    pub errors: FieldErrors,
+    pub page: Option<RenewPracticeFacts>,
+    pub not_now: String,
+    pub pay: Vec<(String, String)>,
+    pub chosen_pay: String,
+}
+
+/// The practice's renewal as the page shows it.
+pub struct RenewPracticeFacts {
+    pub practice: String,
+    pub name: String,
+    pub level: String,
+    pub paid_through: String,
+    pub term: String,
+    pub term_start: String,
+    pub invoice_id: String,
+    pub invoice_number: String,
+    pub po_number: String,
+    pub lines: Vec<(String, String)>,
+    pub total: String,
+    pub balance: String,
+    pub partly_paid: bool,
+    pub paid: bool,
+    pub check_payable_to: String,
+    pub check_address: String,
+}
+
+fn renew_facts(ctx: &Ctx, page: &renewals::PracticeRenewalPage) -> RenewPracticeFacts {
+    let society = ctx.scoped.society();
+    RenewPracticeFacts {
+        practice: page.practice.to_string(),
+        name: page.name.clone(),
+        level: page.level_name.clone(),
+        paid_through: page.paid_through.map(long_date).unwrap_or_default(),
+        term: match page.term.end {
+            Some(end) => format!("{} to {}", long_date(page.term.start), long_date(end)),
+            None => format!("from {}", long_date(page.term.start)),
+        },
+        term_start: page.term.start.to_string(),
+        invoice_id: page
+            .invoice
+            .as_ref()
+            .map(|d| d.invoice.id.to_string())
+            .unwrap_or_default(),
+        invoice_number: page.invoice_number().unwrap_or_default(),
+        po_number: page.po_number.clone(),
+        lines: page
+            .lines
+            .iter()
+            .map(|(d, a)| (d.clone(), a.to_string()))
+            .collect(),
+        total: page.total.to_string(),
+        balance: page.balance.to_string(),
+        partly_paid: page.balance != page.total,
+        paid: page.balance.0 <= 0,
+        check_payable_to: society.name.clone(),
+        check_address: society.postal_address.trim().to_string(),
+    }
+}
+
+async fn portal_renew_view(ctx: &Ctx, form: RenewForm, errors: FieldErrors) -> WebResult {
+    let user = ctx.require_user()?;
+    let renewal = renewals::practice_renewal(&ctx.app, &ctx.scoped, user, &form.practice).await?;
+    let (page, not_now, pay) = match &renewal {
+        PracticeRenewal::Ready(page) => (
+            Some(renew_facts(ctx, page)),
+            String::new(),
+            page.pay_choices(),
+        ),
+        PracticeRenewal::NotNow(reason) => (None, reason.clone(), Vec::new()),
+    };
+    let origin = if pay.iter().any(|p| p.is_online()) {
+        payments::checkout_origin(&ctx.app, &ctx.scoped).await?
+    } else {
+        None
+    };
+    let chosen_pay = if form.pay.is_empty() {
+        pay.first()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_default()
+    } else {
+        form.pay.clone()
+    };
+    let response = render(
+        form_status(&errors),
+        &RenewPracticeView {
+            chrome: ctx.chrome(None).await?,
+            errors,
+            page,
+            not_now,
+            pay: crate::join::pay_options(&pay),
+            chosen_pay,
+        },
+    )?;
+    Ok(allow_checkout_redirect(response, origin.as_deref()))
+}
+
+/// `GET /account/renew?practice=…`: anyone but the practice's billing contact and managers gets
+/// the not-found page.
+pub async fn portal_renew_form(ctx: &Ctx, practice: &str) -> WebResult {
+    let form = RenewForm {
+        practice: practice.to_string(),
+        ..Default::default()
+    };
+    portal_renew_view(ctx, form, FieldErrors::new()).await
+}
+
+/// `POST /account/renew` naming a practice (CSRF already checked).
+pub async fn portal_renew(ctx: &Ctx, form: RenewForm) -> WebResult {
+    let user = ctx.require_user()?;
+    match renewals::renew_practice(&ctx.app, &ctx.scoped, user, &form, &ctx.actor).await {
+        Ok(RenewOutcome::Checkout(url)) => Ok(Redirect::to(&url).into_response()),
+        Ok(RenewOutcome::InvoiceEmailed { number }) => ok(&MessageView {
+            chrome: ctx.chrome(None).await?,
+            heading: format!("We've emailed invoice {number}"),
+            message: format!(
+                "Invoice {number} for the practice's renewal is on its way to the practice's billing contact. Pay it online from the invoices page, or by check with the invoice number on it. The new term is added for every colleague as soon as it is paid."
+            ),
+            link_href: "/account/invoices".into(),
+            link_text: "Invoices".into(),
+        }),
+        Err(AppError::Invalid(errors)) => {
+            let mut form = form;
+            if errors.get("term_start").is_some() {
+                form.pay.clear();
+            }
+            portal_renew_view(ctx, form, errors).await
         }
         Err(e) => Err(e.into()),
     }

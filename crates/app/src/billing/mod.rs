@@ -1,5 +1,6 @@
-//! Billing use-cases: invoices (gapless numbers, bill-to copied at issue), payments (a fully paid
-//! dues invoice adds its term), refunds and credit memos, revenue accounts; the invoice and
+//! Billing use-cases: invoices (gapless numbers, bill-to copied at issue; one at a time or the
+//! daily run's batches), payments (a fully paid dues invoice adds its term, a member's or a
+//! practice's), refunds and credit memos, revenue accounts; the invoice and
 //! receipt PDFs ([`pdf`]) and the QuickBooks Online exports ([`export`]).
 //!
 //! Every write runs in one transaction with an audit entry; mail is enqueued in it. Each document
@@ -17,6 +18,7 @@ use chapterhouse_core::billing::{
 };
 use chapterhouse_core::membership::{self, StatusInput, Term};
 use chapterhouse_core::money::Cents;
+use chapterhouse_core::practice::PracticeCharge;
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{
     CreditMemoId, InvoiceId, MembershipId, PaymentId, PersonId, PracticeId, RefundId,
@@ -267,12 +269,42 @@ pub async fn issue_invoice_in(
     invoice: NewInvoice,
     today: Date,
 ) -> AppResult<InvoiceId> {
+    Ok(issue_in(tx, now, actor, invoice, None, today).await?.0)
+}
+
+/// A practice's dues invoice (see [`practice_dues_invoice`]) inside the caller's transaction:
+/// paying it in full adds `term` to the practice. Returns the invoice and whether it is new
+/// (false: its dedup key found the one issued before).
+pub(crate) async fn issue_practice_dues_in(
+    tx: &mut ScopedTx,
+    now: Timestamp,
+    actor: &Actor,
+    invoice: NewInvoice,
+    term: Term,
+    today: Date,
+) -> AppResult<(InvoiceId, bool)> {
+    if !matches!(invoice.bill_to, BillTo::Practice(_)) {
+        return Err(AppError::Internal(anyhow::anyhow!(
+            "a practice term on an invoice not billed to a practice"
+        )));
+    }
+    issue_in(tx, now, actor, invoice, Some(term), today).await
+}
+
+async fn issue_in(
+    tx: &mut ScopedTx,
+    now: Timestamp,
+    actor: &Actor,
+    invoice: NewInvoice,
+    practice_term: Option<Term>,
+    today: Date,
+) -> AppResult<(InvoiceId, bool)> {
     // Taken first: a concurrent writer with the same dedup key waits here, then finds ours.
     tx.lock_document_counter(DocumentKind::Invoice).await?;
     if let Some(key) = &invoice.dedup_key
         && let Some(existing) = tx.invoice_by_dedup_key(key).await?
     {
-        return Ok(existing);
+        return Ok((existing, false));
     }
     let total = validate_invoice(&invoice, today)?;
     let mut bill_to = bill_to_details(tx, invoice.bill_to).await?;
@@ -299,61 +331,21 @@ pub async fn issue_invoice_in(
     }
     errors.into_result()?;
 
-    let mut lines = Vec::with_capacity(invoice.lines.len());
     let mut default_account = None;
-    for line in &invoice.lines {
-        let account = match line.revenue_account {
-            Some(account) => account,
-            None => match default_account {
-                Some(account) => account,
-                None => {
-                    let account = tx
-                        .ensure_revenue_account(DUES_ACCOUNT_CODE, DUES_ACCOUNT_NAME, now)
-                        .await?;
-                    default_account = Some(account);
-                    account
-                }
-            },
-        };
-        lines.push(NewInvoiceLineRow {
-            description: line.description.trim().to_string(),
-            quantity: line.quantity,
-            unit: line.unit,
-            amount: line_amount(line.quantity, line.unit).unwrap_or(Cents::ZERO),
-            revenue_account: account,
-            person: line.person,
-        });
-    }
+    let lines = line_rows(tx, &invoice, &mut default_account, now).await?;
     let number = tx.next_document_number(DocumentKind::Invoice).await?;
-    let (person, practice) = match invoice.bill_to {
-        BillTo::Person(p) => (Some(p), None),
-        BillTo::Practice(p) => (None, Some(p)),
-    };
     let display = DocumentKind::Invoice.display(number);
     let detail = format!("{total} to {}", bill_to.name);
-    let id = tx
-        .insert_invoice(
-            &NewInvoiceRow {
-                number,
-                person,
-                practice,
-                bill_to,
-                issued_on: today,
-                due_on: invoice.due_on,
-                total,
-                nondeductible: invoice.nondeductible,
-                memo: invoice.memo.trim().to_string(),
-                purpose: invoice.purpose.to_string(),
-                membership: invoice.dues_term.map(|(m, _)| m),
-                term_start: invoice.dues_term.map(|(_, t)| t.start),
-                term_end: invoice.dues_term.and_then(|(_, t)| t.end),
-                dedup_key: invoice.dedup_key.clone(),
-                created_by: actor.account,
-            },
-            &lines,
-            now,
-        )
-        .await?;
+    let row = invoice_row(
+        &invoice,
+        number,
+        bill_to,
+        total,
+        practice_term,
+        actor,
+        today,
+    );
+    let id = tx.insert_invoice(&row, &lines, now).await?;
     tx.audit(
         NewAudit {
             actor: actor.account,
@@ -365,7 +357,175 @@ pub async fn issue_invoice_in(
         now,
     )
     .await?;
-    Ok(id)
+    Ok((id, true))
+}
+
+/// The stored lines of an invoice: a line without an account goes to the dues default (created
+/// on first use and remembered in `default_account`).
+async fn line_rows(
+    tx: &mut ScopedTx,
+    invoice: &NewInvoice,
+    default_account: &mut Option<RevenueAccountId>,
+    now: Timestamp,
+) -> AppResult<Vec<NewInvoiceLineRow>> {
+    let mut lines = Vec::with_capacity(invoice.lines.len());
+    for line in &invoice.lines {
+        let account = match (line.revenue_account, *default_account) {
+            (Some(account), _) | (None, Some(account)) => account,
+            (None, None) => {
+                let account = tx
+                    .ensure_revenue_account(DUES_ACCOUNT_CODE, DUES_ACCOUNT_NAME, now)
+                    .await?;
+                *default_account = Some(account);
+                account
+            }
+        };
+        lines.push(NewInvoiceLineRow {
+            description: line.description.trim().to_string(),
+            quantity: line.quantity,
+            unit: line.unit,
+            amount: line_amount(line.quantity, line.unit).unwrap_or(Cents::ZERO),
+            revenue_account: account,
+            person: line.person,
+        });
+    }
+    Ok(lines)
+}
+
+fn invoice_row(
+    invoice: &NewInvoice,
+    number: i64,
+    bill_to: BillToDetails,
+    total: Cents,
+    practice_term: Option<Term>,
+    actor: &Actor,
+    today: Date,
+) -> NewInvoiceRow {
+    let (person, practice) = match invoice.bill_to {
+        BillTo::Person(p) => (Some(p), None),
+        BillTo::Practice(p) => (None, Some(p)),
+    };
+    let term = invoice.dues_term.map(|(_, t)| t).or(practice_term);
+    NewInvoiceRow {
+        number,
+        person,
+        practice,
+        bill_to,
+        issued_on: today,
+        due_on: invoice.due_on,
+        total,
+        nondeductible: invoice.nondeductible,
+        memo: invoice.memo.trim().to_string(),
+        purpose: invoice.purpose.to_string(),
+        membership: invoice.dues_term.map(|(m, _)| m),
+        term_start: term.map(|t| t.start),
+        term_end: term.and_then(|t| t.end),
+        dedup_key: invoice.dedup_key.clone(),
+        created_by: actor.account,
+    }
+}
+
+/// An invoice whose bill-to the caller already read (the daily run reads every member's in one
+/// query).
+#[derive(Clone, Debug)]
+pub struct PreparedInvoice {
+    pub invoice: NewInvoice,
+    pub bill_to: BillToDetails,
+}
+
+/// Issue many invoices in the caller's transaction with a few statements per few hundred: the
+/// daily run's renewal invoices. Like [`issue_invoice_in`], the counter is locked first and an
+/// invoice whose dedup key is already used is skipped, so numbers stay gapless and a repeated
+/// run issues nothing. An invoice that fails validation is skipped and logged (one bad level
+/// does not stop the others). Returns the ids of the invoices issued.
+pub async fn issue_invoices_in(
+    tx: &mut ScopedTx,
+    now: Timestamp,
+    actor: &Actor,
+    prepared: Vec<PreparedInvoice>,
+    today: Date,
+) -> AppResult<Vec<InvoiceId>> {
+    if prepared.is_empty() {
+        return Ok(Vec::new());
+    }
+    tx.lock_document_counter(DocumentKind::Invoice).await?;
+    let keys: Vec<String> = prepared
+        .iter()
+        .filter_map(|p| p.invoice.dedup_key.clone())
+        .collect();
+    let mut taken = tx.existing_dedup_keys(&keys).await?;
+    let mut usable_accounts = std::collections::HashMap::new();
+    let mut default_account = None;
+    let mut rows = Vec::with_capacity(prepared.len());
+    for PreparedInvoice { invoice, bill_to } in prepared {
+        if let Some(key) = &invoice.dedup_key
+            && !taken.insert(key.clone())
+        {
+            continue;
+        }
+        let total = match validate_invoice(&invoice, today) {
+            Ok(total) => total,
+            Err(errors) => {
+                tracing::warn!(?errors, to = %bill_to.name, "invoice not issued");
+                continue;
+            }
+        };
+        let mut accounts_ok = true;
+        for account in invoice.lines.iter().filter_map(|l| l.revenue_account) {
+            let usable = match usable_accounts.get(&account) {
+                Some(usable) => *usable,
+                None => {
+                    let usable = tx
+                        .revenue_account(account)
+                        .await?
+                        .is_some_and(|a| !a.archived);
+                    usable_accounts.insert(account, usable);
+                    usable
+                }
+            };
+            accounts_ok &= usable;
+        }
+        if !accounts_ok {
+            tracing::warn!(to = %bill_to.name, "invoice not issued: its revenue account is archived");
+            continue;
+        }
+        let lines = line_rows(tx, &invoice, &mut default_account, now).await?;
+        rows.push((invoice, bill_to, total, lines));
+    }
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let count = rows.len() as i64;
+    let last = tx
+        .take_document_numbers(DocumentKind::Invoice, count)
+        .await?;
+    let first = last - count + 1;
+    let mut audits = Vec::with_capacity(rows.len());
+    let mut stored = Vec::with_capacity(rows.len());
+    for (n, (invoice, bill_to, total, lines)) in rows.into_iter().enumerate() {
+        let number = first + n as i64;
+        audits.push((
+            DocumentKind::Invoice.display(number),
+            format!("{total} to {}", bill_to.name),
+        ));
+        stored.push((
+            invoice_row(&invoice, number, bill_to, total, None, actor, today),
+            lines,
+        ));
+    }
+    let ids = tx.insert_invoices(&stored, now).await?;
+    let entries: Vec<NewAudit> = audits
+        .iter()
+        .map(|(subject, detail)| NewAudit {
+            actor: actor.account,
+            action: "invoice.issued",
+            subject,
+            detail,
+            ip: &actor.ip,
+        })
+        .collect();
+    tx.audit_many(&entries, now).await?;
+    Ok(ids)
 }
 
 /// "November 21, 2026".
@@ -406,6 +566,68 @@ pub fn dues_invoice(
     }
 }
 
+/// A practice's dues invoice for `term`: one line per seat at its profession's rate for the
+/// term (fellows at no charge), then a prorated line for each colleague added during the
+/// current term (`pending`, through `current_end`), booked to the practice level's revenue
+/// account, with the level's non-deductible share. The practice's billing contact and PO number
+/// are copied onto it at issue. Due at the term's start (or today, if that has passed).
+#[allow(clippy::too_many_arguments)]
+pub fn practice_dues_invoice(
+    practice: PracticeId,
+    level_name: &str,
+    annual: &[PracticeCharge],
+    pending: &[PracticeCharge],
+    current_end: Option<Date>,
+    term: Term,
+    revenue_account: Option<RevenueAccountId>,
+    nondeductible_bp: i64,
+    dedup_key: Option<String>,
+    today: Date,
+) -> NewInvoice {
+    let period = match term.end {
+        Some(end) => format!("{} to {}", long_date(term.start), long_date(end)),
+        None => format!("from {}", long_date(term.start)),
+    };
+    let mut lines: Vec<NewLine> = annual
+        .iter()
+        .map(|c| NewLine {
+            description: format!("{}: {level_name} dues, {period}", c.description()),
+            quantity: 1,
+            unit: c.amount,
+            revenue_account,
+            person: Some(c.person),
+        })
+        .collect();
+    lines.extend(pending.iter().map(|c| {
+        let through = current_end
+            .map(|end| format!(" through {}", long_date(end)))
+            .unwrap_or_default();
+        NewLine {
+            description: format!(
+                "{} of {}: added during the current term{through}",
+                c.description(),
+                c.rate
+            ),
+            quantity: 1,
+            unit: c.amount,
+            revenue_account,
+            person: Some(c.person),
+        }
+    }));
+    let total = Cents(lines.iter().map(|l| l.unit.0).sum());
+    NewInvoice {
+        bill_to: BillTo::Practice(practice),
+        lines,
+        due_on: term.start.max(today),
+        po_number: String::new(),
+        memo: String::new(),
+        purpose: "practice_dues",
+        dues_term: None,
+        dedup_key,
+        nondeductible: nondeductible_share(total, nondeductible_bp),
+    }
+}
+
 /// A dues invoice for one membership's term at its level's fee (or a given prorated amount),
 /// booked to the level's revenue account (level_billing, else the dues default), with the
 /// level's non-deductible share.
@@ -437,8 +659,9 @@ pub async fn issue_dues_invoice(
 /// Records a payment; a provider_ref already recorded returns Ok(the existing PaymentId) and
 /// changes nothing. When the invoice becomes fully paid and it is a dues invoice (membership_id
 /// with term_start/term_end), adds that term (idempotent on the unique start) and stores the
-/// recomputed membership status, all in the same transaction; then enqueues a receipt email to
-/// the invoice's bill_to_email.
+/// recomputed membership status, all in the same transaction; a practice's dues invoice adds the
+/// practice's term the same way and moves its seats' statuses with it. Then enqueues a receipt
+/// email to the invoice's bill_to_email.
 pub async fn record_payment(
     app: &App,
     scoped: &Scoped,
@@ -537,13 +760,23 @@ async fn record(
 
     if before.0 > 0
         && after.0 <= 0
-        && let (Some(membership), Some(start)) = (invoice.membership, invoice.term_start)
+        && let Some(start) = invoice.term_start
     {
         let term = Term {
             start,
             end: invoice.term_end,
         };
-        add_paid_term(&mut tx, membership, term, today, now).await?;
+        match (invoice.membership, invoice.practice) {
+            (Some(membership), _) => {
+                add_paid_term(&mut tx, membership, term, today, now).await?;
+            }
+            // A practice's dues: its term, and every seat's status with it.
+            (None, Some(practice)) if invoice.purpose == "practice_dues" => {
+                crate::practices::add_paid_term_in(&mut tx, scoped, practice, term, today, now)
+                    .await?;
+            }
+            _ => {}
+        }
     }
 
     let display = DocumentKind::Payment.display(number);

@@ -746,6 +746,7 @@ async fn renewing_twice_issues_one_invoice_and_a_paid_renewal_is_not_sold_again(
     );
     let renew_form = |pay: &str| RenewForm {
         membership: membership.to_string(),
+        practice: String::new(),
         term_start: "2027-01-10".into(),
         pay: pay.into(),
         auto_renew: None,
@@ -876,6 +877,7 @@ async fn only_the_member_or_their_practice_manager_may_renew_or_pay() {
         &manager,
         &RenewForm {
             membership: membership.to_string(),
+            practice: String::new(),
             term_start: page.quote.term.start.to_string(),
             pay: "card".into(),
             auto_renew: Some("on".into()),

@@ -1334,6 +1334,20 @@ fn fixtures(a: &SeedA) -> Fixtures {
     );
     crate::billing::isolation_fixtures(&mut f, &a.billing);
     crate::join::isolation_fixtures(&mut f, &a.join, &a.level_id, &a.membership_id);
+    // A's practice's renewal, by id, as B's visitors.
+    if let Some(cases) = f.get_mut(&("GET", "/account/renew")) {
+        cases.push((format!("/account/renew?practice={}", a.practice_id), vec![]));
+    }
+    if let Some(cases) = f.get_mut(&("POST", "/account/renew")) {
+        cases.push((
+            "/account/renew".into(),
+            vec![
+                ("practice", a.practice_id.clone()),
+                ("term_start", "2027-11-21".into()),
+                ("pay", "invoice".into()),
+            ],
+        ));
+    }
     f
 }
 

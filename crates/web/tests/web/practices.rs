@@ -396,3 +396,142 @@ async fn a_practice_manager_adds_a_colleague_and_sees_the_prorated_amount() {
             .contains("1 of 2 seats used")
     );
 }
+
+#[tokio::test]
+async fn the_billing_contact_sees_the_practices_renewal_and_a_stranger_gets_not_found() {
+    let t = TestApp::new().await;
+    let society = t.society("gsco").await;
+    // Accounts first, so the practice's contacts are these people.
+    t.add_account(&society, "kim@hco.example", Role::Member)
+        .await;
+    t.add_account(&society, "bill@hco.example", Role::Member)
+        .await;
+    t.add_account(&society, "someone@else.example", Role::Member)
+        .await;
+    let mut staff = t.client("gsco.test");
+    staff.sign_in("owner@gsco.test", PASSWORD).await;
+    let level = practice_level(&mut staff).await;
+    let id = practice(&mut staff, &level, "kim@hco.example").await;
+    staff
+        .post(
+            &format!("/staff/practices/{id}/renew"),
+            &[("paid_through", "")],
+        )
+        .await;
+    for (first, email, profession) in [
+        ("Pat", "pat@hco.example", "physician"),
+        ("Fen", "fen@hco.example", "fellow"),
+    ] {
+        staff.get(&format!("/staff/practices/{id}")).await;
+        let added = staff
+            .post(
+                &format!("/staff/practices/{id}/colleagues"),
+                &[
+                    ("first_name", first),
+                    ("last_name", "Colleague"),
+                    ("email", email),
+                    ("profession", profession),
+                ],
+            )
+            .await;
+        assert_eq!(added.status, StatusCode::OK, "{}", added.body);
+    }
+    let renew = format!("/account/renew?practice={id}");
+
+    // The billing contact (not a manager) sees the next term, each colleague and the amount.
+    let mut bill = t.client("gsco.test");
+    bill.sign_in("bill@hco.example", PASSWORD).await;
+    let page = bill.get(&renew).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert!(page.body.contains("Renew Hill Country Oncology"));
+    assert!(page.body.contains("21 November 2027 to 20 November 2028"));
+    assert!(page.body.contains("Pat Colleague (Physician)") && page.body.contains("$350.00"));
+    assert!(
+        page.body.contains("Fen Colleague (Fellow in training)") && page.body.contains("$0.00")
+    );
+    assert!(
+        page.body.contains(r#"<td id="total">$350.00</td>"#),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("PO-77"));
+    assert!(page.body.contains("Paying by check"));
+
+    // Asking for the invoice issues it once; the page then names it.
+    let sent = bill
+        .post(
+            "/account/renew",
+            &[
+                ("practice", &id),
+                ("term_start", "2027-11-21"),
+                ("pay", "invoice"),
+            ],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{}", sent.body);
+    assert!(
+        sent.body.contains("We&#39;ve emailed invoice INV-")
+            || sent.body.contains("We've emailed invoice INV-"),
+        "{}",
+        sent.body
+    );
+    let page = bill.get(&renew).await;
+    let number = first_capture(r"(INV-\d{6})", &page.body);
+    assert!(page.body.contains(r#"<td id="total">$350.00</td>"#));
+    // A page sent with a term that is not the next one is refused, the form shown again.
+    let stale = bill
+        .post(
+            "/account/renew",
+            &[
+                ("practice", &id),
+                ("term_start", "2026-11-21"),
+                ("pay", "invoice"),
+            ],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stale.body.contains("renewed meanwhile"));
+    let invoices = bill.get("/account/invoices").await;
+    assert!(
+        invoices.body.contains(&number),
+        "the billing contact sees the practice's invoice"
+    );
+    assert_eq!(invoices.body.matches("INV-").count(), 1);
+
+    // The manager sees it too; anyone else, and any other id, is not found.
+    let mut kim = t.client("gsco.test");
+    kim.sign_in("kim@hco.example", PASSWORD).await;
+    let own = kim.get("/account/practice").await;
+    assert!(
+        own.body.contains(&format!(r#"href="{renew}""#)),
+        "the manager's page links to it"
+    );
+    let page = kim.get(&renew).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains(&number));
+    let mut other = t.client("gsco.test");
+    other.sign_in("someone@else.example", PASSWORD).await;
+    for path in [
+        renew.clone(),
+        "/account/renew?practice=not-an-id".to_string(),
+    ] {
+        let refused = other.get(&path).await;
+        assert_eq!(refused.status, StatusCode::NOT_FOUND, "{path}");
+        assert!(!refused.body.contains("Hill Country"));
+    }
+    other.get("/account").await;
+    let posted = other
+        .post(
+            "/account/renew",
+            &[
+                ("practice", &id),
+                ("term_start", "2027-11-21"),
+                ("pay", "invoice"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status, StatusCode::NOT_FOUND);
+    // Signed out: sent to sign in.
+    let anonymous = t.client("gsco.test").get(&renew).await;
+    assert_ne!(anonymous.status, StatusCode::OK);
+}
