@@ -187,7 +187,7 @@ async fn a_practice_reviews_its_invoice_fixes_its_rows_and_joins_and_the_billing
     let review = post(&mut visitor, &good, "review").await;
     assert_eq!(review.status, StatusCode::OK, "{}", review.body);
     for shown in [
-        "The practice&#39;s first invoice",
+        "The practice's first invoice",
         "Group practice membership, 21 November 2026 to 31 December 2026.",
         "Billed to Bill Ledger (billing@granite.test), PO PO-7781.",
         "<td>Ada Okafor</td><td>Physician</td><td>$350.00</td><td>$58.33 (2 months)</td>",
