@@ -78,7 +78,7 @@ test('a practice manager adds a colleague and sees the prorated amount', { timeo
       await page.getByRole('button', { name: 'Add colleague', exact: true }).click();
       const notice = page.getByText(/^Added\. \$[\d,]+\.\d\d \(prorated for \d+ months?\) will be on the practice's next invoice\.$/);
       await notice.waitFor();
-      await page.locator('table').getByText('Quentin Okonkwo').waitFor();
+      await page.getByRole('cell', { name: /^Quentin Okonkwo, MD/ }).waitFor();
       await check(page, 'p2-colleague-added');
       assertNoPageErrors(page);
     });

@@ -150,8 +150,7 @@ impl PracticeJoinForm {
             .clinicians
             .len()
             .max(shown)
-            .max(ROWS_AT_A_TIME)
-            .min(MAX_ROWS);
+            .clamp(ROWS_AT_A_TIME, MAX_ROWS);
         form.clinicians.resize(rows, ClinicianRow::default());
         form
     }

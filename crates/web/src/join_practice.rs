@@ -243,7 +243,7 @@ fn value<'a>(pairs: &'a [(String, String)], key: &str) -> &'a str {
 pub async fn practice_post(ctx: Ctx, Form(pairs): Form<Vec<(String, String)>>) -> WebResult {
     ctx.check_csrf(value(&pairs, "csrf"))?;
     if ctx.user.is_some() {
-        return Ok(Redirect::to("/account/practice").into_response());
+        return Ok(Redirect::to("/join/practice").into_response());
     }
     let mut form = PracticeJoinForm::from_pairs(&pairs);
     match value(&pairs, "action") {
