@@ -42,7 +42,7 @@ const RATE_WINDOW_SECONDS: i64 = 15 * 60;
 /// How long the link to the page after joining keeps working.
 const THANKS_DAYS: i64 = 14;
 /// An invoice asked for instead of paying online is due in this many days.
-const INVOICE_DUE_DAYS: i64 = 30;
+pub(crate) const INVOICE_DUE_DAYS: i64 = 30;
 const MAX_PRACTICE_CHARS: usize = 200;
 
 /// The Join form as posted. Every field defaults to empty, so a missing one is a message.
@@ -109,6 +109,8 @@ pub struct JoinPage {
     pub levels: Vec<JoinLevel>,
     /// Card and bank payments are set up: without them only "send me an invoice" is offered.
     pub online_payment: bool,
+    /// A practice level is offered too (`/join/practice`).
+    pub practice_join: bool,
 }
 
 impl JoinPage {
@@ -152,6 +154,7 @@ pub async fn join_page(app: &App, scoped: &Scoped) -> AppResult<JoinPage> {
     Ok(JoinPage {
         levels,
         online_payment: scoped.payment_settings().await?.is_some(),
+        practice_join: !scoped.join_practice_levels().await?.is_empty(),
     })
 }
 
@@ -285,6 +288,22 @@ fn rate_window(now: Timestamp) -> i64 {
     (now.0 / 1_000_000).div_euclid(RATE_WINDOW_SECONDS)
 }
 
+/// Count a join from the client's address (individual and practice joins share the count);
+/// too many in the window is [`AppError::RateLimited`].
+pub(crate) async fn check_rate_limit(
+    scoped: &Scoped,
+    actor: &Actor,
+    now: Timestamp,
+) -> AppResult<()> {
+    let hits = scoped
+        .hit_rate_limit(&format!("join:ip:{}", actor.ip), rate_window(now))
+        .await?;
+    if hits > JOINS_PER_IP {
+        return Err(AppError::RateLimited);
+    }
+    Ok(())
+}
+
 /// Join: validate, then write the person, account, membership and first invoice in one
 /// transaction, then start the hosted payment (or email the invoice).
 pub async fn apply(
@@ -296,12 +315,7 @@ pub async fn apply(
     let page = join_page(app, scoped).await?;
     let valid = validate(form, &page)?;
     let now = app.now();
-    let hits = scoped
-        .hit_rate_limit(&format!("join:ip:{}", actor.ip), rate_window(now))
-        .await?;
-    if hits > JOINS_PER_IP {
-        return Err(AppError::RateLimited);
-    }
+    check_rate_limit(scoped, actor, now).await?;
     // The work every join does before it can know whether it is new: the password's hash, and
     // both look-ups whatever the first one found.
     let password_hash = valid.password.as_deref().map(passwords::hash).transpose()?;
@@ -525,7 +539,7 @@ pub(crate) async fn issue(
     billing::issue_invoice_in(tx, now, actor, invoice, today).await
 }
 
-fn due_in_days(today: Date, days: i64) -> Date {
+pub(crate) fn due_in_days(today: Date, days: i64) -> Date {
     today
         .checked_add(jiff::Span::new().days(days))
         .unwrap_or(today)
@@ -626,6 +640,9 @@ pub struct Thanks {
     pub left_unpaid: bool,
     /// Staff have still to decide the application.
     pub application_pending: bool,
+    /// Where the invoice was sent, when not to the person reading the page (a practice's
+    /// billing contact).
+    pub invoice_to: Option<String>,
 }
 
 /// Where a new member stands, for the page after joining. A missing, wrong or expired token is
@@ -686,5 +703,6 @@ pub async fn thanks(
         level_name,
         invoice_number: invoice.as_ref().map(Invoice::display_number),
         amount: invoice.as_ref().map(|i| i.amounts.total),
+        invoice_to: None,
     })
 }

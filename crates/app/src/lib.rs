@@ -13,6 +13,7 @@ pub mod export;
 pub mod import;
 pub mod jobs;
 pub mod join;
+pub mod join_practice;
 pub mod levels;
 pub mod mail;
 pub mod member_list;

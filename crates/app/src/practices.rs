@@ -276,7 +276,7 @@ async fn save_contacts(
     Ok(())
 }
 
-async fn link_contacts(
+pub(crate) async fn link_contacts(
     tx: &mut ScopedTx,
     practice: PracticeId,
     fields: &PracticeFields,

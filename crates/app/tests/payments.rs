@@ -1161,3 +1161,5 @@ async fn a_flood_of_junk_is_refused_but_logs_at_most_sixty_a_minute() {
 mod join;
 #[path = "payments/renewals.rs"]
 mod renewals;
+#[path = "payments/join_practice.rs"]
+mod join_practice;

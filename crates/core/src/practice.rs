@@ -8,6 +8,7 @@
 
 use jiff::civil::Date;
 
+use crate::joining::first_term_quote;
 use crate::level_rules::{Profession, RateTable};
 use crate::membership::{
     RenewalAnchor, RenewalPeriod, Status, StatusInput, Term, first_term, months_covered, next_term,
@@ -134,6 +135,64 @@ pub fn pending_charges(
             }
         })
         .collect()
+}
+
+/// One clinician on a joining practice's first invoice.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct JoinCharge {
+    pub name: String,
+    pub profession: Profession,
+    /// The level's full rate for the profession, for one period.
+    pub rate: Cents,
+    /// Whole months charged when the first term is prorated; None for a full period.
+    pub months: Option<i32>,
+    pub amount: Cents,
+}
+
+/// A joining practice's first term and what each clinician costs for it: their profession's
+/// rate, prorated by whole months where the level prorates (fixed-day levels only), exactly as
+/// a member joining that level would be charged. Fellows (a zero rate) are lines at no charge.
+pub fn join_charges(
+    clinicians: &[(String, Profession)],
+    rates: &RateTable,
+    joined: Date,
+    period: RenewalPeriod,
+    anchor: RenewalAnchor,
+    prorate: bool,
+) -> (Term, Vec<JoinCharge>) {
+    let term = first_term(joined, period, anchor);
+    let charges = clinicians
+        .iter()
+        .map(|(name, profession)| {
+            let rate = rates.rate_for(*profession);
+            let quote = first_term_quote(joined, rate, period, anchor, prorate);
+            JoinCharge {
+                name: name.clone(),
+                profession: *profession,
+                rate,
+                months: quote
+                    .is_prorated()
+                    .then(|| months_covered(&quote.term))
+                    .flatten(),
+                amount: quote.amount,
+            }
+        })
+        .collect();
+    (term, charges)
+}
+
+pub fn join_total(charges: &[JoinCharge]) -> Cents {
+    Cents(charges.iter().map(|c| c.amount.0).sum())
+}
+
+/// The words refusing a joining practice that lists more clinicians than its level covers.
+pub fn join_seat_limit_message(level: &str, limit: i64, listed: usize) -> String {
+    format!(
+        "The {level} level covers up to {limit} clinician{}, and you listed {listed}. Remove {} row{}, or contact the society's office about a larger group.",
+        if limit == 1 { "" } else { "s" },
+        listed as i64 - limit,
+        if listed as i64 - limit == 1 { "" } else { "s" },
+    )
 }
 
 /// Whether one more seat fits (no limit: always).
@@ -419,5 +478,78 @@ mod tests {
         assert!(seat_available(500, None));
         assert!(seat_limit_message(1).contains("covers 1 clinician,"));
         assert!(seat_limit_message(10).contains("covers 10 clinicians"));
+    }
+
+    #[test]
+    fn a_joining_practice_pays_each_clinicians_rate_prorated_as_the_level_is() {
+        let clinicians = vec![
+            ("Dr A".to_string(), Profession::Physician),
+            ("B, NP".to_string(), Profession::NursePractitioner),
+            ("Dr C".to_string(), Profession::Fellow),
+            ("D".to_string(), Profession::Nurse),
+        ];
+        let period = RenewalPeriod::Years(1);
+        // Anniversary: a full year from the day they join, every rate in full.
+        let (term, charges) = join_charges(
+            &clinicians,
+            &rates(),
+            date(2026, 11, 21),
+            period,
+            RenewalAnchor::Anniversary,
+            true,
+        );
+        assert_eq!(term.start, date(2026, 11, 21));
+        assert_eq!(term.end, Some(date(2027, 11, 20)));
+        let amounts: Vec<i64> = charges.iter().map(|c| c.amount.0).collect();
+        assert_eq!(
+            amounts,
+            vec![35_000, 15_000, 0, 40_000],
+            "fellows free, no rate: the fee"
+        );
+        assert!(charges.iter().all(|c| c.months.is_none()));
+        assert_eq!(join_total(&charges), Cents(90_000));
+
+        // Renewing on 1 January and prorating: November and December, 2 of 12 months.
+        let january = RenewalAnchor::FixedDay { month: 1, day: 1 };
+        let (term, charges) = join_charges(
+            &clinicians,
+            &rates(),
+            date(2026, 11, 21),
+            period,
+            january,
+            true,
+        );
+        assert_eq!(term.end, Some(date(2026, 12, 31)));
+        let amounts: Vec<i64> = charges.iter().map(|c| c.amount.0).collect();
+        assert_eq!(amounts, vec![5_833, 2_500, 0, 6_667], "half-up to the cent");
+        assert_eq!(charges[0].months, Some(2));
+        assert_eq!(
+            charges[2].months, None,
+            "nothing to prorate for a free seat"
+        );
+        assert_eq!(charges[0].rate, Cents(35_000));
+
+        // A fixed-day level that does not prorate charges the full rate.
+        let (_, charges) = join_charges(
+            &clinicians,
+            &rates(),
+            date(2026, 11, 21),
+            period,
+            january,
+            false,
+        );
+        assert_eq!(charges[0].amount, Cents(35_000));
+    }
+
+    #[test]
+    fn a_joining_practice_is_told_how_many_rows_to_remove() {
+        assert_eq!(
+            join_seat_limit_message("Practice", 2, 3),
+            "The Practice level covers up to 2 clinicians, and you listed 3. Remove 1 row, or contact the society's office about a larger group."
+        );
+        assert!(
+            join_seat_limit_message("Solo", 1, 4)
+                .contains("up to 1 clinician, and you listed 4. Remove 3 rows")
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! What joining and renewing read beyond the other modules: a level with its joining rules
-//! (public, professions, automatic renewal, the lobbying share), the levels Join offers, the
-//! revenue account a level's dues go to, a practice by its exact name, and where a hosted
-//! payment page for an invoice stands.
+//! (public, professions, automatic renewal, the lobbying share), the levels Join offers (to
+//! individuals and to practices), the revenue account a level's dues go to, a practice by its
+//! exact name or its NPI, and where a hosted payment page for an invoice stands.
 
 use chapterhouse_core::{InvoiceId, LevelId, PracticeId, RevenueAccountId};
 use uuid::Uuid;
@@ -40,6 +40,19 @@ impl Scoped {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
             level_rules_select!(
                 "WHERE society_id = $1 AND public_join AND NOT archived AND NOT for_practices \
+             ORDER BY sort_order, fee_cents DESC, name"
+            )
+        )
+        .bind(self.society.id.0)
+        .fetch_all(c)
+        .await)?)
+    }
+
+    /// The levels a practice may join online: public, not archived, for practices.
+    pub async fn join_practice_levels(&self) -> StoreResult<Vec<JoinRules>> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+            level_rules_select!(
+                "WHERE society_id = $1 AND public_join AND NOT archived AND for_practices \
              ORDER BY sort_order, fee_cents DESC, name"
             )
         )
@@ -96,6 +109,19 @@ impl Scoped {
         )
         .bind(self.society.id.0)
         .bind(name.trim())
+        .fetch_optional(c)
+        .await)?;
+        Ok(id.map(PracticeId))
+    }
+
+    /// A practice with this (normalised, ten-digit) NPI, if any.
+    pub async fn practice_by_npi(&self, npi: &str) -> StoreResult<Option<PracticeId>> {
+        let id: Option<Uuid> = on!(self.db.reader(), |c| sqlx::query_scalar(
+            "SELECT id FROM practice WHERE society_id = $1 AND npi = $2 \
+             ORDER BY created_at LIMIT 1"
+        )
+        .bind(self.society.id.0)
+        .bind(npi)
         .fetch_optional(c)
         .await)?;
         Ok(id.map(PracticeId))

@@ -22,7 +22,7 @@ use crate::payments::allow_checkout_redirect;
 use crate::views::{MessageView, form_status, ok, render};
 
 /// "21 November 2026 to 31 December 2026".
-fn term_words(quote: &Quote) -> String {
+pub(crate) fn term_words(quote: &Quote) -> String {
     match quote.term.end {
         Some(end) => format!("{} to {}", long_date(quote.term.start), long_date(end)),
         None => format!("from {}, with no end", long_date(quote.term.start)),
@@ -98,6 +98,7 @@ pub struct JoinView {
     pub online_payment: bool,
     pub any_auto_renew: bool,
     pub signed_in: bool,
+    pub practice_join: bool,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +148,7 @@ async fn join_view(
             online_payment: page.online_payment,
             any_auto_renew: page.levels.iter().any(|l| l.rules.auto_renew_allowed),
             signed_in: ctx.user.is_some(),
+            practice_join: page.practice_join,
             form,
         },
     )?;
@@ -211,7 +213,7 @@ fn begins(thanks: &Thanks) -> String {
 }
 
 /// What the page after joining says, in plain words. Payment is claimed only once confirmed.
-fn thanks_words(thanks: &Thanks, society: &str) -> (String, Vec<String>) {
+pub(crate) fn thanks_words(thanks: &Thanks, society: &str) -> (String, Vec<String>) {
     let invoice = thanks.invoice_number.clone().unwrap_or_default();
     let amount = thanks.amount.map(|a| a.to_string()).unwrap_or_default();
     let level = &thanks.level_name;
@@ -278,9 +280,15 @@ fn thanks_words(thanks: &Thanks, society: &str) -> (String, Vec<String>) {
             ],
         ),
         AfterJoin::InvoiceEmailed => (
-            format!("We've emailed invoice {invoice} to you"),
+            format!(
+                "We've emailed invoice {invoice} to {}",
+                thanks.invoice_to.as_deref().unwrap_or("you")
+            ),
             vec![
-                format!("Invoice {invoice} for {amount} is on its way to your inbox. You can pay it online when signed in, or by check."),
+                format!(
+                    "Invoice {invoice} for {amount} is on its way to {}. You can pay it online when signed in, or by check.",
+                    thanks.invoice_to.as_deref().unwrap_or("your inbox")
+                ),
                 format!("Once it is paid, {}", begins(thanks)),
                 confirm,
             ],

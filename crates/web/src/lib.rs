@@ -15,6 +15,7 @@ mod error;
 mod forms;
 mod importexport;
 mod join;
+mod join_practice;
 mod level_rules;
 mod members;
 mod metrics;

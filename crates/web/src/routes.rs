@@ -8,8 +8,8 @@ use axum::routing::{get, post};
 
 use crate::{
     AppState, account, applications, assets, auth, billing, committees, custom_fields, directory,
-    importexport, join, level_rules, members, operator, ops, payments, portal, practices, site,
-    staff, staff_people,
+    importexport, join, join_practice, level_rules, members, operator, ops, payments, portal,
+    practices, site, staff, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,6 +71,9 @@ fn table() -> Routes {
     .get("/join", join::join_form)
     .post("/join", join::join)
     .get("/join/thanks", join::thanks)
+    .get("/join/practice", join_practice::practice_form)
+    .post("/join/practice", join_practice::practice_post)
+    .get("/join/practice/thanks", join_practice::practice_thanks)
     // Sign-in and account recovery.
     .get("/sign-in", auth::sign_in_form)
     .post("/sign-in", auth::sign_in)

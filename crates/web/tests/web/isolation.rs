@@ -73,6 +73,8 @@ struct SeedA {
     upload_id: String,
     import_run_id: String,
     join: crate::join::SeedJoin,
+    /// The page after A's practice joined, signed for A.
+    practice_thanks: String,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -280,7 +282,10 @@ async fn seed_a(t: &TestApp) -> SeedA {
     let (_import_person, field_input, upload_id, import_run_id) = seed_a_import(t, &scoped).await;
     let join = crate::join::seed_join(t, &scoped, level_id).await;
     let (practice_id, seat_membership_id, manager_person_id) = seed_a_practice(t, &a).await;
+    let practice_thanks =
+        chapterhouse_app::join_practice::thanks_path(&t.app, &scoped, practice_id.parse().unwrap());
     SeedA {
+        practice_thanks,
         practice_id,
         seat_membership_id,
         manager_person_id,
@@ -1348,6 +1353,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
             ],
         ));
     }
+    crate::join_practice::isolation_fixtures(&mut f, &a.practice_thanks, &a.level_id);
     f
 }
 

@@ -7,6 +7,7 @@ mod common;
 mod importexport;
 mod isolation;
 mod join;
+mod join_practice;
 mod payments;
 mod people;
 mod practices;
