@@ -3,4 +3,5 @@
 //! record, CPE Monitor, the joint-provider package). Each is a pure function of plain structs
 //! the use-cases fill from the store; the rules themselves are in `core::education`.
 
+pub mod exports;
 pub mod pdf;
