@@ -6,6 +6,7 @@
 pub mod billing;
 pub mod committees;
 pub mod custom_fields;
+pub mod education;
 pub mod ids;
 pub mod import;
 pub mod joining;
