@@ -781,7 +781,15 @@ pub async fn apply(
             dedup_key: Some(join_key(practice)),
             nondeductible: nondeductible_share(review.total, level.rules.nondeductible_bp),
         };
-        let id = billing::issue_invoice_in(&mut tx, now, actor, new, today).await?;
+        // Paying the invoice adds the practice's first term (and activates every seat), as
+        // for renewals; on a level that needs approval, staff record the term instead.
+        let id = if approval {
+            billing::issue_invoice_in(&mut tx, now, actor, new, today).await?
+        } else {
+            billing::issue_practice_dues_in(&mut tx, now, actor, new, review.term, today)
+                .await?
+                .0
+        };
         if let Some(end) = review.term.end {
             tx.mark_seats_billed(practice, end).await?;
         }

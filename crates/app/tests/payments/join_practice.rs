@@ -337,6 +337,36 @@ async fn a_practice_joins_with_each_clinician_at_their_rate_and_the_billing_cont
     assert_eq!(thanks.after, AfterJoin::InvoiceEmailed);
     assert_eq!(thanks.invoice_to.as_deref(), Some("billing@granite.test"));
     assert_eq!(thanks.amount, Some(Cents(8_333)));
+
+    // The billing contact pays by check: the practice's first term starts and every clinician
+    // is active with it.
+    billing::record_staff_payment(
+        &f.app,
+        &scoped,
+        &Actor::default(),
+        billing::NewPayment {
+            invoice: joined.invoice.unwrap(),
+            amount: Cents(8_333),
+            method: billing::PaymentMethodKind::Check,
+            reference: "Check 2211".into(),
+            provider_ref: None,
+            received_on: date(2026, 11, 21),
+        },
+        Cents(8_333),
+    )
+    .await
+    .unwrap();
+    let terms = scoped.practice_terms(joined.practice).await.unwrap();
+    assert_eq!(
+        terms.iter().map(|t| (t.start, t.end)).collect::<Vec<_>>(),
+        vec![(date(2026, 11, 21), Some(date(2026, 12, 31)))],
+        "the invoice's term, not the payment's date"
+    );
+    let practice = scoped.practice(joined.practice).await.unwrap().unwrap();
+    assert_eq!(practice.status(), Status::Active);
+    for m in &joined.memberships {
+        assert_eq!(status(&scoped, *m).await, Status::Active);
+    }
 }
 
 #[tokio::test]
