@@ -478,7 +478,9 @@ pub async fn practice_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> 
             .tomorrow()
             .map(|start| practice_renewal_key(c.practice_id, start))
             .unwrap_or_default();
-        let invoices = scoped.invoices_by_dedup_keys(&[key.clone()]).await?;
+        let invoices = scoped
+            .invoices_by_dedup_keys(std::slice::from_ref(&key))
+            .await?;
         let invoice = invoices.get(&key);
         let total = invoice
             .map(|i| i.total)
