@@ -21,15 +21,13 @@
 //! Each step reads the whole society with a few queries and writes in batches; nothing runs a
 //! query per member.
 
-use std::collections::HashMap;
-
-use chapterhouse_core::joining::renewal_key;
+use chapterhouse_core::joining::{practice_renewal_key, renewal_key};
 use chapterhouse_core::level_rules::{self, CATCH_UP_DAYS};
 use chapterhouse_core::membership::{Status, Term, next_term};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::practice as practice_rules;
 use chapterhouse_core::{MembershipId, PracticeId};
-use chapterhouse_store::{DuesBasis, NewAudit, Scoped, TermInvoice};
+use chapterhouse_store::{DuesBasis, NewAudit, Scoped};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -95,33 +93,6 @@ pub async fn membership_daily(app: &App, scoped: &Scoped) -> AppResult<DailyRepo
 /// 365 days).
 const GRACE_HORIZON_DAYS: i64 = 366;
 
-/// The invoices that buy a term starting after `after`, by membership and by practice and term
-/// start (one query).
-struct TermInvoices {
-    members: HashMap<(MembershipId, Date), TermInvoice>,
-    practices: HashMap<(PracticeId, Date), TermInvoice>,
-}
-
-async fn term_invoices(scoped: &Scoped, after: Date) -> AppResult<TermInvoices> {
-    let mut found = TermInvoices {
-        members: HashMap::new(),
-        practices: HashMap::new(),
-    };
-    for invoice in scoped.term_invoices_after(after).await? {
-        let start = invoice.term_start;
-        match (invoice.membership, invoice.practice) {
-            (Some(m), _) => {
-                found.members.insert((m, start), invoice);
-            }
-            (None, Some(p)) => {
-                found.practices.insert((p, start), invoice);
-            }
-            (None, None) => {}
-        }
-    }
-    Ok(found)
-}
-
 /// The latest term end for which a renewal invoice can be due today: the largest first step of
 /// any level's schedule from today. None when no level has a schedule.
 fn invoice_horizon<'a>(today: Date, schedules: impl Iterator<Item = &'a str>) -> Option<Date> {
@@ -145,8 +116,10 @@ pub struct RenewalInvoices {
 /// term is another) or already invoiced (by the portal or an earlier run); never a zero
 /// invoice. Members' invoices are written in batches of [`BATCH`], keyed
 /// `renew:<membership>:<term start>` as the portal keys them; practices' go through
-/// [`crate::practices::issue_renewal_invoice`] one practice at a time (a handful a day). Not
-/// emailed on their own: the reminder sent the same day names them.
+/// [`crate::practices::issue_renewal_invoice`] one practice at a time (a handful a day). The
+/// candidates' query leaves out whoever already has an invoice for their next term, so a
+/// repeated run reads little and writes nothing. Not emailed on their own: the reminder sent
+/// the same day names them.
 pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalInvoices> {
     let today = today(app, scoped);
     let now = app.now();
@@ -157,7 +130,6 @@ pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalIn
     let after = today
         .checked_sub(GRACE_HORIZON_DAYS.days())
         .unwrap_or(Date::MIN);
-    let invoiced = term_invoices(scoped, after).await?;
     let actor = Actor::default();
 
     let due: Vec<PreparedInvoice> = scoped
@@ -174,12 +146,6 @@ pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalIn
                 return None;
             }
             let term = next_term(&latest, period_of_months(Some(c.period_months)))?;
-            if invoiced
-                .members
-                .contains_key(&(c.membership_id, term.start))
-            {
-                return None;
-            }
             let basis = DuesBasis {
                 membership: c.membership_id,
                 person: c.person_id,
@@ -213,14 +179,10 @@ pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalIn
         ) else {
             continue;
         };
-        let next_start = end.tomorrow().unwrap_or(end);
-        if !level_rules::renewal_invoice_due(end, &steps, today)
-            || invoiced
-                .practices
-                .contains_key(&(c.practice_id, next_start))
-        {
+        if !level_rules::renewal_invoice_due(end, &steps, today) {
             continue;
         }
+        let next_start = end.tomorrow().unwrap_or(end);
         match crate::practices::issue_renewal_invoice(
             app,
             scoped,
@@ -398,7 +360,6 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
     };
     let society = scoped.society();
     let base = app.links.base_url(society);
-    let invoices = term_invoices(scoped, after).await?.members;
     let due: Vec<_> = scoped
         .member_reminder_candidates(after, through)
         .await?
@@ -410,6 +371,12 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
             Some((c, end, step))
         })
         .collect();
+    // The renewal invoice each names: the one for the term after the ending one.
+    let keys: Vec<String> = due
+        .iter()
+        .filter_map(|(c, end, _)| Some(renewal_key(c.membership_id, end.tomorrow().ok()?)))
+        .collect();
+    let invoices = scoped.invoices_by_dedup_keys(&keys).await?;
     let mut sent = 0;
     for chunk in due.chunks(BATCH) {
         let mut tx = scoped.begin().await?;
@@ -424,7 +391,7 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
             let invoice = end
                 .tomorrow()
                 .ok()
-                .and_then(|start| invoices.get(&(c.membership_id, start)));
+                .and_then(|start| invoices.get(&renewal_key(c.membership_id, start)));
             let subject = if ended {
                 format!("Your {} membership has ended: renew now", society.name)
             } else {
@@ -490,7 +457,6 @@ pub async fn practice_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> 
     let society = scoped.society();
     let base = app.links.base_url(society);
     let mut sent = 0;
-    let invoices = term_invoices(scoped, after).await?.practices;
     let candidates = scoped.practice_reminder_candidates(after, through).await?;
     for c in candidates {
         let Ok(end) = c.end_on.parse::<Date>() else {
@@ -508,10 +474,14 @@ pub async fn practice_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> 
         }
         // A query or two per practice due today (a handful), not per member.
         let charges = crate::practices::annual_charges(scoped, c.practice_id).await?;
-        let invoice = end
+        let key = end
             .tomorrow()
-            .ok()
-            .and_then(|start| invoices.get(&(c.practice_id, start)));
+            .map(|start| practice_renewal_key(c.practice_id, start))
+            .unwrap_or_default();
+        let invoices = scoped
+            .invoices_by_dedup_keys(std::slice::from_ref(&key))
+            .await?;
+        let invoice = invoices.get(&key);
         let total = invoice
             .map(|i| i.total)
             .unwrap_or_else(|| practice_rules::total(&charges));

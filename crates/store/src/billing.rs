@@ -240,19 +240,16 @@ pub struct DuesBasis {
     pub revenue_account: Option<RevenueAccountId>,
 }
 
-/// An invoice that buys a term (a member's dues or a practice's), as the daily run looks them
-/// up: whose, which term, its number and total.
+/// An invoice found by its dedup key (the reminders name the renewal invoice).
 #[derive(Clone, Debug)]
-pub struct TermInvoice {
+pub struct KeyedInvoice {
     pub id: InvoiceId,
     pub number: i64,
-    pub membership: Option<MembershipId>,
-    pub practice: Option<PracticeId>,
-    pub term_start: Date,
+    pub dedup_key: String,
     pub total: Cents,
 }
 
-impl TermInvoice {
+impl KeyedInvoice {
     pub fn display_number(&self) -> String {
         DocumentKind::Invoice.display(self.number)
     }
@@ -472,16 +469,6 @@ struct ExportRaw {
 }
 
 #[derive(sqlx::FromRow)]
-struct TermInvoiceRaw {
-    id: Uuid,
-    number: i64,
-    membership_id: Option<Uuid>,
-    practice_id: Option<Uuid>,
-    term_start: String,
-    total_cents: i64,
-}
-
-#[derive(sqlx::FromRow)]
 struct PersonBillTo {
     display_name: String,
     first_name: String,
@@ -523,6 +510,21 @@ struct DuesRaw {
 fn date(text: &str) -> StoreResult<Date> {
     text.parse()
         .map_err(|e| StoreError::Config(format!("stored date {text:?} is not a date: {e}")))
+}
+
+/// `head` (ending in `IN (`) with `count` numbered placeholders from `$2` and the closing
+/// parenthesis: only placeholders are added to the fixed text, and every key is bound.
+fn dedup_key_sql(head: &str, count: usize) -> String {
+    let mut sql = String::from(head);
+    for n in 0..count {
+        if n > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('$');
+        sql.push_str(&(n + 2).to_string());
+    }
+    sql.push(')');
+    sql
 }
 
 pub(crate) fn person_name(display: &str, first: &str, last: &str) -> String {
@@ -851,32 +853,38 @@ impl Scoped {
         Ok(id.map(InvoiceId))
     }
 
-    /// Every invoice that buys a term starting after `after` (one query for the society: the
-    /// daily run's "already invoiced?" and the reminders' invoice numbers).
-    pub async fn term_invoices_after(&self, after: Date) -> StoreResult<Vec<TermInvoice>> {
-        let rows: Vec<TermInvoiceRaw> = on!(self.db.reader(), |c| {
-            sqlx::query_as(
-            "SELECT id, number, membership_id, practice_id, term_start, total_cents FROM invoice \
-             WHERE society_id = $1 AND term_start IS NOT NULL AND term_start > $2 \
-             AND (membership_id IS NOT NULL OR practice_id IS NOT NULL)"
-        )
-        .bind(self.society.id.0)
-        .bind(after.to_string())
-        .fetch_all(c)
-        .await
-        })?;
-        rows.into_iter()
-            .map(|r| {
-                Ok(TermInvoice {
-                    id: InvoiceId(r.id),
-                    number: r.number,
-                    membership: r.membership_id.map(MembershipId),
-                    practice: r.practice_id.map(PracticeId),
-                    term_start: date(&r.term_start)?,
-                    total: Cents(r.total_cents),
-                })
-            })
-            .collect()
+    /// The invoices carrying any of `keys`, by key (a statement per 500 keys).
+    pub async fn invoices_by_dedup_keys(
+        &self,
+        keys: &[String],
+    ) -> StoreResult<std::collections::HashMap<String, KeyedInvoice>> {
+        let mut found = std::collections::HashMap::new();
+        for chunk in keys.chunks(500) {
+            let sql = dedup_key_sql(
+                "SELECT id, number, dedup_key, total_cents FROM invoice \
+                 WHERE society_id = $1 AND dedup_key IN (",
+                chunk.len(),
+            );
+            let rows: Vec<(Uuid, i64, String, i64)> = on!(self.db.reader(), |c| {
+                let mut q = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(self.society.id.0);
+                for key in chunk {
+                    q = q.bind(key);
+                }
+                q.fetch_all(c).await
+            })?;
+            for (id, number, key, total) in rows {
+                found.insert(
+                    key.clone(),
+                    KeyedInvoice {
+                        id: InvoiceId(id),
+                        number,
+                        dedup_key: key,
+                        total: Cents(total),
+                    },
+                );
+            }
+        }
+        Ok(found)
     }
 
     pub async fn billable_people(
@@ -1080,18 +1088,10 @@ impl ScopedTx {
         let society = self.society_id.0;
         let mut found = std::collections::HashSet::new();
         for chunk in keys.chunks(500) {
-            let mut sql = String::from(
+            let sql = dedup_key_sql(
                 "SELECT dedup_key FROM invoice WHERE society_id = $1 AND dedup_key IN (",
+                chunk.len(),
             );
-            for n in 0..chunk.len() {
-                if n > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('$');
-                sql.push_str(&(n + 2).to_string());
-            }
-            sql.push(')');
-            // Only numbered placeholders were added to the fixed text; every key is bound.
             let rows: Vec<String> = on!(self.tx.conn(), |c| {
                 let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(society);
                 for key in chunk {

@@ -30,7 +30,8 @@ pub struct MemberReminderCandidate {
 
 /// A membership whose renewal the daily run may invoice: active or in grace; not cancelled,
 /// suspended or overridden by staff; not paid for by a practice; on a level that renews and has
-/// a reminder schedule. With its latest term, its level's billing and who the invoice goes to.
+/// a reminder schedule; with no dues invoice yet for a term after its latest (by the portal, an
+/// earlier run or staff). With its latest term, its level's billing and who the invoice goes to.
 #[derive(Clone, Debug)]
 pub struct RenewalInvoiceCandidate {
     pub membership_id: MembershipId,
@@ -50,7 +51,8 @@ pub struct RenewalInvoiceCandidate {
 }
 
 /// A practice whose renewal the daily run may invoice: active or in grace, on a level that
-/// renews and has a reminder schedule; with its latest term's end.
+/// renews and has a reminder schedule, with no dues invoice yet for a term after its latest;
+/// with its latest term's end.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct PracticeRenewalCandidate {
     #[sqlx(try_from = "Uuid")]
@@ -131,8 +133,8 @@ impl Scoped {
     }
 
     /// Memberships whose renewal may be invoiced and whose latest term ends after `after` and on
-    /// or before `through` (the caller checks each level's schedule and what is already
-    /// invoiced).
+    /// or before `through` (the caller checks each level's schedule). The invoice is looked for
+    /// among the person's invoices (indexed), so a run that finds everyone invoiced is cheap.
     pub async fn renewal_invoice_candidates(
         &self,
         after: Date,
@@ -159,7 +161,10 @@ impl Scoped {
                  WHERE t2.society_id = t.society_id AND t2.membership_id = t.membership_id \
                    AND (t2.end_on IS NULL OR t2.end_on > t.end_on)) \
                AND NOT EXISTS (SELECT 1 FROM membership_seat s \
-                 WHERE s.society_id = m.society_id AND s.membership_id = m.id)"
+                 WHERE s.society_id = m.society_id AND s.membership_id = m.id) \
+               AND NOT EXISTS (SELECT 1 FROM invoice i \
+                 WHERE i.society_id = p.society_id AND i.person_id = p.id \
+                   AND i.membership_id = m.id AND i.term_start > t.end_on)"
         )
         .bind(self.society.id.0)
         .bind(after.to_string())
@@ -213,7 +218,10 @@ impl Scoped {
                AND l.period_months IS NOT NULL \
                AND NOT EXISTS (SELECT 1 FROM practice_term t2 \
                  WHERE t2.society_id = t.society_id AND t2.practice_id = t.practice_id \
-                   AND (t2.end_on IS NULL OR t2.end_on > t.end_on))"
+                   AND (t2.end_on IS NULL OR t2.end_on > t.end_on)) \
+               AND NOT EXISTS (SELECT 1 FROM invoice i \
+                 WHERE i.society_id = pr.society_id AND i.practice_id = pr.id \
+                   AND i.purpose = 'practice_dues' AND i.term_start > t.end_on)"
         )
         .bind(self.society.id.0)
         .bind(after.to_string())
