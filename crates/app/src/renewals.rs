@@ -14,7 +14,7 @@ use chapterhouse_core::membership::Status;
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{InvoiceId, MembershipId, PersonId};
-use chapterhouse_store::{Scoped, parse_status};
+use chapterhouse_store::{LevelWithRules, Scoped, parse_status};
 use serde::Deserialize;
 
 use crate::accounts::CurrentUser;
@@ -148,11 +148,11 @@ pub async fn renewal(
             )));
         }
     }
-    let rules = scoped
+    let LevelWithRules { level, rules } = scoped
         .join_level(portal.level_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let level = &rules.level;
+    let level = &level;
     let state = scoped
         .membership_state(id)
         .await?

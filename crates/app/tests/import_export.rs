@@ -2,66 +2,47 @@
 //! other app tests they run on SQLite by default and on PostgreSQL when
 //! `CHAPTERHOUSE_TEST_DATABASE_URL` is set.
 
-use std::sync::Arc;
+mod common;
 
 use chapterhouse_app::custom_fields::{self, CustomFieldForm, input_name};
 use chapterhouse_app::export::members_csv;
 use chapterhouse_app::import::{self, ImportOutcome, ImportSummary, MapOverride, NoProgress};
 use chapterhouse_app::membership::{self, LevelForm};
 use chapterhouse_app::societies::{self, NewSocietyForm};
-use chapterhouse_app::{Actor, App, AppError, LinkSettings};
+use chapterhouse_app::{Actor, AppError};
 use chapterhouse_core::import::Snapshot;
 use chapterhouse_core::membership::Status;
-use chapterhouse_core::signing::Signer;
-use chapterhouse_core::time::FixedClock;
 use chapterhouse_core::{CustomFieldId, PersonId};
-use chapterhouse_mail::Mailer;
-use chapterhouse_store::{MemberFilter, Scoped, Store};
-use chapterhouse_testkit::{TestDb, test_db};
+use chapterhouse_store::{MemberFilter, Scoped};
 
 const MEMBERS: &str = include_str!("data/members.csv");
 const WITH_PROBLEMS: &str = include_str!("data/members_with_problems.csv");
 
+/// The common fixture with a society in Chicago that has the levels and custom fields the
+/// data files use.
 struct Fixture {
-    app: App,
-    clock: Arc<FixedClock>,
+    base: common::Fixture,
     scoped: Scoped,
     licence: CustomFieldId,
-    _outbox: tempfile::TempDir,
-    _db: TestDb,
 }
 
-/// A society in Chicago on 21 November 2026 with the levels and custom fields the fixture
-/// files use.
+impl std::ops::Deref for Fixture {
+    type Target = common::Fixture;
+
+    fn deref(&self) -> &common::Fixture {
+        &self.base
+    }
+}
+
 async fn fixture() -> Fixture {
-    let db = test_db().await;
-    let outbox = tempfile::tempdir().unwrap();
-    let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
-    let app = App {
-        store: Store::new(db.db.clone()),
-        clock: clock.clone(),
-        signer: Arc::new(Signer::new(b"import test key")),
-        secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(b"import test key"),
-        mailer: Mailer::file_outbox(outbox.path()).unwrap(),
-        links: LinkSettings {
-            scheme: "https".into(),
-            port_suffix: String::new(),
-        },
-    };
+    let base = common::fixture().await;
+    let app = &base.app;
     let (society, _) = societies::create_society(
-        &app,
+        app,
         &NewSocietyForm {
             name: "Prairie State Oncology Society".into(),
-            short_name: "PSOS".into(),
-            slug: "psos".into(),
-            host: "psos.test".into(),
             time_zone: "America/Chicago".into(),
-            email: "office@psos.test".into(),
-            postal_address: "1 Main St".into(),
-            phone: String::new(),
-            owner_name: "Olive Owner".into(),
-            owner_email: "owner@psos.test".into(),
-            owner_password: "owner password 1".into(),
+            ..common::society_form("psos")
         },
         &Actor::default(),
     )
@@ -75,7 +56,7 @@ async fn fixture() -> Fixture {
         ("Retired", "0", "never", false),
     ] {
         membership::create_level(
-            &app,
+            app,
             &scoped,
             &LevelForm {
                 name: name.into(),
@@ -91,7 +72,7 @@ async fn fixture() -> Fixture {
         .unwrap();
     }
     let licence = custom_fields::create_custom_field(
-        &app,
+        app,
         &scoped,
         &CustomFieldForm {
             name: "State licence".into(),
@@ -103,7 +84,7 @@ async fn fixture() -> Fixture {
     .await
     .unwrap();
     custom_fields::create_custom_field(
-        &app,
+        app,
         &scoped,
         &CustomFieldForm {
             name: "Tumor board".into(),
@@ -115,12 +96,9 @@ async fn fixture() -> Fixture {
     .await
     .unwrap();
     Fixture {
-        app,
-        clock,
+        base,
         scoped,
         licence,
-        _outbox: outbox,
-        _db: db,
     }
 }
 

@@ -350,7 +350,14 @@ async fn seed_a_people(
     let now = t.app.now();
     let mut tx = scoped.begin().await.unwrap();
     let practice = tx
-        .insert_practice_named("CANARY-A-PRACTICE", now)
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "CANARY-A-PRACTICE".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            now,
+        )
         .await
         .unwrap();
     tx.link_practice_person(practice, owner, true, now)
@@ -359,7 +366,7 @@ async fn seed_a_people(
     tx.link_practice_person(practice, person, false, now)
         .await
         .unwrap();
-    tx.insert_level_change(level_id, level_id).await.unwrap();
+    tx.set_level_changes(level_id, &[level_id]).await.unwrap();
     tx.put_directory_default(
         chapterhouse_core::people::DirectoryField::Email,
         chapterhouse_core::people::Visibility::Private,
