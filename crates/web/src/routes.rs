@@ -200,7 +200,7 @@ fn table() -> Routes {
     )
     .post(
         "/staff/people/{person_id}/custom-fields",
-        custom_fields::person_save,
+        staff_people::save_custom_fields,
     )
     .get("/staff/import", importexport::import_page)
     .post("/staff/import", importexport::upload)

@@ -370,8 +370,9 @@ async fn staff_add_a_custom_field_and_edit_a_persons_values() {
         .await
         .unwrap()
         .unwrap();
+    // The values are edited on the person's page.
     let path = format!("/staff/people/{owner}/custom-fields");
-    let form = client.get(&path).await;
+    let form = client.get(&format!("/staff/people/{owner}")).await;
     assert_eq!(form.status, StatusCode::OK);
     let re = regex_lite::Regex::new(r#"<label for="f-(cf_[0-9a-f]+)">Years in practice</label>"#)
         .unwrap();
