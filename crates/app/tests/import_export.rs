@@ -7,6 +7,7 @@ mod common;
 use chapterhouse_app::custom_fields::{self, CustomFieldForm, input_name};
 use chapterhouse_app::export::members_csv;
 use chapterhouse_app::import::{self, ImportOutcome, ImportSummary, MapOverride, NoProgress};
+use chapterhouse_app::jobs::Worker;
 use chapterhouse_app::membership::{self, LevelForm};
 use chapterhouse_app::societies::{self, NewSocietyForm};
 use chapterhouse_app::{Actor, AppError};
@@ -759,5 +760,73 @@ async fn an_import_never_changes_the_email_someone_signs_in_with() {
             .await
             .unwrap()
             .is_some()
+    );
+}
+
+#[tokio::test]
+async fn an_upload_is_deleted_once_imported_or_discarded_and_after_a_week_otherwise() {
+    let f = fixture().await;
+    let actor = Actor::default();
+    let upload = |name: &'static str, data: &'static str| {
+        import::upload(&f.app, &f.scoped, name, data.as_bytes(), &actor)
+    };
+    let scoped = &f.scoped;
+    let waiting = |blob| async move { scoped.import_upload(blob).await.unwrap().is_some() };
+    let old = upload("old.csv", MEMBERS).await.unwrap();
+    f.clock.advance_seconds(2 * 86_400);
+    let recent = upload("recent.csv", MEMBERS).await.unwrap();
+    let refused = upload("problems.csv", WITH_PROBLEMS).await.unwrap();
+    let applied = upload("members.csv", MEMBERS).await.unwrap();
+    let discarded = upload("unwanted.csv", MEMBERS).await.unwrap();
+
+    // Imported: the upload goes in the import's transaction.
+    let file = f.scoped.import_upload(applied).await.unwrap().unwrap();
+    let summary = imported(
+        import::import_upload(&f.app, &f.scoped, &file, &[], &actor, &NoProgress)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(summary.created, 8);
+    assert!(!waiting(applied).await);
+    // Refused: it stays, to be mapped again or discarded.
+    let file = f.scoped.import_upload(refused).await.unwrap().unwrap();
+    assert!(matches!(
+        import::import_upload(&f.app, &f.scoped, &file, &[], &actor, &NoProgress)
+            .await
+            .unwrap(),
+        ImportOutcome::Refused(_)
+    ));
+    assert!(waiting(refused).await);
+    // Discarded by staff; another society cannot discard this one's uploads.
+    let other = common::society(&f, "beta").await;
+    let other = f.app.scoped(&other);
+    assert!(matches!(
+        import::discard_upload(&f.app, &other, discarded, &actor).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(waiting(discarded).await);
+    import::discard_upload(&f.app, &f.scoped, discarded, &actor)
+        .await
+        .unwrap();
+    assert!(!waiting(discarded).await);
+    assert!(matches!(
+        import::discard_upload(&f.app, &f.scoped, discarded, &actor).await,
+        Err(AppError::NotFound)
+    ));
+
+    // Seven days and a minute after the first upload, the daily maintenance deletes it and
+    // keeps the ones five days old.
+    f.clock.advance_seconds(5 * 86_400 + 60);
+    Worker::new(f.app.clone())
+        .schedule_recurring()
+        .await
+        .unwrap();
+    common::run_jobs(&f).await;
+    assert!(!waiting(old).await, "a week-old upload is deleted");
+    assert!(waiting(recent).await && waiting(refused).await);
+    assert_eq!(
+        f.scoped.import_runs(10).await.unwrap().len(),
+        1,
+        "only the imported file left a record"
     );
 }

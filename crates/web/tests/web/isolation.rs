@@ -665,6 +665,13 @@ async fn snapshot_a(t: &TestApp) -> String {
             .collect::<Vec<_>>(),
         scoped.custom_field_values(person).await.unwrap(),
         scoped.import_runs(10).await.unwrap().len(),
+        // Uploads waiting for their import (B can neither import nor discard A's).
+        chapterhouse_testkit::sql::scalar(
+            &t.db.db,
+            "SELECT COUNT(*) FROM import_upload WHERE society_id = $1",
+            &[a.id.0.into()],
+        )
+        .await,
         // Every person (updated_at is never negative).
         scoped.people_updated_since(Timestamp(0)).await.unwrap(),
     );
@@ -1154,6 +1161,10 @@ fn fixtures(a: &SeedA) -> Fixtures {
             format!("/staff/import/{}/apply", a.upload_id),
             vec![("col_0", "email".into())],
         )],
+    );
+    post(
+        "/staff/import/{blob_id}/discard",
+        vec![(format!("/staff/import/{}/discard", a.upload_id), vec![])],
     );
     post(
         "/staff/levels/{id}",
