@@ -1,7 +1,7 @@
 'use strict';
 // Staff keep custom fields, import a member list (upload, refuse a Windows-1252 file, map a
-// column, dry run, import) and export the members list as CSV; every page passes axe-core and
-// fits a 360 px screen.
+// column, dry run, import), export the members list as CSV and change an imported custom field
+// value on the person's page; every page passes axe-core and fits a 360 px screen.
 
 const { test, before, after } = require('node:test');
 const assert = require('node:assert/strict');
@@ -119,6 +119,16 @@ test('staff add a custom field, import a member list and export the members', { 
       assert.ok(text.startsWith('\ufeffUser ID,First name,Last name,Organization,Email,'), text.slice(0, 200));
       assert.equal(text.trim().split('\r\n').length, 3, `the header and the two filtered members:\n${text}`);
       assert.ok(text.includes(",'=cmd\r\n"), 'a formula-like cell is neutralised');
+
+      // The person page shows the imported custom field value; staff change it there.
+      await page.locator('table').getByRole('link', { name: 'Amara Okafor', exact: true }).click();
+      await waitForPath(page, /^\/staff\/people\/[^/]+$/);
+      assert.equal(await page.getByLabel('State licence', { exact: true }).inputValue(), '=cmd');
+      await page.getByLabel('State licence', { exact: true }).fill('IL-209-77001');
+      await page.getByRole('button', { name: 'Save custom fields', exact: true }).click();
+      await page.getByText('Custom fields saved.').waitFor();
+      assert.equal(await page.getByLabel('State licence', { exact: true }).inputValue(), 'IL-209-77001');
+      await check(page, 'ie9-person-custom-fields');
       assertNoPageErrors(page);
     });
   } finally {

@@ -19,7 +19,9 @@ use chapterhouse_core::signing::Signer;
 use chapterhouse_core::time::FixedClock;
 use chapterhouse_core::{CommitteeId, LevelId, PersonId, PracticeId, Timestamp};
 use chapterhouse_mail::Mailer;
-use chapterhouse_store::{CommitteeFields, Db, DbOptions, NewSeat, Scoped, Store, migrate, sample};
+use chapterhouse_store::{
+    Address, CommitteeFields, Db, DbOptions, NewSeat, ProfileFields, Scoped, Store, migrate,
+};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
@@ -258,25 +260,28 @@ async fn generate(app: &App, members: u64, practices: u64) -> (Scoped, World) {
             first.to_lowercase(),
             last.to_lowercase()
         );
-        let person = sample::insert_person(
-            &mut tx,
-            &sample::SamplePerson {
-                email: &email,
-                first_name: first,
-                last_name: last,
-                credentials: "MD",
-                profession: profession.as_str(),
-                specialty: SPECIALTIES[rng.below(SPECIALTIES.len() as u64) as usize],
-                npi: None,
-            },
-            now,
-        )
-        .await
-        .expect("person");
-        let state = STATES[rng.below(STATES.len() as u64) as usize];
-        sample::set_practice_address(&mut tx, person, "City", state)
+        let display_name = format!("{first} {last}");
+        let person = tx
+            .insert_person(&email, &display_name, now)
             .await
-            .expect("address");
+            .expect("person");
+        let profile = ProfileFields {
+            display_name,
+            first_name: first.into(),
+            last_name: last.into(),
+            credentials: "MD".into(),
+            profession: profession.as_str().into(),
+            specialty: SPECIALTIES[rng.below(SPECIALTIES.len() as u64) as usize].into(),
+            practice_address: Address {
+                city: "City".into(),
+                state: STATES[rng.below(STATES.len() as u64) as usize].into(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        tx.update_profile(person, &profile, now)
+            .await
+            .expect("profile");
         if rng.below(50) == 0 {
             let c = committees[rng.below(committees.len() as u64) as usize];
             tx.insert_seat(&committee_seat(c, person, "member"), now)

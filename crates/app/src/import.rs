@@ -10,7 +10,9 @@ use chapterhouse_core::import::{
 use chapterhouse_core::signing::sha256_hex;
 use chapterhouse_core::spreadsheet::strip_bom;
 use chapterhouse_core::{BlobId, ImportRunId};
-use chapterhouse_store::{MAX_BLOB_BYTES, NewAudit, NewImportRun, Scoped, StoreError};
+use chapterhouse_store::{
+    ImportUpload, MAX_BLOB_BYTES, NewAudit, NewImportRun, Scoped, StoreError,
+};
 
 use crate::membership::today;
 use crate::{Actor, App, AppError, AppResult};
@@ -274,6 +276,52 @@ pub async fn import(
     actor: &Actor,
     progress: &dyn Progress,
 ) -> AppResult<ImportOutcome> {
+    let source = Source {
+        file_name,
+        data,
+        upload: None,
+    };
+    import_source(app, scoped, source, overrides, actor, progress).await
+}
+
+/// Import a member list uploaded on the import page, as [`import`] does; the upload is deleted
+/// in the import's transaction (a refused file stays, to be mapped again or discarded).
+pub async fn import_upload(
+    app: &App,
+    scoped: &Scoped,
+    upload: &ImportUpload,
+    overrides: &[MapOverride],
+    actor: &Actor,
+    progress: &dyn Progress,
+) -> AppResult<ImportOutcome> {
+    let source = Source {
+        file_name: &upload.file_name,
+        data: &upload.data,
+        upload: Some(upload.blob_id),
+    };
+    import_source(app, scoped, source, overrides, actor, progress).await
+}
+
+/// What is imported: the file, and the upload it waited in (deleted by the import).
+struct Source<'a> {
+    file_name: &'a str,
+    data: &'a [u8],
+    upload: Option<BlobId>,
+}
+
+async fn import_source(
+    app: &App,
+    scoped: &Scoped,
+    source: Source<'_>,
+    overrides: &[MapOverride],
+    actor: &Actor,
+    progress: &dyn Progress,
+) -> AppResult<ImportOutcome> {
+    let Source {
+        file_name,
+        data,
+        upload,
+    } = source;
     let table = read_csv(data).map_err(unreadable)?;
     let today = today(app, scoped);
     let now = app.now();
@@ -306,6 +354,9 @@ pub async fn import(
             now,
         )
         .await?;
+    if let Some(blob) = upload {
+        tx.delete_import_upload(blob).await?;
+    }
     tx.audit(
         NewAudit {
             actor: actor.account,
@@ -328,6 +379,51 @@ pub async fn import(
         updated: plan.updated,
         unchanged: plan.unchanged,
     }))
+}
+
+/// Staff give up on an uploaded member list: it is deleted, nothing imported. Not found when
+/// this society has no such upload.
+pub async fn discard_upload(
+    app: &App,
+    scoped: &Scoped,
+    blob: BlobId,
+    actor: &Actor,
+) -> AppResult<()> {
+    let upload = scoped
+        .import_upload(blob)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let now = app.now();
+    let mut tx = scoped.begin().await?;
+    if !tx.delete_import_upload(blob).await? {
+        return Err(AppError::NotFound);
+    }
+    tx.audit(
+        NewAudit {
+            actor: actor.account,
+            action: "members.import_discarded",
+            subject: &upload.file_name,
+            detail: "",
+            ip: &actor.ip,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// How long an upload waits for its import before the daily maintenance deletes it.
+pub const UPLOAD_KEPT_DAYS: i64 = 7;
+
+/// Delete the uploads older than [`UPLOAD_KEPT_DAYS`] (run by the daily maintenance job).
+/// Returns how many.
+pub async fn delete_stale_uploads(app: &App, scoped: &Scoped) -> AppResult<u64> {
+    let before = app.now().plus_seconds(-UPLOAD_KEPT_DAYS * 86_400);
+    let mut tx = scoped.begin().await?;
+    let deleted = tx.delete_import_uploads_before(before).await?;
+    tx.commit().await?;
+    Ok(deleted)
 }
 
 /// The name an upload is kept under: its last path part, printable, at most 200 characters.

@@ -127,16 +127,17 @@ impl Worker {
                 let society = society
                     .ok_or_else(|| JobFailure::Permanent("maintenance needs a society".into()))?;
                 let scoped = self.app.scoped(&society);
-                let result: Result<u64, chapterhouse_store::StoreError> = async {
+                let result: Result<(u64, u64), crate::AppError> = async {
                     let mut tx = scoped.begin().await?;
                     let pruned = tx.prune_expired(self.app.now()).await?;
                     tx.commit().await?;
+                    let uploads = crate::import::delete_stale_uploads(&self.app, &scoped).await?;
                     self.app.store.refresh_planner_statistics().await?;
-                    Ok(pruned)
+                    Ok((pruned, uploads))
                 }
                 .await;
-                let pruned = result.map_err(|e| JobFailure::Retry(e.to_string()))?;
-                tracing::info!(society = %society.slug, pruned, "daily maintenance done");
+                let (pruned, uploads) = result.map_err(|e| JobFailure::Retry(e.to_string()))?;
+                tracing::info!(society = %society.slug, pruned, uploads, "daily maintenance done");
                 Ok(())
             }
             MEMBERSHIP_DAILY => {

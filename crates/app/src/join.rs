@@ -22,8 +22,8 @@ use chapterhouse_core::text::{looks_like_email, normalize_email};
 use chapterhouse_core::validate::{FieldErrors, password_problem};
 use chapterhouse_core::{InvoiceId, LevelId, MembershipId, PersonId, Role, Timestamp, UserId};
 use chapterhouse_store::{
-    DuesBasis, Invoice, JoinRules, NewAccount, NewAudit, ProfileFields, Scoped, ScopedTx,
-    StoreError,
+    DuesBasis, Invoice, Level, LevelRules, LevelWithRules, NewAccount, NewAudit, ProfileFields,
+    Scoped, ScopedTx, StoreError,
 };
 use jiff::civil::Date;
 use serde::Deserialize;
@@ -80,7 +80,8 @@ pub struct JoinForm {
 /// A level as the Join page offers it.
 #[derive(Clone, Debug)]
 pub struct JoinLevel {
-    pub rules: JoinRules,
+    pub level: Level,
+    pub rules: LevelRules,
     /// The first term and its price for someone joining today.
     pub quote: Quote,
     /// "Every year, on 1 January".
@@ -91,15 +92,15 @@ pub struct JoinLevel {
 
 impl JoinLevel {
     pub fn id(&self) -> LevelId {
-        self.rules.level.id
+        self.level.id
     }
 
     pub fn name(&self) -> &str {
-        &self.rules.level.name
+        &self.level.name
     }
 
     pub fn approval_required(&self) -> bool {
-        self.rules.level.approval_required
+        self.level.approval_required
     }
 }
 
@@ -135,20 +136,18 @@ pub async fn join_page(app: &App, scoped: &Scoped) -> AppResult<JoinPage> {
         .join_levels()
         .await?
         .into_iter()
-        .map(|rules| {
-            let level = &rules.level;
-            JoinLevel {
-                quote: joining::first_term_quote(
-                    today,
-                    Cents(level.fee_cents),
-                    level_period(level),
-                    level_anchor(level),
-                    level.prorate,
-                ),
-                renews: describe_renewal(level),
-                open_to: joining::open_to_words(&rules.professions),
-                rules,
-            }
+        .map(|LevelWithRules { level, rules }| JoinLevel {
+            quote: joining::first_term_quote(
+                today,
+                Cents(level.fee_cents),
+                level_period(&level),
+                level_anchor(&level),
+                level.prorate,
+            ),
+            renews: describe_renewal(&level),
+            open_to: joining::open_to_words(&rules.professions),
+            level,
+            rules,
         })
         .collect();
     Ok(JoinPage {
@@ -349,7 +348,7 @@ pub async fn apply(
         suspended: false,
         override_status: None,
         practice_status: None,
-        grace_days: u16::try_from(level.rules.level.grace_days).unwrap_or(u16::MAX),
+        grace_days: u16::try_from(level.level.grace_days).unwrap_or(u16::MAX),
     });
 
     let mut tx = scoped.begin().await?;

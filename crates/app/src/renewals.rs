@@ -18,7 +18,7 @@ use chapterhouse_core::membership::Term;
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{InvoiceId, MembershipId, PersonId, PracticeId};
-use chapterhouse_store::{InvoiceDetail, Practice, Scoped, parse_status};
+use chapterhouse_store::{InvoiceDetail, LevelWithRules, Practice, Scoped, parse_status};
 use serde::Deserialize;
 
 use crate::accounts::CurrentUser;
@@ -152,11 +152,11 @@ pub async fn renewal(
             )));
         }
     }
-    let rules = scoped
+    let LevelWithRules { level, rules } = scoped
         .join_level(portal.level_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    let level = &rules.level;
+    let level = &level;
     let state = scoped
         .membership_state(id)
         .await?

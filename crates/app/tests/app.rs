@@ -1,90 +1,16 @@
 //! Use-case tests. Like the store tests they run on SQLite by default and on PostgreSQL when
 //! `CHAPTERHOUSE_TEST_DATABASE_URL` is set.
 
-use std::sync::Arc;
+mod common;
+
+use common::{Fixture, fixture, outbox_texts, run_jobs, society, society_form};
 
 use chapterhouse_app::accounts::{self, NewAccountInput};
-use chapterhouse_app::jobs::Worker;
 use chapterhouse_app::mail::EmailJob;
 use chapterhouse_app::pages::{self, PageForm};
-use chapterhouse_app::societies::{self, NewSocietyForm};
-use chapterhouse_app::{Actor, App, AppError, LinkSettings, demo};
+use chapterhouse_app::societies::{self};
+use chapterhouse_app::{Actor, AppError, demo};
 use chapterhouse_core::Role;
-use chapterhouse_core::signing::Signer;
-use chapterhouse_core::time::FixedClock;
-use chapterhouse_mail::Mailer;
-use chapterhouse_store::{Society, Store};
-use chapterhouse_testkit::{TestDb, test_db};
-
-struct Fixture {
-    app: App,
-    clock: Arc<FixedClock>,
-    outbox: tempfile::TempDir,
-    _db: TestDb,
-}
-
-async fn fixture() -> Fixture {
-    let db = test_db().await;
-    let outbox = tempfile::tempdir().unwrap();
-    let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
-    let app = App {
-        store: Store::new(db.db.clone()),
-        clock: clock.clone(),
-        signer: Arc::new(Signer::new(b"app test key")),
-        secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(b"app test key"),
-        mailer: Mailer::file_outbox(outbox.path()).unwrap(),
-        links: LinkSettings {
-            scheme: "https".into(),
-            port_suffix: String::new(),
-        },
-    };
-    Fixture {
-        app,
-        clock,
-        outbox,
-        _db: db,
-    }
-}
-
-fn society_form(slug: &str) -> NewSocietyForm {
-    NewSocietyForm {
-        name: format!("{slug} society"),
-        short_name: slug.to_uppercase(),
-        slug: slug.into(),
-        host: format!("{slug}.test"),
-        time_zone: "America/New_York".into(),
-        email: format!("office@{slug}.test"),
-        postal_address: "1 Main St".into(),
-        phone: String::new(),
-        owner_name: "Olive Owner".into(),
-        owner_email: format!("owner@{slug}.test"),
-        owner_password: "owner password 1".into(),
-    }
-}
-
-async fn society(f: &Fixture, slug: &str) -> Society {
-    societies::create_society(&f.app, &society_form(slug), &Actor::default())
-        .await
-        .unwrap()
-        .0
-}
-
-fn outbox_texts(f: &Fixture) -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir(f.outbox.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect()
-}
-
-async fn run_jobs(f: &Fixture) {
-    let worker = Worker::new(f.app.clone());
-    while worker.run_once().await.unwrap() > 0 {}
-}
 
 #[tokio::test]
 async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
@@ -287,7 +213,7 @@ async fn sign_in_links_are_mailed_from_the_society_and_work_once() {
     let mail = outbox_texts(&f);
     assert_eq!(mail.len(), 1, "no mail for an unknown address");
     assert!(
-        mail[0].contains("From: \"alpha society\" <office@alpha.test>"),
+        mail[0].contains("From: \"alpha oncology society\" <office@alpha.test>"),
         "{}",
         mail[0]
     );

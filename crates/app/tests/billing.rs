@@ -2,79 +2,20 @@
 //! and the QuickBooks export. SQLite by default; PostgreSQL when
 //! `CHAPTERHOUSE_TEST_DATABASE_URL` is set.
 
-use std::sync::Arc;
+mod common;
+
+use common::{Fixture, fixture, outbox_texts, run_jobs, society};
 
 use chapterhouse_app::billing::{
     self as b, BillTo, NewInvoice, NewLine, NewPayment, PaymentMethodKind,
 };
-use chapterhouse_app::jobs::Worker;
 use chapterhouse_app::membership::{self as m, LevelForm, MemberForm};
-use chapterhouse_app::societies::{self, NewSocietyForm};
-use chapterhouse_app::{Actor, App, AppError, LinkSettings};
+use chapterhouse_app::{Actor, AppError};
 use chapterhouse_core::membership::{Status, Term};
 use chapterhouse_core::money::Cents;
-use chapterhouse_core::signing::Signer;
-use chapterhouse_core::time::FixedClock;
 use chapterhouse_core::{LevelId, MembershipId, PersonId};
-use chapterhouse_mail::Mailer;
-use chapterhouse_store::{Scoped, Society, Store};
-use chapterhouse_testkit::{TestDb, test_db};
+use chapterhouse_store::Scoped;
 use jiff::civil::{Date, date};
-
-struct Fixture {
-    app: App,
-    #[allow(dead_code)]
-    clock: Arc<FixedClock>,
-    outbox: tempfile::TempDir,
-    _db: TestDb,
-}
-
-async fn fixture() -> Fixture {
-    let db = test_db().await;
-    let outbox = tempfile::tempdir().unwrap();
-    // 21 November 2026 in New York.
-    let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
-    let app = App {
-        store: Store::new(db.db.clone()),
-        clock: clock.clone(),
-        signer: Arc::new(Signer::new(b"billing test key")),
-        secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(b"billing test key"),
-        mailer: Mailer::file_outbox(outbox.path()).unwrap(),
-        links: LinkSettings {
-            scheme: "https".into(),
-            port_suffix: String::new(),
-        },
-    };
-    Fixture {
-        app,
-        clock,
-        outbox,
-        _db: db,
-    }
-}
-
-async fn society(f: &Fixture, slug: &str) -> Society {
-    societies::create_society(
-        &f.app,
-        &NewSocietyForm {
-            name: format!("{slug} oncology society"),
-            short_name: slug.to_uppercase(),
-            slug: slug.into(),
-            host: format!("{slug}.test"),
-            time_zone: "America/New_York".into(),
-            email: format!("office@{slug}.test"),
-            postal_address: "1 Main St, Springfield".into(),
-            phone: String::new(),
-            owner_name: "Olive Owner".into(),
-            owner_email: format!("owner@{slug}.test"),
-            owner_password: "owner password 1".into(),
-        },
-        &Actor::default(),
-    )
-    .await
-    .unwrap()
-    .0
-}
 
 async fn level(f: &Fixture, scoped: &Scoped) -> LevelId {
     m::create_level(
@@ -157,23 +98,6 @@ fn check(invoice: chapterhouse_core::InvoiceId, amount: i64) -> NewPayment {
 
 async fn status(scoped: &Scoped, id: MembershipId) -> Status {
     scoped.membership_state(id).await.unwrap().unwrap().status
-}
-
-fn outbox_texts(f: &Fixture) -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir(f.outbox.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect()
-}
-
-async fn run_jobs(f: &Fixture) {
-    let worker = Worker::new(f.app.clone());
-    while worker.run_once().await.unwrap() > 0 {}
 }
 
 #[tokio::test]

@@ -2,66 +2,48 @@
 //! other app tests they run on SQLite by default and on PostgreSQL when
 //! `CHAPTERHOUSE_TEST_DATABASE_URL` is set.
 
-use std::sync::Arc;
+mod common;
 
 use chapterhouse_app::custom_fields::{self, CustomFieldForm, input_name};
 use chapterhouse_app::export::members_csv;
 use chapterhouse_app::import::{self, ImportOutcome, ImportSummary, MapOverride, NoProgress};
+use chapterhouse_app::jobs::Worker;
 use chapterhouse_app::membership::{self, LevelForm};
 use chapterhouse_app::societies::{self, NewSocietyForm};
-use chapterhouse_app::{Actor, App, AppError, LinkSettings};
+use chapterhouse_app::{Actor, AppError};
 use chapterhouse_core::import::Snapshot;
 use chapterhouse_core::membership::Status;
-use chapterhouse_core::signing::Signer;
-use chapterhouse_core::time::FixedClock;
 use chapterhouse_core::{CustomFieldId, PersonId};
-use chapterhouse_mail::Mailer;
-use chapterhouse_store::{MemberFilter, Scoped, Store};
-use chapterhouse_testkit::{TestDb, test_db};
+use chapterhouse_store::{MemberFilter, Scoped};
 
 const MEMBERS: &str = include_str!("data/members.csv");
 const WITH_PROBLEMS: &str = include_str!("data/members_with_problems.csv");
 
+/// The common fixture with a society in Chicago that has the levels and custom fields the
+/// data files use.
 struct Fixture {
-    app: App,
-    clock: Arc<FixedClock>,
+    base: common::Fixture,
     scoped: Scoped,
     licence: CustomFieldId,
-    _outbox: tempfile::TempDir,
-    _db: TestDb,
 }
 
-/// A society in Chicago on 21 November 2026 with the levels and custom fields the fixture
-/// files use.
+impl std::ops::Deref for Fixture {
+    type Target = common::Fixture;
+
+    fn deref(&self) -> &common::Fixture {
+        &self.base
+    }
+}
+
 async fn fixture() -> Fixture {
-    let db = test_db().await;
-    let outbox = tempfile::tempdir().unwrap();
-    let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
-    let app = App {
-        store: Store::new(db.db.clone()),
-        clock: clock.clone(),
-        signer: Arc::new(Signer::new(b"import test key")),
-        secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(b"import test key"),
-        mailer: Mailer::file_outbox(outbox.path()).unwrap(),
-        links: LinkSettings {
-            scheme: "https".into(),
-            port_suffix: String::new(),
-        },
-    };
+    let base = common::fixture().await;
+    let app = &base.app;
     let (society, _) = societies::create_society(
-        &app,
+        app,
         &NewSocietyForm {
             name: "Prairie State Oncology Society".into(),
-            short_name: "PSOS".into(),
-            slug: "psos".into(),
-            host: "psos.test".into(),
             time_zone: "America/Chicago".into(),
-            email: "office@psos.test".into(),
-            postal_address: "1 Main St".into(),
-            phone: String::new(),
-            owner_name: "Olive Owner".into(),
-            owner_email: "owner@psos.test".into(),
-            owner_password: "owner password 1".into(),
+            ..common::society_form("psos")
         },
         &Actor::default(),
     )
@@ -75,7 +57,7 @@ async fn fixture() -> Fixture {
         ("Retired", "0", "never", false),
     ] {
         membership::create_level(
-            &app,
+            app,
             &scoped,
             &LevelForm {
                 name: name.into(),
@@ -91,7 +73,7 @@ async fn fixture() -> Fixture {
         .unwrap();
     }
     let licence = custom_fields::create_custom_field(
-        &app,
+        app,
         &scoped,
         &CustomFieldForm {
             name: "State licence".into(),
@@ -103,7 +85,7 @@ async fn fixture() -> Fixture {
     .await
     .unwrap();
     custom_fields::create_custom_field(
-        &app,
+        app,
         &scoped,
         &CustomFieldForm {
             name: "Tumor board".into(),
@@ -115,12 +97,9 @@ async fn fixture() -> Fixture {
     .await
     .unwrap();
     Fixture {
-        app,
-        clock,
+        base,
         scoped,
         licence,
-        _outbox: outbox,
-        _db: db,
     }
 }
 
@@ -781,5 +760,73 @@ async fn an_import_never_changes_the_email_someone_signs_in_with() {
             .await
             .unwrap()
             .is_some()
+    );
+}
+
+#[tokio::test]
+async fn an_upload_is_deleted_once_imported_or_discarded_and_after_a_week_otherwise() {
+    let f = fixture().await;
+    let actor = Actor::default();
+    let upload = |name: &'static str, data: &'static str| {
+        import::upload(&f.app, &f.scoped, name, data.as_bytes(), &actor)
+    };
+    let scoped = &f.scoped;
+    let waiting = |blob| async move { scoped.import_upload(blob).await.unwrap().is_some() };
+    let old = upload("old.csv", MEMBERS).await.unwrap();
+    f.clock.advance_seconds(2 * 86_400);
+    let recent = upload("recent.csv", MEMBERS).await.unwrap();
+    let refused = upload("problems.csv", WITH_PROBLEMS).await.unwrap();
+    let applied = upload("members.csv", MEMBERS).await.unwrap();
+    let discarded = upload("unwanted.csv", MEMBERS).await.unwrap();
+
+    // Imported: the upload goes in the import's transaction.
+    let file = f.scoped.import_upload(applied).await.unwrap().unwrap();
+    let summary = imported(
+        import::import_upload(&f.app, &f.scoped, &file, &[], &actor, &NoProgress)
+            .await
+            .unwrap(),
+    );
+    assert_eq!(summary.created, 8);
+    assert!(!waiting(applied).await);
+    // Refused: it stays, to be mapped again or discarded.
+    let file = f.scoped.import_upload(refused).await.unwrap().unwrap();
+    assert!(matches!(
+        import::import_upload(&f.app, &f.scoped, &file, &[], &actor, &NoProgress)
+            .await
+            .unwrap(),
+        ImportOutcome::Refused(_)
+    ));
+    assert!(waiting(refused).await);
+    // Discarded by staff; another society cannot discard this one's uploads.
+    let other = common::society(&f, "beta").await;
+    let other = f.app.scoped(&other);
+    assert!(matches!(
+        import::discard_upload(&f.app, &other, discarded, &actor).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(waiting(discarded).await);
+    import::discard_upload(&f.app, &f.scoped, discarded, &actor)
+        .await
+        .unwrap();
+    assert!(!waiting(discarded).await);
+    assert!(matches!(
+        import::discard_upload(&f.app, &f.scoped, discarded, &actor).await,
+        Err(AppError::NotFound)
+    ));
+
+    // Seven days and a minute after the first upload, the daily maintenance deletes it and
+    // keeps the ones five days old.
+    f.clock.advance_seconds(5 * 86_400 + 60);
+    Worker::new(f.app.clone())
+        .schedule_recurring()
+        .await
+        .unwrap();
+    common::run_jobs(&f).await;
+    assert!(!waiting(old).await, "a week-old upload is deleted");
+    assert!(waiting(recent).await && waiting(refused).await);
+    assert_eq!(
+        f.scoped.import_runs(10).await.unwrap().len(),
+        1,
+        "only the imported file left a record"
     );
 }

@@ -2,7 +2,9 @@
 //! and signs its webhooks as Stripe does. SQLite by default; PostgreSQL when
 //! `CHAPTERHOUSE_TEST_DATABASE_URL` is set.
 
-use std::sync::Arc;
+mod common;
+
+use common::{outbox_texts, run_jobs, society};
 
 use chapterhouse_app::accounts::{self, CurrentUser, NewAccountInput};
 use chapterhouse_app::billing;
@@ -10,80 +12,39 @@ use chapterhouse_app::jobs::Worker;
 use chapterhouse_app::membership::{self as m, LevelForm, MemberForm};
 use chapterhouse_app::payments::{self as p, ChargeOutcome, SettingsForm, WebhookResult};
 use chapterhouse_app::secrets::SecretBox;
-use chapterhouse_app::societies::{self, NewSocietyForm};
-use chapterhouse_app::{Actor, App, AppError, LinkSettings};
+use chapterhouse_app::{Actor, AppError};
 use chapterhouse_core::Clock;
 use chapterhouse_core::membership::{Status, Term};
 use chapterhouse_core::money::Cents;
-use chapterhouse_core::signing::Signer;
-use chapterhouse_core::time::FixedClock;
 use chapterhouse_core::{InvoiceId, MembershipId, Role};
-use chapterhouse_mail::Mailer;
-use chapterhouse_store::{Scoped, Society, Store};
-use chapterhouse_testkit::{PayWith, StripeStandin, TestDb, test_db};
+use chapterhouse_store::Scoped;
+use chapterhouse_testkit::{PayWith, StripeStandin};
 use jiff::civil::date;
 
 const SECRET_KEY: &str = "sk_test_51ChapterhouseSecretKey4242";
 const WEBHOOK_SECRET: &str = "whsec_ChapterhouseWebhookSecret9876";
 const PUBLISHABLE_KEY: &str = "pk_test_51ChapterhousePublishable";
 
+/// The common fixture and the Stripe stand-in.
 struct Fixture {
-    app: App,
-    clock: Arc<FixedClock>,
-    outbox: tempfile::TempDir,
+    base: common::Fixture,
     stripe: StripeStandin,
-    db: TestDb,
 }
 
-async fn fixture() -> Fixture {
-    let db = test_db().await;
-    let outbox = tempfile::tempdir().unwrap();
-    // 21 November 2026, 10:00 in New York.
-    let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
-    let app = App {
-        store: Store::new(db.db.clone()),
-        clock: clock.clone(),
-        signer: Arc::new(Signer::new(b"payments test key")),
-        secrets: SecretBox::from_deployment_secret(b"payments test key"),
-        mailer: Mailer::file_outbox(outbox.path()).unwrap(),
-        links: LinkSettings {
-            scheme: "https".into(),
-            port_suffix: String::new(),
-        },
-    };
-    let stripe = StripeStandin::start(SECRET_KEY, WEBHOOK_SECRET, clock.clone())
-        .await
-        .unwrap();
-    Fixture {
-        app,
-        clock,
-        outbox,
-        stripe,
-        db,
+impl std::ops::Deref for Fixture {
+    type Target = common::Fixture;
+
+    fn deref(&self) -> &common::Fixture {
+        &self.base
     }
 }
 
-async fn society(f: &Fixture, slug: &str) -> Society {
-    societies::create_society(
-        &f.app,
-        &NewSocietyForm {
-            name: format!("{slug} oncology society"),
-            short_name: slug.to_uppercase(),
-            slug: slug.into(),
-            host: format!("{slug}.test"),
-            time_zone: "America/New_York".into(),
-            email: format!("office@{slug}.test"),
-            postal_address: "1 Main St, Springfield".into(),
-            phone: String::new(),
-            owner_name: "Olive Owner".into(),
-            owner_email: format!("owner@{slug}.test"),
-            owner_password: "owner password 1".into(),
-        },
-        &Actor::default(),
-    )
-    .await
-    .unwrap()
-    .0
+async fn fixture() -> Fixture {
+    let base = common::fixture().await;
+    let stripe = StripeStandin::start(SECRET_KEY, WEBHOOK_SECRET, base.clock.clone())
+        .await
+        .unwrap();
+    Fixture { base, stripe }
 }
 
 async fn signed_in(f: &Fixture, scoped: &Scoped, email: &str, password: &str) -> CurrentUser {
@@ -249,23 +210,6 @@ async fn status(scoped: &Scoped, membership: MembershipId) -> Status {
         .unwrap()
         .unwrap()
         .status
-}
-
-async fn run_jobs(f: &Fixture) {
-    let worker = Worker::new(f.app.clone());
-    while worker.run_once().await.unwrap() > 0 {}
-}
-
-fn outbox_texts(f: &Fixture) -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir(f.outbox.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| std::fs::read_to_string(p).unwrap())
-        .collect()
 }
 
 /// Quoted-printable mail bodies wrap long lines with "=\r\n"; join them back.

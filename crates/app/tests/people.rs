@@ -1,73 +1,17 @@
 //! People use-cases: profiles, NPI duplicates, visibility locks, delegates, automatic renewal and
 //! level changes. SQLite by default, PostgreSQL when `CHAPTERHOUSE_TEST_DATABASE_URL` is set.
 
-use std::sync::Arc;
+mod common;
+
+use common::{Fixture, fixture, society};
 
 use chapterhouse_app::membership::{self, LevelForm, MemberForm};
 use chapterhouse_app::people::{self, Editor, NPI_TAKEN, ProfileForm};
-use chapterhouse_app::societies::{self, NewSocietyForm};
-use chapterhouse_app::{Actor, App, AppError, LinkSettings};
+use chapterhouse_app::{Actor, AppError};
 use chapterhouse_core::membership::Status;
 use chapterhouse_core::people::{DirectoryField as F, Visibility as V};
-use chapterhouse_core::signing::Signer;
-use chapterhouse_core::time::FixedClock;
 use chapterhouse_core::{LevelId, PersonId};
-use chapterhouse_mail::Mailer;
-use chapterhouse_store::{DirectorySearch, Scoped, Society, Store};
-use chapterhouse_testkit::{TestDb, test_db};
-
-struct Fixture {
-    app: App,
-    _clock: Arc<FixedClock>,
-    _outbox: tempfile::TempDir,
-    _db: TestDb,
-}
-
-async fn fixture() -> Fixture {
-    let db = test_db().await;
-    let outbox = tempfile::tempdir().unwrap();
-    let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
-    let app = App {
-        store: Store::new(db.db.clone()),
-        clock: clock.clone(),
-        signer: Arc::new(Signer::new(b"people test key")),
-        secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(b"people test key"),
-        mailer: Mailer::file_outbox(outbox.path()).unwrap(),
-        links: LinkSettings {
-            scheme: "https".into(),
-            port_suffix: String::new(),
-        },
-    };
-    Fixture {
-        app,
-        _clock: clock,
-        _outbox: outbox,
-        _db: db,
-    }
-}
-
-async fn society(f: &Fixture, slug: &str) -> Society {
-    societies::create_society(
-        &f.app,
-        &NewSocietyForm {
-            name: format!("{slug} society"),
-            short_name: slug.to_uppercase(),
-            slug: slug.into(),
-            host: format!("{slug}.test"),
-            time_zone: "America/New_York".into(),
-            email: format!("office@{slug}.test"),
-            postal_address: "1 Main St".into(),
-            phone: String::new(),
-            owner_name: "Olive Owner".into(),
-            owner_email: format!("owner@{slug}.test"),
-            owner_password: "owner password 1".into(),
-        },
-        &Actor::default(),
-    )
-    .await
-    .unwrap()
-    .0
-}
+use chapterhouse_store::{DirectorySearch, Scoped};
 
 async fn level(f: &Fixture, scoped: &Scoped, name: &str, grace: &str) -> LevelId {
     membership::create_level(
@@ -249,7 +193,14 @@ async fn locked_fields_are_refused_for_members_and_delegates_but_not_staff() {
     let mona = member(&f, &scoped, l, "mona@example.org", "2026-03-01").await;
     let mut tx = scoped.begin().await.unwrap();
     let practice = tx
-        .insert_practice_named("North Clinic", f.app.now())
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "North Clinic".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            f.app.now(),
+        )
         .await
         .unwrap();
     tx.link_practice_person(practice, mona, true, f.app.now())
@@ -398,8 +349,28 @@ async fn a_delegate_edits_only_colleagues_of_practices_they_manage() {
     let sam = member(&f, &scoped, l, "sam@example.org", "2026-03-01").await;
     let now = f.app.now();
     let mut tx = scoped.begin().await.unwrap();
-    let north = tx.insert_practice_named("North Clinic", now).await.unwrap();
-    let south = tx.insert_practice_named("South Clinic", now).await.unwrap();
+    let north = tx
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "North Clinic".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
+    let south = tx
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "South Clinic".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            now,
+        )
+        .await
+        .unwrap();
     tx.link_practice_person(north, mona, true, now)
         .await
         .unwrap();
@@ -500,10 +471,10 @@ async fn automatic_renewal_is_switched_only_where_the_level_allows_it() {
     let scoped = f.app.scoped(&s);
     let active = level(&f, &scoped, "Active physician", "30").await;
     let honorary = level(&f, &scoped, "Honorary", "30").await;
+    let mut rules = scoped.level_rules(honorary).await.unwrap().unwrap();
+    rules.auto_renew_allowed = false;
     let mut tx = scoped.begin().await.unwrap();
-    tx.set_level_auto_renew_allowed(honorary, false)
-        .await
-        .unwrap();
+    tx.set_level_rules(honorary, &rules).await.unwrap();
     tx.commit().await.unwrap();
     let ada = member(&f, &scoped, active, "ada@example.org", "2026-03-01").await;
     let hal = member(&f, &scoped, honorary, "hal@example.org", "2026-03-01").await;
@@ -581,7 +552,7 @@ async fn members_change_level_only_where_the_society_allows_it() {
     let retired = level(&f, &scoped, "Retired", "60").await;
     let fellow = level(&f, &scoped, "Fellow", "30").await;
     let mut tx = scoped.begin().await.unwrap();
-    tx.insert_level_change(active, retired).await.unwrap();
+    tx.set_level_changes(active, &[retired]).await.unwrap();
     tx.commit().await.unwrap();
     // Joined 2025-10-01: the term ended 2026-09-30, 52 days before today (2026-11-21): lapsed
     // under 30 days' grace, in grace under the retired level's 60.

@@ -1,94 +1,26 @@
 //! Practices, level rules and the daily run. Like the other use-case tests they run on SQLite by
 //! default and on PostgreSQL when `CHAPTERHOUSE_TEST_DATABASE_URL` is set.
 
-use std::sync::Arc;
+mod common;
+
+use common::{Fixture, fixture, outbox_texts, run_jobs, set_clock, society};
 
 use chapterhouse_app::levels::{self, LevelEditForm};
 use chapterhouse_app::member_list::MemberQuery;
 use chapterhouse_app::membership::{self as m, LevelForm, MemberForm};
 use chapterhouse_app::practices::{self, ColleagueForm, PracticeForm};
-use chapterhouse_app::societies::{self, NewSocietyForm};
-use chapterhouse_app::{Actor, App, AppError, LinkSettings, daily};
+use chapterhouse_app::{Actor, AppError, daily};
 use chapterhouse_core::membership::Status;
 use chapterhouse_core::money::Cents;
-use chapterhouse_core::signing::Signer;
-use chapterhouse_core::time::FixedClock;
-use chapterhouse_core::{LevelId, MembershipId, PracticeId, Timestamp};
-use chapterhouse_mail::Mailer;
-use chapterhouse_store::{CommitteeFields, MemberFilter, NewSeat, Scoped, Society, Store, sample};
-use chapterhouse_testkit::{TestDb, test_db};
+use chapterhouse_core::{LevelId, MembershipId, PracticeId};
+use chapterhouse_store::{CommitteeFields, MemberFilter, NewSeat, Scoped};
 use jiff::civil::Date;
 
-struct Fixture {
-    app: App,
-    clock: Arc<FixedClock>,
-    outbox: tempfile::TempDir,
-    _db: TestDb,
-}
-
-async fn fixture() -> Fixture {
-    let db = test_db().await;
-    let outbox = tempfile::tempdir().unwrap();
-    let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
-    let app = App {
-        store: Store::new(db.db.clone()),
-        clock: clock.clone(),
-        signer: Arc::new(Signer::new(b"practice test key")),
-        secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(b"practice test key"),
-        mailer: Mailer::file_outbox(outbox.path()).unwrap(),
-        links: LinkSettings {
-            scheme: "https".into(),
-            port_suffix: String::new(),
-        },
-    };
-    Fixture {
-        app,
-        clock,
-        outbox,
-        _db: db,
-    }
-}
-
-/// A society in America/New_York; the clock says 21 November 2026.
-async fn society(f: &Fixture, slug: &str) -> Society {
-    let form = NewSocietyForm {
-        name: format!("{slug} society"),
-        short_name: slug.to_uppercase(),
-        slug: slug.into(),
-        host: format!("{slug}.test"),
-        time_zone: "America/New_York".into(),
-        email: format!("office@{slug}.test"),
-        postal_address: "1 Main St".into(),
-        phone: String::new(),
-        owner_name: "Olive Owner".into(),
-        owner_email: format!("owner@{slug}.test"),
-        owner_password: "owner password 1".into(),
-    };
-    societies::create_society(&f.app, &form, &Actor::default())
-        .await
-        .unwrap()
-        .0
-}
-
-fn set_clock(f: &Fixture, rfc3339: &str) {
-    f.clock.set(Timestamp::from_jiff(rfc3339.parse().unwrap()));
-}
-
-async fn run_jobs(f: &Fixture) {
-    let worker = chapterhouse_app::jobs::Worker::new(f.app.clone());
-    while worker.run_once().await.unwrap() > 0 {}
-}
-
-/// Every mail written to the outbox: (to, whole message).
+/// Every mail written to the outbox, its body decoded.
 fn outbox(f: &Fixture) -> Vec<String> {
-    let mut files: Vec<_> = std::fs::read_dir(f.outbox.path())
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    files.sort();
-    files
-        .into_iter()
-        .map(|p| decode_quoted_printable(&std::fs::read_to_string(p).unwrap()))
+    outbox_texts(f)
+        .iter()
+        .map(|text| decode_quoted_printable(text))
         .collect()
 }
 
@@ -357,7 +289,7 @@ async fn a_reminder_goes_once_per_step_even_when_the_run_repeats_and_never_after
     let ben = member(&f, &scoped, physician, "ben@alpha.test").await;
     member(&f, &scoped, physician, "cy@alpha.test").await;
     // Cy is suspended by staff: never reminded.
-    suspend(&scoped, "cy@alpha.test").await;
+    suspend(&f, &scoped, "cy@alpha.test").await;
 
     let report = daily::membership_daily(&f.app, &scoped).await.unwrap();
     assert_eq!(
@@ -394,7 +326,9 @@ async fn a_reminder_goes_once_per_step_even_when_the_run_repeats_and_never_after
     let to_ada = mails_to(&mail, "ada@alpha.test");
     assert_eq!(to_ada.len(), 1, "{mail:?}");
     let text = to_ada[0];
-    assert!(text.contains("Subject: Your alpha society membership ends on 31 December 2026"));
+    assert!(
+        text.contains("Subject: Your alpha oncology society membership ends on 31 December 2026")
+    );
     assert!(text.contains("$350.00"), "{text}");
     assert!(
         text.contains(&format!(
@@ -421,22 +355,11 @@ async fn a_reminder_goes_once_per_step_even_when_the_run_repeats_and_never_after
     assert!(mails_to(&mail, "ben@alpha.test").is_empty());
 }
 
-async fn suspend(scoped: &Scoped, email: &str) {
-    // No staff page for suspension in this slice: set the column the status rules read.
-    let id = scoped
-        .members(&MemberFilter {
-            search: Some(email.into()),
-            ..Default::default()
-        })
-        .await
-        .unwrap()[0]
-        .id;
-    let mut tx = scoped.begin().await.unwrap();
-    sample::set_suspended(&mut tx, id, true).await.unwrap();
-    tx.set_membership_status(id, Status::Suspended, jiff::civil::date(2026, 11, 21))
+async fn suspend(f: &Fixture, scoped: &Scoped, email: &str) {
+    let person = scoped.person_by_email(email).await.unwrap().unwrap();
+    chapterhouse_app::records::suspend(&f.app, scoped, person, "Unpaid fees", &Actor::default())
         .await
         .unwrap();
-    tx.commit().await.unwrap();
 }
 
 #[tokio::test]
@@ -832,14 +755,18 @@ async fn the_members_list_filters_by_practice_specialty_committee_state_and_rene
         .unwrap()
         .unwrap();
     let now = f.app.now();
+    let mut ada_profile = scoped.profile(ada_person).await.unwrap().unwrap().fields;
+    ada_profile.specialty = "Medical oncology".into();
+    ada_profile.practice_address.city = "Austin".into();
+    ada_profile.practice_address.state = "TX".into();
+    let mut ben_profile = scoped.profile(ben_person).await.unwrap().unwrap().fields;
+    ben_profile.practice_address.city = "Tulsa".into();
+    ben_profile.practice_address.state = "OK".into();
     let mut tx = scoped.begin().await.unwrap();
-    sample::set_specialty(&mut tx, ada_person, "Medical oncology")
+    tx.update_profile(ada_person, &ada_profile, now)
         .await
         .unwrap();
-    sample::set_practice_address(&mut tx, ada_person, "Austin", "TX")
-        .await
-        .unwrap();
-    sample::set_practice_address(&mut tx, ben_person, "Tulsa", "OK")
+    tx.update_profile(ben_person, &ben_profile, now)
         .await
         .unwrap();
     let committee = |name: &str| CommitteeFields {

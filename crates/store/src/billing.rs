@@ -259,7 +259,7 @@ impl KeyedInvoice {
 
 /// The invoice columns with its sums; `i` is the invoice.
 macro_rules! invoice_select {
-    ($rest:literal) => {
+    ($($rest:expr),+) => {
         concat!(
             "SELECT i.id, i.number, i.person_id, i.practice_id, i.bill_to_name, i.bill_to_email, \
              i.bill_to_address, i.po_number, i.issued_on, i.due_on, i.total_cents, \
@@ -273,14 +273,14 @@ macro_rules! invoice_select {
              (SELECT CAST(COALESCE(SUM(m.amount_cents), 0) AS BIGINT) FROM credit_memo m \
                WHERE m.society_id = i.society_id AND m.invoice_id = i.id) AS credited_cents \
              FROM invoice i ",
-            $rest
+            $($rest),+
         )
     };
 }
 
 /// The payment columns with the invoice's number and bill-to, and the refunds so far.
 macro_rules! payment_select {
-    ($rest:literal) => {
+    ($($rest:expr),+) => {
         concat!(
             "SELECT p.id, p.number, p.invoice_id, i.number AS invoice_number, i.bill_to_name, \
              p.received_on, p.method, p.reference, p.provider_ref, p.amount_cents, \
@@ -288,13 +288,22 @@ macro_rules! payment_select {
                WHERE r.society_id = p.society_id AND r.payment_id = p.id) AS refunded_cents, \
              p.created_at \
              FROM payment p JOIN invoice i ON i.society_id = p.society_id AND i.id = p.invoice_id ",
-            $rest
+            $($rest),+
         )
     };
 }
 
+/// The invoices (`i`) on a person's staff page: billed to person `$2` themselves, or to a
+/// practice whose billing contact they are.
+macro_rules! on_person_file {
+    () => {
+        "(i.person_id = $2 OR i.practice_id IN (SELECT pr.id FROM practice pr \
+         WHERE pr.society_id = $1 AND pr.billing_contact_id = $2))"
+    };
+}
+
 macro_rules! refund_select {
-    ($rest:literal) => {
+    ($($rest:expr),+) => {
         concat!(
             "SELECT r.id, r.number, r.payment_id, p.number AS payment_number, \
              i.number AS invoice_number, i.bill_to_name, p.method, r.refunded_on, r.amount_cents, \
@@ -302,7 +311,7 @@ macro_rules! refund_select {
              FROM refund r \
              JOIN payment p ON p.society_id = r.society_id AND p.id = r.payment_id \
              JOIN invoice i ON i.society_id = p.society_id AND i.id = p.invoice_id ",
-            $rest
+            $($rest),+
         )
     };
 }
@@ -721,6 +730,49 @@ impl Scoped {
         .fetch_all(c)
         .await)?;
         raw.into_iter().map(PaymentRaw::into_payment).collect()
+    }
+
+    /// The invoices on a person's staff page, newest first: billed to them, and to the
+    /// practices whose billing contact they are (`Invoice::practice` tells which).
+    pub async fn person_file_invoices(&self, person: PersonId) -> StoreResult<Vec<Invoice>> {
+        let raw: Vec<InvoiceRaw> = on!(self.db.reader(), |c| sqlx::query_as(invoice_select!(
+            "WHERE i.society_id = $1 AND ",
+            on_person_file!(),
+            " ORDER BY i.number DESC"
+        ))
+        .bind(self.society.id.0)
+        .bind(person.0)
+        .fetch_all(c)
+        .await)?;
+        raw.into_iter().map(InvoiceRaw::into_invoice).collect()
+    }
+
+    /// Payments on the invoices [`Scoped::person_file_invoices`] returns, newest first.
+    pub async fn person_file_payments(&self, person: PersonId) -> StoreResult<Vec<Payment>> {
+        let raw: Vec<PaymentRaw> = on!(self.db.reader(), |c| sqlx::query_as(payment_select!(
+            "WHERE p.society_id = $1 AND ",
+            on_person_file!(),
+            " ORDER BY p.number DESC"
+        ))
+        .bind(self.society.id.0)
+        .bind(person.0)
+        .fetch_all(c)
+        .await)?;
+        raw.into_iter().map(PaymentRaw::into_payment).collect()
+    }
+
+    /// Refunds of the payments [`Scoped::person_file_payments`] returns, in number order.
+    pub async fn person_file_refunds(&self, person: PersonId) -> StoreResult<Vec<Refund>> {
+        let raw: Vec<RefundRaw> = on!(self.db.reader(), |c| sqlx::query_as(refund_select!(
+            "WHERE r.society_id = $1 AND ",
+            on_person_file!(),
+            " ORDER BY r.number"
+        ))
+        .bind(self.society.id.0)
+        .bind(person.0)
+        .fetch_all(c)
+        .await)?;
+        raw.into_iter().map(RefundRaw::into_refund).collect()
     }
 
     /// Whether `person` may see `invoice` (billed to them, or to a practice they manage or are

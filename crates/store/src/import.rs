@@ -510,6 +510,35 @@ impl ScopedTx {
         Ok(())
     }
 
+    /// Delete an uploaded member list: its blob, and with it the upload row. False when this
+    /// society has no such upload (another kind of blob is never touched).
+    pub async fn delete_import_upload(&mut self, blob: BlobId) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let n = exec!(self.tx.conn(), |c| sqlx::query(
+            "DELETE FROM blob WHERE society_id = $1 AND id = $2 AND id IN \
+             (SELECT u.blob_id FROM import_upload u WHERE u.society_id = $1)"
+        )
+        .bind(society)
+        .bind(blob.0)
+        .execute(c)
+        .await)?;
+        Ok(n > 0)
+    }
+
+    /// Delete the uploaded member lists made before `before` (left after a mapping was never
+    /// imported). Returns how many.
+    pub async fn delete_import_uploads_before(&mut self, before: Timestamp) -> StoreResult<u64> {
+        let society = self.society_id.0;
+        Ok(exec!(self.tx.conn(), |c| sqlx::query(
+            "DELETE FROM blob WHERE society_id = $1 AND id IN \
+             (SELECT u.blob_id FROM import_upload u WHERE u.society_id = $1 AND u.created_at < $2)"
+        )
+        .bind(society)
+        .bind(before.0)
+        .execute(c)
+        .await)?)
+    }
+
     pub async fn insert_import_run(
         &mut self,
         run: &NewImportRun<'_>,

@@ -6,29 +6,17 @@
 use chapterhouse_core::{InvoiceId, LevelId, PracticeId, RevenueAccountId};
 use uuid::Uuid;
 
-use crate::{Level, Scoped, ScopedTx, StoreResult, exec, on};
+use crate::levels::rule_columns;
+use crate::{LevelWithRules, Scoped, ScopedTx, StoreResult, on};
 
-/// A level with the rules that decide who may join it and how its dues are billed.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct JoinRules {
-    #[sqlx(flatten)]
-    pub level: Level,
-    /// Offered on the public Join page (retired, honorary and complimentary levels are not).
-    pub public_join: bool,
-    /// Comma-separated professions that may choose it; empty: anyone.
-    pub professions: String,
-    pub auto_renew_allowed: bool,
-    /// The share of dues not deductible because of lobbying, in basis points.
-    pub nondeductible_bp: i64,
-}
-
-/// The level columns with its rules, then `$rest` (sqlx wants one `&'static str`).
-macro_rules! level_rules_select {
+/// A level's columns with its rules, then `$rest` (sqlx wants one `&'static str`).
+macro_rules! level_with_rules_select {
     ($rest:literal) => {
         concat!(
             "SELECT id, name, description, for_practices, fee_cents, period_months, fixed_month, \
-             fixed_day, grace_days, approval_required, prorate, sort_order, archived, public_join, \
-             professions, auto_renew_allowed, nondeductible_bp FROM membership_level ",
+             fixed_day, grace_days, approval_required, prorate, sort_order, archived, ",
+            rule_columns!(),
+            " FROM membership_level ",
             $rest
         )
     };
@@ -36,9 +24,9 @@ macro_rules! level_rules_select {
 
 impl Scoped {
     /// The levels the public Join page offers: public, not archived, not for practices.
-    pub async fn join_levels(&self) -> StoreResult<Vec<JoinRules>> {
+    pub async fn join_levels(&self) -> StoreResult<Vec<LevelWithRules>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
-            level_rules_select!(
+            level_with_rules_select!(
                 "WHERE society_id = $1 AND public_join AND NOT archived AND NOT for_practices \
              ORDER BY sort_order, fee_cents DESC, name"
             )
@@ -74,9 +62,9 @@ impl Scoped {
     }
 
     /// One level with its rules, whether or not Join offers it.
-    pub async fn join_level(&self, id: LevelId) -> StoreResult<Option<JoinRules>> {
+    pub async fn join_level(&self, id: LevelId) -> StoreResult<Option<LevelWithRules>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
-            level_rules_select!("WHERE society_id = $1 AND id = $2")
+            level_with_rules_select!("WHERE society_id = $1 AND id = $2")
         )
         .bind(self.society.id.0)
         .bind(id.0)
@@ -138,49 +126,6 @@ impl Scoped {
         .bind(invoice.0)
         .fetch_optional(c)
         .await)?)
-    }
-}
-
-impl ScopedTx {
-    /// Whether Join offers a level, and to which professions (comma-separated; empty: anyone).
-    pub async fn set_level_join_rules(
-        &mut self,
-        level: LevelId,
-        public_join: bool,
-        professions: &str,
-    ) -> StoreResult<bool> {
-        let society = self.society_id.0;
-        let n = exec!(self.tx.conn(), |c| sqlx::query(
-            "UPDATE membership_level SET public_join = $3, professions = $4 \
-             WHERE society_id = $1 AND id = $2"
-        )
-        .bind(society)
-        .bind(level.0)
-        .bind(public_join)
-        .bind(professions)
-        .execute(c)
-        .await)?;
-        Ok(n == 1)
-    }
-
-    /// Whether staff approve each application to a level.
-    pub async fn set_level_approval_required(
-        &mut self,
-        level: LevelId,
-        approval_required: bool,
-    ) -> StoreResult<bool> {
-        let society = self.society_id.0;
-        let n = exec!(self.tx.conn(), |c| {
-            sqlx::query(
-            "UPDATE membership_level SET approval_required = $3 WHERE society_id = $1 AND id = $2"
-        )
-        .bind(society)
-        .bind(level.0)
-        .bind(approval_required)
-        .execute(c)
-        .await
-        })?;
-        Ok(n == 1)
     }
 }
 

@@ -5,7 +5,15 @@
 use chapterhouse_core::LevelId;
 use uuid::Uuid;
 
-use crate::{LevelFields, Scoped, ScopedTx, StoreResult, conflict_on, exec, on};
+use crate::{Level, LevelFields, Scoped, ScopedTx, StoreResult, conflict_on, exec, on};
+
+/// The rule columns of `membership_level` (migration 0003), in [`LevelRules`]' order.
+macro_rules! rule_columns {
+    () => {
+        "seat_limit, public_join, professions, reminder_days, auto_renew_allowed, nondeductible_bp"
+    };
+}
+pub(crate) use rule_columns;
 
 /// The rule columns of `membership_level` added in migration 0003.
 #[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
@@ -31,6 +39,15 @@ impl Default for LevelRules {
             nondeductible_bp: 0,
         }
     }
+}
+
+/// A level with its rules (what Join and renewal read).
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct LevelWithRules {
+    #[sqlx(flatten)]
+    pub level: Level,
+    #[sqlx(flatten)]
+    pub rules: LevelRules,
 }
 
 /// Members of `level` move to `to_level` on `month`/`day` each year.
@@ -63,10 +80,11 @@ impl From<TransitionRow> for LevelTransition {
 
 impl Scoped {
     pub async fn level_rules(&self, id: LevelId) -> StoreResult<Option<LevelRules>> {
-        Ok(on!(self.db.reader(), |c| sqlx::query_as(
-            "SELECT seat_limit, public_join, professions, reminder_days, auto_renew_allowed, \
-             nondeductible_bp FROM membership_level WHERE society_id = $1 AND id = $2"
-        )
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(concat!(
+            "SELECT ",
+            rule_columns!(),
+            " FROM membership_level WHERE society_id = $1 AND id = $2"
+        ))
         .bind(self.society.id.0)
         .bind(id.0)
         .fetch_optional(c)
@@ -163,9 +181,10 @@ impl ScopedTx {
         Ok(n == 1)
     }
 
-    pub async fn set_level_rules(&mut self, id: LevelId, rules: &LevelRules) -> StoreResult<()> {
+    /// Set a level's rules; false when the level is not this society's.
+    pub async fn set_level_rules(&mut self, id: LevelId, rules: &LevelRules) -> StoreResult<bool> {
         let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
+        let n = exec!(self.tx.conn(), |c| sqlx::query(
             "UPDATE membership_level SET seat_limit = $3, public_join = $4, professions = $5, \
              reminder_days = $6, auto_renew_allowed = $7, nondeductible_bp = $8 \
              WHERE society_id = $1 AND id = $2"
@@ -180,7 +199,7 @@ impl ScopedTx {
         .bind(rules.nondeductible_bp)
         .execute(c)
         .await)?;
-        Ok(())
+        Ok(n == 1)
     }
 
     /// Replace a level's rates per profession.

@@ -7,7 +7,6 @@
 
 pub mod db;
 pub mod migrate;
-pub mod sample;
 
 mod accounts;
 mod audit;
@@ -42,7 +41,6 @@ pub use daily::*;
 pub use db::{Db, DbOptions, Tx};
 pub use import::*;
 pub use jobs::*;
-pub use joining::*;
 pub use levels::*;
 pub use member_list::*;
 pub use membership::*;

@@ -8,7 +8,7 @@
 //! page model and cannot be found by searching for it either.
 
 use chapterhouse_core::people::{DirectoryField, Visibility};
-use chapterhouse_core::{LevelId, LicenceId, MembershipId, PersonId, PracticeId, Timestamp};
+use chapterhouse_core::{LevelId, LicenceId, MembershipId, PersonId, Timestamp};
 use uuid::Uuid;
 
 use crate::{Scoped, ScopedTx, StoreResult, conflict_on, exec, on};
@@ -798,59 +798,5 @@ impl ScopedTx {
             .await)?
         };
         Ok(n > 0)
-    }
-
-    /// Allow members of `from` to change to `to` from the portal.
-    pub async fn insert_level_change(&mut self, from: LevelId, to: LevelId) -> StoreResult<()> {
-        let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
-            "INSERT INTO level_change (society_id, from_level_id, to_level_id) VALUES ($1, $2, $3) \
-             ON CONFLICT (society_id, from_level_id, to_level_id) DO NOTHING"
-        )
-        .bind(society)
-        .bind(from.0)
-        .bind(to.0)
-        .execute(c)
-        .await)?;
-        Ok(())
-    }
-
-    /// Whether members of a level may switch automatic renewal on.
-    pub async fn set_level_auto_renew_allowed(
-        &mut self,
-        level: LevelId,
-        allowed: bool,
-    ) -> StoreResult<()> {
-        let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
-            "UPDATE membership_level SET auto_renew_allowed = $3 WHERE society_id = $1 AND id = $2"
-        )
-        .bind(society)
-        .bind(level.0)
-        .bind(allowed)
-        .execute(c)
-        .await)?;
-        Ok(())
-    }
-
-    /// A bare practice row (name only), for linking people to it.
-    pub async fn insert_practice_named(
-        &mut self,
-        name: &str,
-        now: Timestamp,
-    ) -> StoreResult<PracticeId> {
-        let id = PracticeId::new();
-        let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
-            "INSERT INTO practice (society_id, id, name, created_at) VALUES ($1, $2, $3, $4)"
-        )
-        .bind(society)
-        .bind(id.0)
-        .bind(name)
-        .bind(now.0)
-        .execute(c)
-        .await)
-        .map_err(conflict_on("name"))?;
-        Ok(id)
     }
 }

@@ -445,8 +445,28 @@ async fn practice_managers_manage_only_their_own_practices_colleagues() {
         .insert_person("s@example.org", "Sam Stranger", T0)
         .await
         .unwrap();
-    let ours = tx.insert_practice_named("North Clinic", T0).await.unwrap();
-    let theirs = tx.insert_practice_named("South Clinic", T0).await.unwrap();
+    let ours = tx
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "North Clinic".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            T0,
+        )
+        .await
+        .unwrap();
+    let theirs = tx
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "South Clinic".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            T0,
+        )
+        .await
+        .unwrap();
     tx.link_practice_person(ours, manager, true, T0)
         .await
         .unwrap();

@@ -20,7 +20,7 @@ use chapterhouse_core::billing::{DocumentKind, nondeductible_notice};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{InvoiceId, PaymentId, PersonId};
-use chapterhouse_store::{BillablePerson, Invoice, InvoiceDetail, Payment, RevenueAccount};
+use chapterhouse_store::{BillablePerson, Invoice, InvoiceDetail, Payment, Refund, RevenueAccount};
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
@@ -48,7 +48,7 @@ pub struct InvoiceRow {
     pub open: bool,
 }
 
-fn invoice_row(invoice: &Invoice, today: billing::Date) -> InvoiceRow {
+pub(crate) fn invoice_row(invoice: &Invoice, today: billing::Date) -> InvoiceRow {
     let balance = invoice.amounts.balance();
     InvoiceRow {
         id: invoice.id.to_string(),
@@ -78,7 +78,7 @@ pub struct PaymentRow {
     pub has_refunds: bool,
 }
 
-fn payment_row(payment: &Payment) -> PaymentRow {
+pub(crate) fn payment_row(payment: &Payment) -> PaymentRow {
     PaymentRow {
         id: payment.id.to_string(),
         number: payment.display_number(),
@@ -416,6 +416,16 @@ pub struct RefundRow {
     pub reason: String,
 }
 
+pub(crate) fn refund_row(refund: &Refund) -> RefundRow {
+    RefundRow {
+        number: DocumentKind::Refund.display(refund.number),
+        payment_number: DocumentKind::Payment.display(refund.payment_number),
+        refunded_on: refund.refunded_on.to_string(),
+        amount: refund.amount.to_string(),
+        reason: refund.reason.clone(),
+    }
+}
+
 pub struct CreditMemoRow {
     pub number: String,
     pub issued_on: String,
@@ -538,17 +548,7 @@ async fn invoice_page(
         notice_6033e: (invoice.nondeductible.0 > 0)
             .then(|| nondeductible_notice(invoice.nondeductible)),
         payments: detail.payments.iter().map(payment_row).collect(),
-        refunds: detail
-            .refunds
-            .iter()
-            .map(|r| RefundRow {
-                number: DocumentKind::Refund.display(r.number),
-                payment_number: DocumentKind::Payment.display(r.payment_number),
-                refunded_on: r.refunded_on.to_string(),
-                amount: r.amount.to_string(),
-                reason: r.reason.clone(),
-            })
-            .collect(),
+        refunds: detail.refunds.iter().map(refund_row).collect(),
         credit_memos: detail
             .credit_memos
             .iter()

@@ -1,15 +1,14 @@
-//! Staff pages for custom fields: the society's list of fields (and adding one), and one
-//! person's values.
+//! Staff pages for custom fields: the society's list of fields (and adding one), and the inputs
+//! for one person's values (shown and saved on the person page, `staff_people`).
 
 use askama::Template;
-use axum::extract::{Path, Query};
+use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect};
 use chapterhouse_app::AppError;
 use chapterhouse_app::custom_fields::{self, CustomFieldForm, input_name};
 use chapterhouse_core::PersonId;
 use chapterhouse_core::custom_fields::FieldKind;
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_store::CustomFieldsPerson;
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
@@ -105,25 +104,15 @@ pub struct ValueInput {
     pub inputmode: &'static str,
 }
 
-#[derive(Template)]
-#[template(path = "staff/person_custom_fields.html")]
-pub struct PersonValuesView {
-    pub chrome: Chrome,
-    pub errors: FieldErrors,
-    pub person: CustomFieldsPerson,
-    pub inputs: Vec<ValueInput>,
-    pub action: String,
-}
-
-async fn person_view(
+/// One input per field of the society (archived ones left out): the stored value, or on a form
+/// that came back with a problem, what was typed.
+pub(crate) async fn value_inputs(
     ctx: &Ctx,
-    person: CustomFieldsPerson,
-    errors: FieldErrors,
+    person: PersonId,
     typed: Option<&[(String, String)]>,
-    notice: Option<String>,
-) -> WebResult {
-    let stored = ctx.scoped.custom_field_values(person.id).await?;
-    let inputs = ctx
+) -> Result<Vec<ValueInput>, WebError> {
+    let stored = ctx.scoped.custom_field_values(person).await?;
+    Ok(ctx
         .scoped
         .custom_fields()
         .await?
@@ -178,67 +167,16 @@ async fn person_view(
                 inputmode,
             }
         })
-        .collect();
-    let action = format!("/staff/people/{}/custom-fields", person.id);
-    render(
-        form_status(&errors),
-        &PersonValuesView {
-            chrome: ctx.chrome(notice).await?,
-            errors,
-            person,
-            inputs,
-            action,
-        },
-    )
+        .collect())
 }
 
-async fn find_person(ctx: &Ctx, id: &str) -> Result<CustomFieldsPerson, WebError> {
+/// The values are edited in the person page's custom fields section; this older address
+/// leads there (404 for anyone not in this society).
+pub async fn person_form(RequireRole { ctx, .. }: Staff, Path(id): Path<String>) -> WebResult {
     let id: PersonId = id.parse().map_err(|_| WebError::NotFound)?;
     ctx.scoped
         .person_for_custom_fields(id)
         .await?
-        .ok_or(WebError::NotFound)
-}
-
-#[derive(Deserialize, Default)]
-pub struct SavedQuery {
-    #[serde(default)]
-    saved: Option<String>,
-}
-
-pub async fn person_form(
-    RequireRole { ctx, .. }: Staff,
-    Path(id): Path<String>,
-    Query(q): Query<SavedQuery>,
-) -> WebResult {
-    let person = find_person(&ctx, &id).await?;
-    let notice = q.saved.map(|_| "Custom fields saved.".to_string());
-    person_view(&ctx, person, FieldErrors::new(), None, notice).await
-}
-
-pub async fn person_save(
-    RequireRole { ctx, .. }: Staff,
-    Path(id): Path<String>,
-    Form(post): Form<Vec<(String, String)>>,
-) -> WebResult {
-    let csrf = post
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    ctx.check_csrf(csrf)?;
-    let person = find_person(&ctx, &id).await?;
-    match custom_fields::save_person_values(&ctx.app, &ctx.scoped, person.id, &post, &ctx.actor)
-        .await
-    {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/staff/people/{}/custom-fields?saved=1",
-            person.id
-        ))
-        .into_response()),
-        Err(AppError::Invalid(errors)) => {
-            person_view(&ctx, person, errors, Some(&post), None).await
-        }
-        Err(e) => Err(e.into()),
-    }
+        .ok_or(WebError::NotFound)?;
+    Ok(Redirect::to(&format!("/staff/people/{id}#custom-fields")).into_response())
 }

@@ -10,6 +10,16 @@ pub struct CsrfOnly {
     pub csrf: String,
 }
 
+/// The CSRF token of a form read as `(name, value)` pairs (forms whose names repeat or are made
+/// at run time); empty when there is none, which the check refuses.
+pub fn csrf_of(pairs: &[(String, String)]) -> &str {
+    pairs
+        .iter()
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.as_str())
+        .unwrap_or("")
+}
+
 #[derive(Deserialize)]
 pub struct EmailForm {
     #[serde(default)]

@@ -95,6 +95,9 @@ fn upload_limit(bytes: usize) -> String {
 pub struct RunQuery {
     #[serde(default)]
     run: String,
+    /// `discarded`, or `gone` (an Import pressed for a file no longer waiting).
+    #[serde(default)]
+    done: String,
 }
 
 fn run_notice(run: &ImportRun) -> String {
@@ -105,7 +108,14 @@ fn run_notice(run: &ImportRun) -> String {
 }
 
 pub async fn import_page(RequireRole { ctx, .. }: Admin, Query(q): Query<RunQuery>) -> WebResult {
-    let notice = if q.run.is_empty() {
+    let notice = if q.done == "discarded" {
+        Some("The file was discarded. Nothing was imported from it.".to_string())
+    } else if q.done == "gone" {
+        Some(
+            "That file is no longer waiting to be imported: it was imported, discarded, or uploaded more than a week ago. Earlier imports are listed below."
+                .to_string(),
+        )
+    } else if q.run.is_empty() {
         None
     } else {
         ctx.scoped
@@ -303,18 +313,19 @@ pub async fn apply(
     Path(blob): Path<String>,
     Form(post): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let csrf = post
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    ctx.check_csrf(csrf)?;
-    let upload = find_upload(&ctx, &blob).await?;
-    match import::import(
+    ctx.check_csrf(crate::forms::csrf_of(&post))?;
+    let upload = match find_upload(&ctx, &blob).await {
+        Ok(upload) => upload,
+        // Imported already (a second tab, a double click), discarded, or expired.
+        Err(WebError::NotFound) => {
+            return Ok(Redirect::to("/staff/import?done=gone").into_response());
+        }
+        Err(e) => return Err(e),
+    };
+    match import::import_upload(
         &ctx.app,
         &ctx.scoped,
-        &upload.file_name,
-        &upload.data,
+        &upload,
         &overrides(&post),
         &ctx.actor,
         &NoProgress,
@@ -327,6 +338,21 @@ pub async fn apply(
         ImportOutcome::Refused(dry) => {
             render_check(&ctx, &upload, &dry, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+    }
+}
+
+/// Staff give up on an uploaded file: it is deleted and nothing is imported.
+pub async fn discard(
+    RequireRole { ctx, .. }: Admin,
+    Path(blob): Path<String>,
+    Form(post): Form<crate::forms::CsrfOnly>,
+) -> WebResult {
+    ctx.check_csrf(&post.csrf)?;
+    let blob: BlobId = blob.parse().map_err(|_| WebError::NotFound)?;
+    match import::discard_upload(&ctx.app, &ctx.scoped, blob, &ctx.actor).await {
+        Ok(()) => Ok(Redirect::to("/staff/import?done=discarded").into_response()),
+        Err(AppError::NotFound) => Ok(Redirect::to("/staff/import?done=gone").into_response()),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -73,7 +73,7 @@ fn level_choice(level: &JoinLevel) -> LevelChoice {
         name: level.name().to_string(),
         price,
         details,
-        description: level.rules.level.description.clone(),
+        description: level.level.description.clone(),
     }
 }
 

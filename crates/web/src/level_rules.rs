@@ -83,12 +83,7 @@ pub async fn save(
     Path(id): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult {
-    let csrf = pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("");
-    ctx.check_csrf(csrf)?;
+    ctx.check_csrf(crate::forms::csrf_of(&pairs))?;
     let id: LevelId = id.parse().map_err(|_| WebError::NotFound)?;
     let form = LevelEditForm::from_pairs(&pairs);
     match levels::update_level(&ctx.app, &ctx.scoped, id, &form, &ctx.actor).await {

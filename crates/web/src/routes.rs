@@ -203,12 +203,13 @@ fn table() -> Routes {
     )
     .post(
         "/staff/people/{person_id}/custom-fields",
-        custom_fields::person_save,
+        staff_people::save_custom_fields,
     )
     .get("/staff/import", importexport::import_page)
     .post("/staff/import", importexport::upload)
     .get("/staff/import/{blob_id}", importexport::check)
     .post("/staff/import/{blob_id}/apply", importexport::apply)
+    .post("/staff/import/{blob_id}/discard", importexport::discard)
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)

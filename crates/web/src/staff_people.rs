@@ -1,19 +1,24 @@
 //! The staff person page (`/staff/people/{id}`): the person, their membership and terms,
-//! committees, notes and audit history, with the forms to add a note and to suspend, reinstate
-//! or override the membership's status; and the pages to merge a duplicate into this person and
-//! to erase them on request.
+//! invoices and payments (their own and those of practices whose billing contact they are),
+//! committees, notes, custom field values and audit history, with the forms to add a note, to
+//! edit the custom field values and to suspend, reinstate or override the membership's status;
+//! and the pages to merge a duplicate into this person and to erase them on request.
 
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chapterhouse_app::AppError;
+use chapterhouse_app::custom_fields::save_person_values;
 use chapterhouse_app::records::{self, ErasePreview, MergePreview};
 use chapterhouse_core::membership::Term;
 use chapterhouse_core::records::{Erasure, Side};
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{PersonId, Timestamp};
 use chapterhouse_store::{MembershipFile, PersonFile, PersonMatch, TermListRow};
+
+use crate::billing::{InvoiceRow, PaymentRow, RefundRow, invoice_row, payment_row, refund_row};
+use crate::custom_fields::{ValueInput, value_inputs};
 use serde::Deserialize;
 
 use crate::ctx::{Admin, Chrome, Ctx, Form, RequireRole, Staff};
@@ -49,6 +54,7 @@ fn action_label(action: &str) -> String {
         "person.anonymised" => "Anonymised on request",
         "committee.member_added" => "Joined a committee",
         "committee.member_ended" => "Committee seat ended",
+        "person.custom_fields_saved" => "Custom fields changed",
         other => other,
     }
     .to_string()
@@ -71,6 +77,21 @@ pub struct PersonInputs {
     pub reinstate_reason: String,
     pub override_status: String,
     pub override_reason: String,
+    /// The custom fields form as posted: (input name, value) pairs.
+    pub custom_fields: Option<Vec<(String, String)>>,
+}
+
+/// An invoice on the person page; `via_practice` when it is billed to a practice whose
+/// billing contact they are rather than to them.
+pub struct PersonInvoice {
+    pub row: InvoiceRow,
+    pub via_practice: bool,
+}
+
+/// A payment on the person page with the refunds made from it.
+pub struct PersonPayment {
+    pub row: PaymentRow,
+    pub refunds: Vec<RefundRow>,
 }
 
 pub struct SeatLine {
@@ -105,9 +126,12 @@ pub struct PersonView {
     pub anonymised_on: Option<String>,
     pub membership: Option<MembershipFile>,
     pub terms: Vec<TermListRow>,
+    pub invoices: Vec<PersonInvoice>,
+    pub payments: Vec<PersonPayment>,
     pub seats: Vec<SeatLine>,
     pub notes: Vec<NoteLine>,
     pub history: Vec<HistoryLine>,
+    pub custom_fields: Vec<ValueInput>,
     pub statuses: Vec<(&'static str, &'static str)>,
     pub input: PersonInputs,
     pub is_admin: bool,
@@ -124,6 +148,7 @@ fn done_notice(done: &str) -> Option<String> {
     Some(
         match done {
             "note" => "Note added.",
+            "custom-fields" => "Custom fields saved.",
             "suspended" => "Membership suspended.",
             "reinstated" => "Membership reinstated.",
             "override" => "Status overridden. It stays until you clear the override.",
@@ -160,6 +185,32 @@ async fn person_view(
         Some(m) => ctx.scoped.term_list(m.id).await?,
         None => Vec::new(),
     };
+    let invoices = ctx
+        .scoped
+        .person_file_invoices(id)
+        .await?
+        .iter()
+        .map(|i| PersonInvoice {
+            row: invoice_row(i, today),
+            via_practice: i.person != Some(id),
+        })
+        .collect();
+    let refunds = ctx.scoped.person_file_refunds(id).await?;
+    let payments = ctx
+        .scoped
+        .person_file_payments(id)
+        .await?
+        .iter()
+        .map(|p| PersonPayment {
+            row: payment_row(p),
+            refunds: refunds
+                .iter()
+                .filter(|r| r.payment == p.id)
+                .map(refund_row)
+                .collect(),
+        })
+        .collect();
+    let custom_fields = value_inputs(ctx, id, input.custom_fields.as_deref()).await?;
     let mut seats: Vec<SeatLine> = ctx
         .scoped
         .person_seats(id)
@@ -214,9 +265,12 @@ async fn person_view(
             person,
             membership,
             terms,
+            invoices,
+            payments,
             seats,
             notes,
             history,
+            custom_fields,
             statuses: STATUSES.to_vec(),
             input,
             is_admin,
@@ -399,6 +453,25 @@ pub async fn clear_override(
         PersonInputs::default(),
     )
     .await
+}
+
+/// The custom fields form: `(input name, value)` pairs (see `app::custom_fields::input_name`)
+/// and the CSRF token.
+pub async fn save_custom_fields(
+    RequireRole { ctx, user, .. }: Staff,
+    Path(id): Path<String>,
+    Form(post): Form<Vec<(String, String)>>,
+) -> WebResult {
+    ctx.check_csrf(crate::forms::csrf_of(&post))?;
+    let id: PersonId = parse_id(&id)?;
+    let result = save_person_values(&ctx.app, &ctx.scoped, id, &post, &ctx.actor)
+        .await
+        .map(|_| ());
+    let input = PersonInputs {
+        custom_fields: Some(post),
+        ..Default::default()
+    };
+    after(&ctx, &user, id, result, "custom-fields", input).await
 }
 
 // ---- Merge duplicates ----------------------------------------------------------------------

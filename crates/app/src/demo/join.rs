@@ -8,6 +8,7 @@
 
 use chapterhouse_store::Society;
 
+use super::edit_level;
 use crate::membership::{MemberForm, add_member};
 use crate::{Actor, App, AppResult};
 
@@ -28,15 +29,21 @@ const RULES: &[(&str, bool, &str, bool)] = &[
 pub async fn seed(app: &App, society: &Society) -> AppResult<()> {
     let scoped = app.scoped(society);
     let levels = scoped.levels().await?;
-    let mut tx = scoped.begin().await?;
+    let actor = Actor::anonymous("demo");
     for (part, public, professions, approval) in RULES {
         if let Some(level) = levels.iter().find(|l| l.name.to_lowercase().contains(part)) {
-            tx.set_level_join_rules(level.id, *public, professions)
-                .await?;
-            tx.set_level_approval_required(level.id, *approval).await?;
+            edit_level(app, society, level.id, &actor, |form| {
+                form.public_join = *public;
+                form.apply = professions
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                form.base.approval_required = approval.then(|| "on".into());
+            })
+            .await?;
         }
     }
-    tx.commit().await?;
     if scoped.pending_applications().await?.is_empty()
         && let Some(level) = levels
             .iter()

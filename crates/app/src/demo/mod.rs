@@ -140,6 +140,24 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
     Ok(logins)
 }
 
+/// Change a level's rules as staff do on its edit page: the stored form, changed by `change`,
+/// saved through the same use-case (so the demo never writes a rule the form would refuse).
+/// A level that is gone is left alone.
+pub(crate) async fn edit_level(
+    app: &App,
+    society: &chapterhouse_store::Society,
+    id: chapterhouse_core::LevelId,
+    actor: &Actor,
+    change: impl FnOnce(&mut crate::levels::LevelEditForm),
+) -> AppResult<()> {
+    let scoped = app.scoped(society);
+    let Some(mut form) = crate::levels::edit_form(&scoped, id).await? else {
+        return Ok(());
+    };
+    change(&mut form);
+    crate::levels::update_level(app, &scoped, id, &form, actor).await
+}
+
 const FIRST_NAMES: &[&str] = &[
     "Amara", "Ben", "Carmen", "Daniel", "Elena", "Farid", "Grace", "Hiro", "Ines", "Jamal",
     "Kavya", "Liam", "Maya", "Nikolai", "Olivia", "Pedro", "Quinn", "Rosa", "Samuel", "Tara",

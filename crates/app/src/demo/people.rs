@@ -13,7 +13,7 @@ use chapterhouse_core::people::{
 use chapterhouse_store::{Address, Licence, MemberFilter, NewAudit, ProfileFields, Society};
 
 use crate::accounts::NewAccountInput;
-use crate::demo::{DEMO_PASSWORD, DemoLogin};
+use crate::demo::{DEMO_PASSWORD, DemoLogin, edit_level};
 use crate::membership::{MemberForm, add_member};
 use crate::{Actor, App, AppResult};
 
@@ -414,19 +414,6 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
     ] {
         tx.put_directory_default(field, v).await?;
     }
-    // Level changes members may make themselves, and no automatic renewal for a free level.
-    for (from, to) in [
-        ("active", "retired"),
-        ("early career", "active"),
-        ("active", "early career"),
-    ] {
-        if let (Some(from), Some(to)) = (level_named(from), level_named(to)) {
-            tx.insert_level_change(from, to).await?;
-        }
-    }
-    if let Some(fellow) = level_named("fellow") {
-        tx.set_level_auto_renew_allowed(fellow, false).await?;
-    }
     tx.audit(
         NewAudit {
             actor: None,
@@ -439,6 +426,25 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
     )
     .await?;
     tx.commit().await?;
+    // Level changes members may make themselves, and no automatic renewal for a free level.
+    for (from, to) in [
+        ("active", "retired"),
+        ("early career", "active"),
+        ("active", "early career"),
+    ] {
+        if let (Some(from), Some(to)) = (level_named(from), level_named(to)) {
+            edit_level(app, society, from, &actor, |form| {
+                form.changes.push(to.to_string())
+            })
+            .await?;
+        }
+    }
+    if let Some(fellow) = level_named("fellow") {
+        edit_level(app, society, fellow, &actor, |form| {
+            form.auto_renew_allowed = false
+        })
+        .await?;
+    }
     Ok(())
 }
 

@@ -4,14 +4,14 @@
 //! contacts and seats, most active, some in grace and some lapsed. Committees, specialties and
 //! practice-address states give the members list's filters something to find.
 
+use chapterhouse_core::Role;
 use chapterhouse_core::level_rules::Profession;
 use chapterhouse_core::membership::{self, RenewalAnchor, RenewalPeriod, StatusInput};
-use chapterhouse_core::{LevelId, Role};
-use chapterhouse_store::{CommitteeFields, NewSeat, Society, sample};
+use chapterhouse_store::{Address, CommitteeFields, NewSeat, ProfileFields, Society};
 use jiff::ToSpan;
 
+use super::edit_level;
 use crate::accounts::NewAccountInput;
-use crate::levels::{self, LevelEditForm};
 use crate::membership::{LevelForm, create_level};
 use crate::practices::{self, PracticeForm};
 use crate::{Actor, App, AppResult};
@@ -59,51 +59,6 @@ const LAST: &[&str] = &[
     "Kowalski", "Lam", "Mendez", "Novak", "Ortiz", "Park", "Reyes", "Singh", "Tran", "Vogel",
 ];
 
-/// Change some rules of a level through the same form staff use.
-async fn set_rules(
-    app: &App,
-    society: &Society,
-    id: LevelId,
-    pairs: &[(&str, String)],
-    actor: &Actor,
-) -> AppResult<()> {
-    let scoped = app.scoped(society);
-    let Some(current) = levels::edit_form(&scoped, id).await? else {
-        return Ok(());
-    };
-    let mut all: Vec<(String, String)> = vec![
-        ("name".into(), current.base.name.clone()),
-        ("description".into(), current.base.description.clone()),
-        ("fee".into(), current.base.fee.clone()),
-        ("period".into(), current.base.period.clone()),
-        ("fixed_day".into(), current.base.fixed_day.clone()),
-        ("grace_days".into(), current.base.grace_days.clone()),
-        ("reminder_days".into(), current.reminder_days.clone()),
-        ("auto_renew_allowed".into(), "on".into()),
-    ];
-    for (flag, on) in [
-        (
-            "approval_required",
-            current.base.approval_required.is_some(),
-        ),
-        ("for_practices", current.base.for_practices.is_some()),
-        ("public_join", current.public_join),
-    ] {
-        if on {
-            all.push((flag.into(), "on".into()));
-        }
-    }
-    for (key, value) in pairs {
-        if key.starts_with('!') {
-            all.retain(|(k, _)| k != &key[1..]);
-        } else {
-            all.retain(|(k, _)| k != key);
-            all.push((key.to_string(), value.clone()));
-        }
-    }
-    levels::update_level(app, &scoped, id, &LevelEditForm::from_pairs(&all), actor).await
-}
-
 /// The first demo practice's manager, who can sign in (with the demo password) to try
 /// `/account/practice`.
 pub const MANAGER_EMAIL: &str = "practice.manager@practices.example";
@@ -117,27 +72,17 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
     if let (Some(fellow), Some(early)) =
         (find("Fellow in training"), find("Early career physician"))
     {
-        set_rules(
-            app,
-            society,
-            fellow,
-            &[
-                ("transition_to", early.to_string()),
-                ("transition_on", "06-30".into()),
-                ("apply", Profession::Fellow.as_str().into()),
-            ],
-            &actor,
-        )
+        edit_level(app, society, fellow, &actor, |form| {
+            form.transition_to = early.to_string();
+            form.transition_on = "06-30".into();
+            form.apply = vec![Profession::Fellow.as_str().into()];
+        })
         .await?;
     }
     if let Some(retired) = find("Retired") {
-        set_rules(
-            app,
-            society,
-            retired,
-            &[("!public_join", String::new())],
-            &actor,
-        )
+        edit_level(app, society, retired, &actor, |form| {
+            form.public_join = false
+        })
         .await?;
     }
     let honorary = create_level(
@@ -154,13 +99,9 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
         &actor,
     )
     .await?;
-    set_rules(
-        app,
-        society,
-        honorary,
-        &[("!public_join", String::new())],
-        &actor,
-    )
+    edit_level(app, society, honorary, &actor, |form| {
+        form.public_join = false
+    })
     .await?;
     let practice_level = create_level(
         app,
@@ -177,20 +118,19 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
         &actor,
     )
     .await?;
-    set_rules(
-        app,
-        society,
-        practice_level,
-        &[
-            ("seat_limit", "12".into()),
-            ("rate_physician", "350".into()),
-            ("rate_nurse_practitioner", "150".into()),
-            ("rate_physician_assistant", "150".into()),
-            ("rate_pharmacist", "125".into()),
-            ("rate_fellow", "0".into()),
-        ],
-        &actor,
-    )
+    edit_level(app, society, practice_level, &actor, |form| {
+        form.seat_limit = "12".into();
+        form.rates = [
+            (Profession::Physician, "350"),
+            (Profession::NursePractitioner, "150"),
+            (Profession::PhysicianAssistant, "150"),
+            (Profession::Pharmacist, "125"),
+            (Profession::Fellow, "0"),
+        ]
+        .iter()
+        .map(|(p, dollars)| (p.as_str().to_string(), dollars.to_string()))
+        .collect();
+    })
     .await?;
 
     // The first practice's manager can sign in to try /account/practice.
@@ -343,21 +283,24 @@ pub async fn seed(app: &App, society: &Society, seed: u64) -> AppResult<()> {
             let npi = (profession != Profession::Other)
                 .then(|| super::people::demo_npi(seed + 5, clinician_no));
             clinician_no += 1;
-            let person = sample::insert_person(
-                &mut tx,
-                &sample::SamplePerson {
-                    email: &email,
-                    first_name: first,
-                    last_name: last,
-                    credentials,
-                    profession: profession.as_str(),
-                    specialty,
-                    npi: npi.as_deref(),
+            let display_name = format!("{first} {last}");
+            let person = tx.insert_person(&email, &display_name, now).await?;
+            let profile = ProfileFields {
+                display_name,
+                first_name: first.into(),
+                last_name: last.into(),
+                credentials: credentials.into(),
+                profession: profession.as_str().into(),
+                specialty: specialty.into(),
+                npi,
+                practice_address: Address {
+                    city: city.into(),
+                    state: state.into(),
+                    ..Default::default()
                 },
-                now,
-            )
-            .await?;
-            sample::set_practice_address(&mut tx, person, city, state).await?;
+                ..Default::default()
+            };
+            tx.update_profile(person, &profile, now).await?;
             let seat_status = membership::status(&StatusInput {
                 today,
                 terms: &[],

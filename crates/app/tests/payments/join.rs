@@ -33,12 +33,18 @@ async fn level(f: &Fixture, scoped: &Scoped, form: LevelForm, professions: &str)
     let id = m::create_level(&f.app, scoped, &form, &Actor::default())
         .await
         .unwrap();
-    let mut tx = scoped.begin().await.unwrap();
-    tx.set_level_join_rules(id, true, professions)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    set_join_rules(scoped, id, true, professions).await;
     id
+}
+
+/// Whether Join offers a level, and to which professions (comma-separated; empty: anyone).
+async fn set_join_rules(scoped: &Scoped, id: LevelId, public: bool, professions: &str) {
+    let mut rules = scoped.level_rules(id).await.unwrap().unwrap();
+    rules.public_join = public;
+    rules.professions = professions.into();
+    let mut tx = scoped.begin().await.unwrap();
+    assert!(tx.set_level_rules(id, &rules).await.unwrap());
+    tx.commit().await.unwrap();
 }
 
 async fn levels(f: &Fixture, scoped: &Scoped) -> Levels {
@@ -72,9 +78,7 @@ async fn levels(f: &Fixture, scoped: &Scoped) -> Levels {
     )
     .await;
     let retired = level(f, scoped, yearly("Retired", "50"), "").await;
-    let mut tx = scoped.begin().await.unwrap();
-    tx.set_level_join_rules(retired, false, "").await.unwrap();
-    tx.commit().await.unwrap();
+    set_join_rules(scoped, retired, false, "").await;
     let practice = level(
         f,
         scoped,
@@ -181,7 +185,14 @@ async fn a_join_writes_person_account_membership_and_invoice_then_the_webhook_ma
     let now = f.app.now();
     let mut tx = scoped.begin().await.unwrap();
     let practice = tx
-        .insert_practice_named("Granite Oncology", now)
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "Granite Oncology".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            now,
+        )
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -845,7 +856,14 @@ async fn only_the_member_or_their_practice_manager_may_renew_or_pay() {
     let now = f.app.now();
     let mut tx = scoped.begin().await.unwrap();
     let practice = tx
-        .insert_practice_named("Granite Oncology", now)
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "Granite Oncology".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            now,
+        )
         .await
         .unwrap();
     tx.link_practice_person(practice, manager_person, true, now)

@@ -29,10 +29,15 @@ async fn join_reads_stay_in_their_society_and_offer_only_public_individual_level
     assert!(!alpha.offers_join().await.unwrap(), "no level yet");
 
     let mut tx = alpha.begin().await.unwrap();
-    let cheap = tx
-        .insert_level(&level_fields("Associate", 10_000, false), T0)
-        .await
-        .unwrap();
+    tx.insert_level(
+        &LevelFields {
+            approval_required: true,
+            ..level_fields("Associate", 10_000, false)
+        },
+        T0,
+    )
+    .await
+    .unwrap();
     let dear = tx
         .insert_level(&level_fields("Active physician", 35_000, false), T0)
         .await
@@ -44,16 +49,30 @@ async fn join_reads_stay_in_their_society_and_offer_only_public_individual_level
     tx.insert_level(&level_fields("Group practice", 200_000, true), T0)
         .await
         .unwrap();
+    let not_public = LevelRules {
+        public_join: false,
+        ..LevelRules::default()
+    };
     assert!(
-        tx.set_level_join_rules(retired, false, "").await.unwrap(),
+        tx.set_level_rules(retired, &not_public).await.unwrap(),
         "the level is found"
     );
-    tx.set_level_join_rules(dear, true, "physician,fellow")
+    let physicians_and_fellows = LevelRules {
+        professions: "physician,fellow".into(),
+        ..LevelRules::default()
+    };
+    tx.set_level_rules(dear, &physicians_and_fellows)
         .await
         .unwrap();
-    tx.set_level_approval_required(cheap, true).await.unwrap();
     let practice = tx
-        .insert_practice_named("Granite Oncology", T0)
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "Granite Oncology".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            T0,
+        )
         .await
         .unwrap();
     let user = tx
@@ -82,7 +101,7 @@ async fn join_reads_stay_in_their_society_and_offer_only_public_individual_level
         .await
         .unwrap()
         .into_iter()
-        .map(|l| (l.level.name, l.level.approval_required, l.professions))
+        .map(|l| (l.level.name, l.level.approval_required, l.rules.professions))
         .collect();
     assert_eq!(
         offered,
@@ -98,7 +117,7 @@ async fn join_reads_stay_in_their_society_and_offer_only_public_individual_level
     );
     assert!(alpha.offers_join().await.unwrap());
     let rules = alpha.join_level(retired).await.unwrap().unwrap();
-    assert!(!rules.public_join && rules.auto_renew_allowed);
+    assert!(!rules.rules.public_join && rules.rules.auto_renew_allowed);
     assert_eq!(
         alpha.practice_named("  granite ONCOLOGY ").await.unwrap(),
         Some(practice)
@@ -112,7 +131,7 @@ async fn join_reads_stay_in_their_society_and_offer_only_public_individual_level
     assert!(beta.join_level(dear).await.unwrap().is_none());
     assert_eq!(beta.practice_named("Granite Oncology").await.unwrap(), None);
     let mut tx = beta.begin().await.unwrap();
-    assert!(!tx.set_level_join_rules(dear, false, "").await.unwrap());
+    assert!(!tx.set_level_rules(dear, &not_public).await.unwrap());
     assert!(tx.person_of_account(user).await.unwrap().is_none());
     tx.commit().await.unwrap();
     assert_eq!(alpha.join_levels().await.unwrap().len(), 2);

@@ -27,7 +27,8 @@ pub struct SeedBilling {
     pub payment_id: String,
 }
 
-fn invoice_to(person: PersonId, description: &str, unit: i64) -> NewInvoice {
+/// An invoice of one line to a person, due at the end of the year.
+pub fn invoice_to(person: PersonId, description: &str, unit: i64) -> NewInvoice {
     NewInvoice {
         bill_to: BillTo::Person(person),
         lines: vec![NewLine {

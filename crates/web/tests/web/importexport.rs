@@ -83,7 +83,7 @@ const FILE: &str = "User ID,First name,Last name,Organization,Mail,Membership le
 #[tokio::test]
 async fn staff_upload_map_check_and_import_a_member_list() {
     let t = TestApp::new().await;
-    society_with_levels(&t).await;
+    let society = society_with_levels(&t).await;
     let mut client = staff(&t).await;
     let page = client.get("/staff/import").await;
     assert_eq!(page.status, StatusCode::OK);
@@ -193,15 +193,23 @@ async fn staff_upload_map_check_and_import_a_member_list() {
     let members = client.get("/staff/members").await;
     assert!(members.body.contains("Amara Okafor") && members.body.contains("Ben Castillo"));
 
-    // Pressing Import again (a second tab, a double click) changes nothing.
+    // The file was deleted with the import: pressing Import again (a second tab, a double
+    // click) imports nothing and says so.
+    assert_eq!(client.get(&check_path).await.status, StatusCode::NOT_FOUND);
     let again = client.post(&format!("{check_path}/apply"), &fields).await;
+    assert_eq!(again.location(), "/staff/import?done=gone");
     let result = client.get(&again.location()).await;
     assert!(
         result
             .body
-            .contains("2 rows, 0 new, 0 updated, 2 unchanged."),
+            .contains("That file is no longer waiting to be imported"),
         "{}",
         result.body
+    );
+    assert_eq!(
+        t.app.scoped(&society).import_runs(10).await.unwrap().len(),
+        1,
+        "imported once"
     );
 }
 
@@ -254,6 +262,22 @@ async fn a_file_with_problems_lists_them_all_and_imports_nothing() {
             .await
             .unwrap()
             .is_none()
+    );
+    // Staff give up on the file: it is deleted, and nothing was imported.
+    assert!(refused.body.contains("Discard this file"));
+    let discarded = client
+        .post(&format!("{}/discard", uploaded.location()), &[])
+        .await;
+    assert_eq!(discarded.location(), "/staff/import?done=discarded");
+    let page = client.get(&discarded.location()).await;
+    assert!(
+        page.body
+            .contains("The file was discarded. Nothing was imported from it.")
+    );
+    assert!(page.body.contains("No imports yet."));
+    assert_eq!(
+        client.get(&uploaded.location()).await.status,
+        StatusCode::NOT_FOUND
     );
 }
 
@@ -370,8 +394,9 @@ async fn staff_add_a_custom_field_and_edit_a_persons_values() {
         .await
         .unwrap()
         .unwrap();
+    // The values are edited on the person's page.
     let path = format!("/staff/people/{owner}/custom-fields");
-    let form = client.get(&path).await;
+    let form = client.get(&format!("/staff/people/{owner}")).await;
     assert_eq!(form.status, StatusCode::OK);
     let re = regex_lite::Regex::new(r#"<label for="f-(cf_[0-9a-f]+)">Years in practice</label>"#)
         .unwrap();

@@ -355,7 +355,14 @@ async fn seed_a_people(
     let now = t.app.now();
     let mut tx = scoped.begin().await.unwrap();
     let practice = tx
-        .insert_practice_named("CANARY-A-PRACTICE", now)
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "CANARY-A-PRACTICE".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            now,
+        )
         .await
         .unwrap();
     tx.link_practice_person(practice, owner, true, now)
@@ -364,7 +371,7 @@ async fn seed_a_people(
     tx.link_practice_person(practice, person, false, now)
         .await
         .unwrap();
-    tx.insert_level_change(level_id, level_id).await.unwrap();
+    tx.set_level_changes(level_id, &[level_id]).await.unwrap();
     tx.put_directory_default(
         chapterhouse_core::people::DirectoryField::Email,
         chapterhouse_core::people::Visibility::Private,
@@ -663,6 +670,13 @@ async fn snapshot_a(t: &TestApp) -> String {
             .collect::<Vec<_>>(),
         scoped.custom_field_values(person).await.unwrap(),
         scoped.import_runs(10).await.unwrap().len(),
+        // Uploads waiting for their import (B can neither import nor discard A's).
+        chapterhouse_testkit::sql::scalar(
+            &t.db.db,
+            "SELECT COUNT(*) FROM import_upload WHERE society_id = $1",
+            &[a.id.0.into()],
+        )
+        .await,
         // Every person (updated_at is never negative).
         scoped.people_updated_since(Timestamp(0)).await.unwrap(),
     );
@@ -1152,6 +1166,10 @@ fn fixtures(a: &SeedA) -> Fixtures {
             format!("/staff/import/{}/apply", a.upload_id),
             vec![("col_0", "email".into())],
         )],
+    );
+    post(
+        "/staff/import/{blob_id}/discard",
+        vec![(format!("/staff/import/{}/discard", a.upload_id), vec![])],
     );
     post(
         "/staff/levels/{id}",

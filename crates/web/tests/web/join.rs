@@ -33,8 +33,11 @@ async fn level(t: &TestApp, scoped: &Scoped, form: LevelForm, public: bool, who:
     let id = m::create_level(&t.app, scoped, &form, &Actor::default())
         .await
         .unwrap();
+    let mut rules = scoped.level_rules(id).await.unwrap().unwrap();
+    rules.public_join = public;
+    rules.professions = who.into();
     let mut tx = scoped.begin().await.unwrap();
-    tx.set_level_join_rules(id, public, who).await.unwrap();
+    tx.set_level_rules(id, &rules).await.unwrap();
     tx.commit().await.unwrap();
     id
 }
@@ -656,7 +659,14 @@ async fn a_practice_manager_renews_a_colleague_but_not_a_stranger() {
     let now = t.app.now();
     let mut tx = scoped.begin().await.unwrap();
     let practice = tx
-        .insert_practice_named("Granite Oncology", now)
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "Granite Oncology".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            now,
+        )
         .await
         .unwrap();
     tx.link_practice_person(practice, manager, true, now)

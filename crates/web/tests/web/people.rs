@@ -458,7 +458,14 @@ async fn a_practice_manager_edits_a_colleague_but_not_a_stranger() {
     let now = w.t.app.now();
     let mut tx = scoped.begin().await.unwrap();
     let practice = tx
-        .insert_practice_named("Concord Oncology", now)
+        .insert_practice(
+            &chapterhouse_store::PracticeFields {
+                name: "Concord Oncology".into(),
+                ..Default::default()
+            },
+            "2026-11-21".parse().unwrap(),
+            now,
+        )
         .await
         .unwrap();
     tx.link_practice_person(practice, w.ada, true, now)
@@ -537,7 +544,7 @@ async fn the_membership_page_speaks_plainly_and_switches_renewal_and_level() {
     let scoped = w.t.app.scoped(&w.society);
     let retired = level(&w.t, &scoped, "Retired").await;
     let mut tx = scoped.begin().await.unwrap();
-    tx.insert_level_change(w.level, retired).await.unwrap();
+    tx.set_level_changes(w.level, &[retired]).await.unwrap();
     tx.commit().await.unwrap();
 
     let mut ada = w.t.client("gsco.test");

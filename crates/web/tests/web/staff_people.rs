@@ -1,11 +1,16 @@
-//! Staff record pages through the real router: the person page and its status forms, notes,
-//! applications, committees, merging duplicates, and erasure on request.
+//! Staff record pages through the real router: the person page with its invoices, payments,
+//! custom fields and status forms, notes, applications, committees, merging duplicates, and
+//! erasure on request.
 
 use axum::http::StatusCode;
-use chapterhouse_core::{PersonId, Role};
-use chapterhouse_store::Society;
+use chapterhouse_app::Actor;
+use chapterhouse_app::billing::{self as b, BillTo, NewInvoice, NewPayment, PaymentMethodKind};
+use chapterhouse_core::money::Cents;
+use chapterhouse_core::{PersonId, PracticeId, Role};
+use chapterhouse_store::{PracticeFields, Society};
 use chapterhouse_testkit::sql;
 
+use crate::billing::invoice_to;
 use crate::common::{Client, PASSWORD, TestApp};
 
 async fn level(t: &TestApp, s: &Society, name: &str, fee: &str, approval: bool) -> String {
@@ -568,5 +573,241 @@ async fn erasure_deletes_or_anonymises_after_the_email_is_typed() {
             Some("Dr Has Invoices".into()),
             Some("billed@gsco.test".into())
         ]
+    );
+}
+
+/// A practice whose billing contact is `contact`.
+async fn practice(t: &TestApp, s: &Society, name: &str, contact: PersonId) -> PracticeId {
+    let scoped = t.app.scoped(s);
+    let mut tx = scoped.begin().await.unwrap();
+    let id = tx
+        .insert_practice(
+            &PracticeFields {
+                name: name.into(),
+                billing_contact: Some(contact),
+                ..Default::default()
+            },
+            "2026-01-01".parse().unwrap(),
+            t.app.now(),
+        )
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+#[tokio::test]
+async fn the_person_page_lists_their_invoices_and_payments_and_their_practices_bills() {
+    let t = TestApp::new().await;
+    let (s, mut staff) = owner(&t).await;
+    let scoped = t.app.scoped(&s);
+    let actor = Actor::default();
+    let lvl = level(&t, &s, "Active physician", "350", false).await;
+    let ada = member(&t, &s, &lvl, "Dr Ada Byron", "ada@gsco.test", false).await;
+    let ben = member(&t, &s, &lvl, "Dr Ben Okafor", "ben@gsco.test", false).await;
+    let lakeside = practice(&t, &s, "Lakeside Oncology", ada).await;
+    let hilltop = practice(&t, &s, "Hilltop Hematology", ben).await;
+    let to_practice = |practice, what, cents| NewInvoice {
+        bill_to: BillTo::Practice(practice),
+        ..invoice_to(ada, what, cents)
+    };
+    let issue = |invoice| b::issue_invoice(&t.app, &scoped, &actor, invoice);
+    let own = issue(invoice_to(ada, "Annual dues", 35_000)).await.unwrap();
+    let practices = issue(to_practice(lakeside, "Seats", 120_000))
+        .await
+        .unwrap();
+    let bens = issue(invoice_to(ben, "Annual dues", 9_900)).await.unwrap();
+    let hilltops = issue(to_practice(hilltop, "Seats", 77_700)).await.unwrap();
+    let paid = b::record_payment(
+        &t.app,
+        &scoped,
+        &actor,
+        NewPayment {
+            invoice: own,
+            amount: Cents(35_000),
+            method: PaymentMethodKind::Check,
+            reference: "Check 1042".into(),
+            provider_ref: None,
+            received_on: "2026-11-20".parse().unwrap(),
+        },
+    )
+    .await
+    .unwrap();
+    b::refund_payment(
+        &t.app,
+        &scoped,
+        &actor,
+        paid,
+        Cents(5_000),
+        "Overpaid the early-career rate".into(),
+        None,
+    )
+    .await
+    .unwrap();
+    let number = |id| {
+        let scoped = scoped.clone();
+        async move { scoped.invoice(id).await.unwrap().unwrap().display_number() }
+    };
+    let (own_no, practice_no) = (number(own).await, number(practices).await);
+    let (bens_no, hilltop_no) = (number(bens).await, number(hilltops).await);
+
+    let page = staff.get(&format!("/staff/people/{ada}")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let body = &page.body;
+    for text in [
+        format!(r#"<a href="/staff/invoices/{own}">{own_no}</a>"#),
+        format!(r#"<a href="/staff/invoices/{own}/pdf">PDF"#),
+        format!(r#"<a href="/staff/invoices/{practices}">{practice_no}</a>"#),
+        "Lakeside Oncology <span class=\"tag\">practice: they are its billing contact</span>"
+            .into(),
+        "<td>$1,200.00</td>".into(),
+        "<td>Open</td>".into(),
+        "<td>$50.00</td>".into(),
+        "<td>Partly paid</td>".into(),
+        format!(r#"href="/staff/payments/{paid}/receipt.pdf">PMT-000001"#),
+        "Check 1042".into(),
+        "$350.00".into(),
+        "RF-000001, 2026-11-21: $50.00".into(),
+    ] {
+        assert!(body.contains(&text), "{text} on Ada's page");
+    }
+    assert!(
+        !body.contains("Dr Ada Byron <span class=\"tag\">"),
+        "her own invoice is not labelled as a practice's"
+    );
+    for other in [
+        &bens_no,
+        &hilltop_no,
+        "Hilltop Hematology",
+        "$777.00",
+        "$99.00",
+    ] {
+        assert!(
+            !body.contains(other),
+            "another person's {other} is not shown"
+        );
+    }
+
+    let page = staff.get(&format!("/staff/people/{ben}")).await;
+    assert!(page.body.contains(&bens_no) && page.body.contains(&hilltop_no));
+    for other in [&own_no, &practice_no, "Lakeside Oncology", "PMT-000001"] {
+        assert!(
+            !page.body.contains(other),
+            "Ada's {other} is not on Ben's page"
+        );
+    }
+}
+
+#[tokio::test]
+async fn staff_edit_custom_field_values_on_the_person_page() {
+    let t = TestApp::new().await;
+    let (s, mut staff) = owner(&t).await;
+    let scoped = t.app.scoped(&s);
+    let lvl = level(&t, &s, "Active physician", "350", false).await;
+    let ada = member(&t, &s, &lvl, "Dr Ada Byron", "ada@gsco.test", true).await;
+    let ben = member(&t, &s, &lvl, "Dr Ben Okafor", "ben@gsco.test", true).await;
+    let page = format!("/staff/people/{ada}");
+    let empty = staff.get(&page).await;
+    assert!(
+        empty
+            .body
+            .contains("Your society has no custom fields yet.")
+    );
+
+    for (name, kind, choices) in [
+        ("Years in practice", "number", ""),
+        ("Tumor board", "yes_no", ""),
+        ("Region", "choice", "North\nSouth"),
+    ] {
+        chapterhouse_app::custom_fields::create_custom_field(
+            &t.app,
+            &scoped,
+            &chapterhouse_app::custom_fields::CustomFieldForm {
+                name: name.into(),
+                kind: kind.into(),
+                choices: choices.into(),
+            },
+            &Actor::default(),
+        )
+        .await
+        .unwrap();
+    }
+    let shown = staff.get(&page).await;
+    let input = |label: &str| {
+        regex_lite::Regex::new(&format!(r#"<label for="f-(cf_[0-9a-f]+)">{label}</label>"#))
+            .unwrap()
+            .captures(&shown.body)
+            .unwrap_or_else(|| panic!("a labelled input for {label}"))[1]
+            .to_string()
+    };
+    let (years, board, region) = (
+        input("Years in practice"),
+        input("Tumor board"),
+        input("Region"),
+    );
+    let action = format!("{page}/custom-fields");
+    assert!(shown.body.contains(&format!(r#"action="{action}""#)));
+
+    // A bad number: 422, the problem at its field, everything typed kept.
+    let bad = staff
+        .post(
+            &action,
+            &[
+                (years.as_str(), "twelve"),
+                (board.as_str(), "yes"),
+                (region.as_str(), "South"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bad.body.contains(&format!(
+        r#"<p class="error" id="e-{years}">Enter a number, like 12 or 3.5.</p>"#
+    )));
+    assert!(bad.body.contains(r#"value="twelve""#));
+    assert!(bad.body.contains(r#"<option value="yes" selected>"#));
+    assert!(bad.body.contains(r#"<option value="South" selected>"#));
+    assert!(
+        scoped.custom_field_values(ada).await.unwrap().is_empty(),
+        "nothing saved"
+    );
+
+    let saved = staff
+        .post(
+            &action,
+            &[
+                (years.as_str(), "1,200"),
+                (board.as_str(), "yes"),
+                (region.as_str(), "South"),
+            ],
+        )
+        .await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER);
+    let shown = staff.get(&saved.location()).await;
+    assert!(shown.body.contains("Custom fields saved."));
+    assert!(shown.body.contains(r#"value="1200""#), "stored in one form");
+    assert!(shown.body.contains(r#"<option value="yes" selected>"#));
+    assert!(
+        shown
+            .body
+            .contains("Custom fields changed</td><td>3 changed")
+    );
+    let bens = staff.get(&format!("/staff/people/{ben}")).await;
+    assert!(
+        !bens.body.contains(r#"value="1200""#),
+        "Ben's values are his own"
+    );
+
+    // Without the form's token nothing is saved; the old address leads to the page.
+    staff.csrf = Some("forged".into());
+    let forged = staff.post(&action, &[(years.as_str(), "7")]).await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    let old = staff.get(&action).await;
+    assert_eq!(old.location(), format!("{page}#custom-fields"));
+    assert_eq!(
+        staff
+            .get(&format!("/staff/people/{}/custom-fields", PersonId::new()))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
     );
 }
