@@ -32,7 +32,7 @@ use chapterhouse_core::{
     InvoiceId, MembershipId, PersonId, PracticeId, Role, UserId, billing::nondeductible_share, npi,
 };
 use chapterhouse_store::{
-    JoinRules, Level, NewAccount, NewAudit, ProfileFields, Scoped, ScopedTx, StoreError,
+    Level, LevelWithRules, NewAccount, NewAudit, ProfileFields, Scoped, ScopedTx, StoreError,
 };
 
 use crate::billing::{self, BillTo, NewInvoice, NewLine};
@@ -178,7 +178,7 @@ pub fn row_key(n: usize, field: &str) -> String {
 /// A practice level as the page offers it.
 #[derive(Clone, Debug)]
 pub struct PracticeLevel {
-    pub rules: JoinRules,
+    pub rules: LevelWithRules,
     pub rates: RateTable,
     pub seat_limit: Option<i64>,
     /// The first term of a practice joining today.
@@ -201,7 +201,7 @@ impl PracticeLevel {
     /// The rate for each profession the level covers, in the order of [`Profession::ALL`]
     /// (professions without a rate of their own pay the level's fee).
     pub fn rate_list(&self) -> Vec<(Profession, Cents)> {
-        let allowed = joining::professions_of(&self.rules.professions);
+        let allowed = joining::professions_of(&self.rules.rules.professions);
         Profession::ALL
             .into_iter()
             .filter(|p| allowed.is_empty() || allowed.contains(p))
@@ -256,7 +256,7 @@ pub async fn join_page(app: &App, scoped: &Scoped) -> AppResult<PracticeJoinPage
             seat_limit,
             first_term: membership::first_term(today, level_period(level), level_anchor(level)),
             renews: describe_renewal(level),
-            open_to: joining::open_to_words(&rules.professions),
+            open_to: joining::open_to_words(&rules.rules.professions),
             rules,
         });
     }
@@ -420,7 +420,7 @@ fn validate(
                 );
             }
             if let Some(level) = level
-                && !joining::open_to(&level.rules.professions, profession)
+                && !joining::open_to(&level.rules.rules.professions, profession)
             {
                 errors.add(
                     &key("profession"),
@@ -779,7 +779,7 @@ pub async fn apply(
             purpose: "practice_dues",
             dues_term: None,
             dedup_key: Some(join_key(practice)),
-            nondeductible: nondeductible_share(review.total, level.rules.nondeductible_bp),
+            nondeductible: nondeductible_share(review.total, level.rules.rules.nondeductible_bp),
         };
         // Paying the invoice adds the practice's first term (and activates every seat), as
         // for renewals; on a level that needs approval, staff record the term instead.

@@ -1103,7 +1103,7 @@ async fn a_flood_of_junk_is_refused_but_logs_at_most_sixty_a_minute() {
 
 #[path = "payments/join.rs"]
 mod join;
-#[path = "payments/renewals.rs"]
-mod renewals;
 #[path = "payments/join_practice.rs"]
 mod join_practice;
+#[path = "payments/renewals.rs"]
+mod renewals;

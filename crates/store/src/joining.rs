@@ -37,9 +37,9 @@ impl Scoped {
     }
 
     /// The levels a practice may join online: public, not archived, for practices.
-    pub async fn join_practice_levels(&self) -> StoreResult<Vec<JoinRules>> {
+    pub async fn join_practice_levels(&self) -> StoreResult<Vec<LevelWithRules>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
-            level_rules_select!(
+            level_with_rules_select!(
                 "WHERE society_id = $1 AND public_join AND NOT archived AND for_practices \
              ORDER BY sort_order, fee_cents DESC, name"
             )

@@ -440,8 +440,10 @@ async fn the_seat_limit_and_each_rows_problems_are_named() {
     let level = practice_level(&f, &scoped, "Small practice", "", "2", false).await;
     // A level staff keep off the public page.
     let hidden = practice_level(&f, &scoped, "Hidden", "", "", false).await;
+    let mut rules = scoped.level_rules(hidden).await.unwrap().unwrap();
+    rules.public_join = false;
     let mut tx = scoped.begin().await.unwrap();
-    tx.set_level_join_rules(hidden, false, "").await.unwrap();
+    assert!(tx.set_level_rules(hidden, &rules).await.unwrap());
     tx.commit().await.unwrap();
     let before = counts(&f, &scoped).await;
 

@@ -8,7 +8,6 @@ use chapterhouse_app::levels::{self, LevelEditForm};
 use chapterhouse_app::practices::{self, ColleagueForm, PracticeForm};
 use chapterhouse_app::renewals::{self, PracticeRenewal, RenewForm, RenewOutcome};
 use chapterhouse_core::{PracticeId, Timestamp};
-use chapterhouse_store::sample;
 
 use super::*;
 
@@ -489,12 +488,20 @@ async fn the_daily_run_issues_renewal_invoices_once_and_never_for_a_seat_the_pra
     m::renew(&f.app, &scoped, ben, "2026-12-31", &Actor::default())
         .await
         .unwrap();
-    let mut tx = scoped.begin().await.unwrap();
-    sample::set_suspended(&mut tx, cy, true).await.unwrap();
-    tx.set_membership_status(cy, Status::Suspended, date(2026, 11, 21))
+    let cy_person = scoped
+        .person_by_email("cy@alpha.test")
         .await
+        .unwrap()
         .unwrap();
-    tx.commit().await.unwrap();
+    chapterhouse_app::records::suspend(
+        &f.app,
+        &scoped,
+        cy_person,
+        "Unpaid fees",
+        &Actor::default(),
+    )
+    .await
+    .unwrap();
 
     // 21 November: the 60-day step for 31 December has passed, so the invoices are due.
     let report = daily::membership_daily(&f.app, &scoped).await.unwrap();
