@@ -4,8 +4,10 @@
 //! so it is unit-tested without a server.
 
 pub mod billing;
+pub mod calendar;
 pub mod committees;
 pub mod custom_fields;
+pub mod events;
 pub mod ids;
 pub mod import;
 pub mod joining;
