@@ -9,6 +9,7 @@ pub mod custom_fields;
 pub mod daily;
 pub mod demo;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod import;
 pub mod jobs;

@@ -621,9 +621,8 @@ impl ScopedTx {
         if n == 1 {
             return Ok(Removal::Removed);
         }
-        let found: i64 =
-            on!(self.tx.conn(), |c| {
-                sqlx::query_scalar(
+        let found: i64 = on!(self.tx.conn(), |c| {
+            sqlx::query_scalar(
             "SELECT COUNT(*) FROM event_session WHERE society_id = $1 AND event_id = $2 AND id = $3"
         )
         .bind(society)
@@ -631,7 +630,7 @@ impl ScopedTx {
         .bind(id.0)
         .fetch_one(c)
         .await
-            })?;
+        })?;
         Ok(if found > 0 {
             Removal::InUse
         } else {
@@ -826,9 +825,8 @@ impl ScopedTx {
         id: RegistrationQuestionId,
     ) -> StoreResult<Removal> {
         let society = self.society_id.0;
-        let n =
-            exec!(self.tx.conn(), |c| {
-                sqlx::query(
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "DELETE FROM registration_question WHERE society_id = $1 AND event_id = $2 AND id = $3 \
              AND NOT EXISTS (SELECT 1 FROM registration_answer a WHERE a.society_id = $1 \
                AND a.question_id = $3)"
@@ -838,7 +836,7 @@ impl ScopedTx {
         .bind(id.0)
         .execute(c)
         .await
-            })?;
+        })?;
         if n == 1 {
             return Ok(Removal::Removed);
         }
