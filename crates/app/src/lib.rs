@@ -10,6 +10,7 @@ pub mod daily;
 pub mod demo;
 pub mod education;
 pub mod error;
+pub mod events;
 pub mod export;
 pub mod import;
 pub mod jobs;

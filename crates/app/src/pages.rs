@@ -24,6 +24,9 @@ const RESERVED: &[&str] = &[
     "verify-email",
     "invitations",
     "files",
+    "events",
+    "join",
+    "directory",
 ];
 
 /// What the page form posts.

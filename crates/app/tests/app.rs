@@ -75,12 +75,33 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
         .unwrap();
     assert!(!alias.is_primary);
 
+    // Events: upcoming ones (the annual meeting with its sessions, a series, a webinar, a
+    // twelve-seat workshop, a members-only dinner) and one that is over.
+    let now = f.app.now();
+    let public = chapterhouse_store::Listing::default();
+    let upcoming = scoped.events_upcoming(now, 50, public).await.unwrap();
+    let kinds: Vec<_> = upcoming.iter().map(|e| e.kind.as_str()).collect();
+    assert!(
+        kinds.contains(&"series") && kinds.contains(&"webinar"),
+        "{kinds:?}"
+    );
+    let annual = upcoming
+        .iter()
+        .find(|e| e.title.starts_with("GSCO Annual Meeting"))
+        .expect("an annual meeting");
+    assert!(annual.sessions >= 8 && annual.public_types >= 5);
+    assert!(upcoming.iter().any(|e| e.capacity == Some(12)));
+    assert!(!upcoming.iter().any(|e| e.members_only));
+    assert_eq!(scoped.events_past(now, 50, public).await.unwrap().len(), 1);
+    assert_eq!(scoped.staff_events().await.unwrap().len(), 6);
+
     demo::seed(&f.app).await.unwrap();
     assert_eq!(
         f.app.store.societies().await.unwrap().len(),
         3,
         "a second run adds nothing"
     );
+    assert_eq!(scoped.staff_events().await.unwrap().len(), 6);
     let signed = accounts::sign_in_with_password(
         &f.app,
         &scoped,

@@ -66,4 +66,8 @@ id_type!(
     ChargeAttemptId,
     WebhookRejectionId,
     ImportRunId,
+    EventId,
+    EventSessionId,
+    RegistrationTypeId,
+    RegistrationQuestionId,
 );

@@ -4,9 +4,11 @@
 //! so it is unit-tested without a server.
 
 pub mod billing;
+pub mod calendar;
 pub mod committees;
 pub mod custom_fields;
 pub mod education;
+pub mod events;
 pub mod ids;
 pub mod import;
 pub mod joining;

@@ -238,6 +238,8 @@ pub struct Chrome {
     pub path: String,
     /// The public Join page offers at least one level: link to it.
     pub offers_join: bool,
+    /// A published event is coming up: the main menu links to the events page.
+    pub has_events: bool,
 }
 
 pub struct UserBrief {
@@ -315,6 +317,7 @@ impl Ctx {
             notice,
             path: self.uri.path().to_string(),
             offers_join: self.scoped.offers_join().await?,
+            has_events: self.scoped.has_upcoming_events(self.now()).await?,
         })
     }
 

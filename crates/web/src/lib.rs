@@ -12,6 +12,7 @@ mod ctx;
 mod custom_fields;
 mod directory;
 mod error;
+mod events;
 mod forms;
 mod importexport;
 mod join;
@@ -27,6 +28,7 @@ mod practices;
 mod routes;
 mod site;
 mod staff;
+mod staff_events;
 mod staff_people;
 mod views;
 

@@ -8,8 +8,8 @@ use axum::routing::{get, post};
 
 use crate::{
     AppState, account, applications, assets, auth, billing, committees, custom_fields, directory,
-    importexport, join, join_practice, level_rules, members, operator, ops, payments, portal,
-    practices, site, staff, staff_people,
+    events, importexport, join, join_practice, level_rules, members, operator, ops, payments,
+    portal, practices, site, staff, staff_events, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +67,11 @@ fn table() -> Routes {
     // Public site.
     .get("/", site::home)
     .get("/{slug}", site::page)
+    // Events: the list, the calendar feed, an event's page and its calendar file.
+    .get("/events", events::list)
+    .get("/events.ics", events::feed)
+    .get("/events/{slug}", events::show)
+    .get("/events/{slug}/calendar.ics", events::calendar)
     // Joining online, and the page after it.
     .get("/join", join::join_form)
     .post("/join", join::join)
@@ -210,6 +215,44 @@ fn table() -> Routes {
     .get("/staff/import/{blob_id}", importexport::check)
     .post("/staff/import/{blob_id}/apply", importexport::apply)
     .post("/staff/import/{blob_id}/discard", importexport::discard)
+    .get("/staff/events", staff_events::list)
+    .get("/staff/events/new", staff_events::new_form)
+    .post("/staff/events/new", staff_events::create)
+    .get("/staff/events/{id}", staff_events::edit_form)
+    .post("/staff/events/{id}", staff_events::save)
+    .post("/staff/events/{id}/publish", staff_events::publish)
+    .post("/staff/events/{id}/unpublish", staff_events::unpublish)
+    .post("/staff/events/{id}/sessions", staff_events::add_session)
+    .get(
+        "/staff/events/{id}/sessions/{session}",
+        staff_events::session_form,
+    )
+    .post(
+        "/staff/events/{id}/sessions/{session}",
+        staff_events::save_session,
+    )
+    .post(
+        "/staff/events/{id}/sessions/{session}/delete",
+        staff_events::remove_session,
+    )
+    .post("/staff/events/{id}/types", staff_events::add_type)
+    .get(
+        "/staff/events/{id}/types/{type_id}",
+        staff_events::type_form,
+    )
+    .post(
+        "/staff/events/{id}/types/{type_id}",
+        staff_events::save_type,
+    )
+    .post(
+        "/staff/events/{id}/types/{type_id}/delete",
+        staff_events::remove_type,
+    )
+    .post("/staff/events/{id}/questions", staff_events::add_question)
+    .post(
+        "/staff/events/{id}/questions/{question}/delete",
+        staff_events::remove_question,
+    )
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)

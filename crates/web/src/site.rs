@@ -11,6 +11,9 @@ use crate::ctx::Ctx;
 use crate::error::{WebError, WebResult};
 use crate::views::{PageView, ok, render};
 
+/// How many upcoming events the home page lists.
+const HOME_EVENTS: i64 = 3;
+
 async fn show(ctx: &Ctx, page: Page) -> WebResult {
     // Drafts are visible to staff only (so they can check them before publishing).
     if !page.published
@@ -30,11 +33,17 @@ async fn show(ctx: &Ctx, page: Page) -> WebResult {
     // Cache only anonymous views on the primary host (a one-society deployment answers any host).
     let anonymous =
         ctx.user.is_none() && ctx.pending_mfa.is_none() && ctx.host == ctx.society().primary_host;
+    let events = if is_home {
+        crate::events::upcoming_cards(ctx, HOME_EVENTS).await?
+    } else {
+        Vec::new()
+    };
     let mut response = ok(&PageView {
         chrome: ctx.chrome(None).await?,
         page,
         is_home,
         description,
+        events,
     })?;
     if anonymous {
         response.extensions_mut().insert(crate::cache::Cacheable);

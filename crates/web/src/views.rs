@@ -36,6 +36,8 @@ pub struct PageView {
     pub page: Page,
     pub is_home: bool,
     pub description: String,
+    /// The home page lists the next few events.
+    pub events: Vec<crate::events::EventCard>,
 }
 
 #[derive(Template)]

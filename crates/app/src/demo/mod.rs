@@ -4,6 +4,7 @@
 pub mod billing;
 mod committees;
 pub mod content;
+mod events;
 mod join;
 pub mod people;
 pub mod practices;
@@ -117,6 +118,9 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
             committees::seed_committees(app, &society).await?;
             join::seed(app, &society).await?;
             practices::seed(app, &society, index as u64).await?;
+        }
+        if index < 2 {
+            events::seed(app, &society).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {

@@ -75,6 +75,7 @@ struct SeedA {
     join: crate::join::SeedJoin,
     /// The page after A's practice joined, signed for A.
     practice_thanks: String,
+    events: crate::events::SeedEvents,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -284,8 +285,10 @@ async fn seed_a(t: &TestApp) -> SeedA {
     let (practice_id, seat_membership_id, manager_person_id) = seed_a_practice(t, &a).await;
     let practice_thanks =
         chapterhouse_app::join_practice::thanks_path(&t.app, &scoped, practice_id.parse().unwrap());
+    let events = crate::events::seed_events(t, &scoped, level_id).await;
     SeedA {
         practice_thanks,
+        events,
         practice_id,
         seat_membership_id,
         manager_person_id,
@@ -617,6 +620,7 @@ async fn snapshot_a(t: &TestApp) -> String {
         ));
     }
     let billing = crate::billing::snapshot_billing(&scoped).await;
+    let events = crate::events::snapshot_events(&scoped).await;
     // People, their notes, membership state, applications and committee seats.
     let mut people = Vec::new();
     for m in scoped.members(&Default::default()).await.unwrap() {
@@ -681,7 +685,7 @@ async fn snapshot_a(t: &TestApp) -> String {
         scoped.people_updated_since(Timestamp(0)).await.unwrap(),
     );
     format!(
-        "{billing}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}\n{practices:?}\n{rules:?}"
+        "{billing}\n{events}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}\n{practices:?}\n{rules:?}"
     )
 }
 
@@ -1372,6 +1376,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
         ));
     }
     crate::join_practice::isolation_fixtures(&mut f, &a.practice_thanks, &a.level_id);
+    crate::events::isolation_fixtures(&mut f, &a.events);
     f
 }
 
@@ -1429,7 +1434,7 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
                     "{who} {method} {path} gave {}",
                     response.status
                 );
-                for canary in CANARIES {
+                for canary in CANARIES.iter().chain(crate::events::CANARIES) {
                     // A form that shows back what was typed is not a leak.
                     let typed = fields.iter().any(|(_, v)| v.contains(canary));
                     if !typed
@@ -1469,6 +1474,11 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
             .body
             .contains("CANARY-A-BODY")
     );
+    let event = a_visitor
+        .get(&format!("/events/{}", a.events.slug))
+        .await
+        .body;
+    assert!(event.contains("CANARY-A-EVTITLE") && event.contains("CANARY-A-EVSESSION"));
     let directory = a_visitor.get("/directory?specialty=canary").await.body;
     assert!(directory.contains("CANARY-A-SPECIALTY") && directory.contains("603 555 0199"));
 }

@@ -4,6 +4,7 @@
 mod accounts;
 mod billing;
 mod common;
+mod events;
 mod importexport;
 mod isolation;
 mod join;
