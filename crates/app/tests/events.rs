@@ -3,77 +3,19 @@
 //! levels, questions, the guards on removing what records depend on, and the calendar files.
 //! SQLite by default, PostgreSQL when `CHAPTERHOUSE_TEST_DATABASE_URL` is set.
 
-use std::sync::Arc;
-
 use chapterhouse_app::events::{
     self, EventForm, QuestionForm, SessionForm, TypeForm, add_question, add_session, add_type,
     create_event, publish_event, remove_question, remove_session, remove_type, save_event,
     save_session, save_type, unpublish_event,
 };
 use chapterhouse_app::membership::{self, LevelForm};
-use chapterhouse_app::societies::{self, NewSocietyForm};
-use chapterhouse_app::{Actor, App, AppError, LinkSettings};
-use chapterhouse_core::signing::Signer;
-use chapterhouse_core::time::FixedClock;
+use chapterhouse_app::{Actor, AppError};
 use chapterhouse_core::{EventId, LevelId, Timestamp};
-use chapterhouse_mail::Mailer;
-use chapterhouse_store::{Listing, Scoped, Society, Store};
+use chapterhouse_store::{Listing, Scoped};
 use chapterhouse_testkit::sql;
-use chapterhouse_testkit::{TestDb, test_db};
 
-struct Fixture {
-    app: App,
-    clock: Arc<FixedClock>,
-    _outbox: tempfile::TempDir,
-    db: TestDb,
-}
-
-async fn fixture() -> Fixture {
-    let db = test_db().await;
-    let outbox = tempfile::tempdir().unwrap();
-    // Saturday 21 November 2026, 10:00 in Boston.
-    let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
-    let app = App {
-        store: Store::new(db.db.clone()),
-        clock: clock.clone(),
-        signer: Arc::new(Signer::new(b"events test key")),
-        secrets: chapterhouse_app::secrets::SecretBox::from_deployment_secret(b"events test key"),
-        mailer: Mailer::file_outbox(outbox.path()).unwrap(),
-        links: LinkSettings {
-            scheme: "https".into(),
-            port_suffix: String::new(),
-        },
-    };
-    Fixture {
-        app,
-        clock,
-        _outbox: outbox,
-        db,
-    }
-}
-
-async fn society(f: &Fixture, slug: &str) -> Society {
-    societies::create_society(
-        &f.app,
-        &NewSocietyForm {
-            name: format!("{slug} society"),
-            short_name: slug.to_uppercase(),
-            slug: slug.into(),
-            host: format!("{slug}.test"),
-            time_zone: "America/New_York".into(),
-            email: format!("office@{slug}.test"),
-            postal_address: "1 Main St".into(),
-            phone: String::new(),
-            owner_name: "Olive Owner".into(),
-            owner_email: format!("owner@{slug}.test"),
-            owner_password: "owner password 1".into(),
-        },
-        &Actor::default(),
-    )
-    .await
-    .unwrap()
-    .0
-}
+mod common;
+use common::{Fixture, fixture, society};
 
 fn meeting(title: &str, starts: &str, ends: &str) -> EventForm {
     EventForm {
