@@ -155,7 +155,10 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
     let public = chapterhouse_store::Listing::default();
     let upcoming = scoped.events_upcoming(now, 50, public).await.unwrap();
     let kinds: Vec<_> = upcoming.iter().map(|e| e.kind.as_str()).collect();
-    assert!(kinds.contains(&"series") && kinds.contains(&"webinar"), "{kinds:?}");
+    assert!(
+        kinds.contains(&"series") && kinds.contains(&"webinar"),
+        "{kinds:?}"
+    );
     let annual = upcoming
         .iter()
         .find(|e| e.title.starts_with("GSCO Annual Meeting"))

@@ -237,7 +237,7 @@ impl QuestionKind {
 pub fn parse_local(text: &str) -> Option<DateTime> {
     let text = text.trim().replacen(' ', "T", 1);
     // A date and a time, and nothing else (no offset or zone).
-    if text.len() < 16 || text.len() > 19 || !text.as_bytes().get(10).is_some_and(|b| *b == b'T') {
+    if text.len() < 16 || text.len() > 19 || text.as_bytes()[10] != b'T' {
         return None;
     }
     let dt: DateTime = text.parse().ok()?;

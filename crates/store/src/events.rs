@@ -473,7 +473,7 @@ impl ScopedTx {
         now: Timestamp,
     ) -> StoreResult<Option<i64>> {
         let society = self.society_id.0;
-        Ok(on!(self.tx.conn(), |c| sqlx::query_scalar(
+        on!(self.tx.conn(), |c| sqlx::query_scalar(
             "UPDATE event SET sequence = sequence + CASE WHEN status <> 'draft' AND \
                (starts_local <> $11 OR ends_local <> $12 OR time_zone <> $10 \
                 OR location_name <> $15 OR location_address <> $16 OR online_url <> $17) \
@@ -505,7 +505,7 @@ impl ScopedTx {
         .bind(now.0)
         .fetch_optional(c)
         .await)
-        .map_err(conflict_on("slug"))?)
+        .map_err(conflict_on("slug"))
     }
 
     /// Publish a draft. False when there is no such draft.
