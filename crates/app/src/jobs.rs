@@ -10,7 +10,7 @@ use chapterhouse_store::{ClaimedJob, NewJob};
 use tokio::sync::watch;
 
 use crate::App;
-use crate::mail::{EmailJob, SEND_EMAIL, outgoing};
+use crate::mail::{EmailPayload, SEND_EMAIL, outgoing_payload};
 
 pub const DAILY_MAINTENANCE: &str = "daily_maintenance";
 /// Membership statuses move on at the society's midnight (grace starts, grace ends).
@@ -112,11 +112,11 @@ impl Worker {
             SEND_EMAIL => {
                 let society =
                     society.ok_or_else(|| JobFailure::Permanent("mail needs a society".into()))?;
-                let email: EmailJob = serde_json::from_str(&job.payload)
+                let email: EmailPayload = serde_json::from_str(&job.payload)
                     .map_err(|e| JobFailure::Permanent(format!("bad payload: {e}")))?;
                 self.app
                     .mailer
-                    .send(&outgoing(&society, &email))
+                    .send(&outgoing_payload(&society, &email))
                     .await
                     .map_err(|e| match e {
                         MailError::Permanent(m) => JobFailure::Permanent(m),
@@ -157,6 +157,24 @@ impl Worker {
                     tracing::info!(society = %society.slug, retried = retried.len(), "automatic renewal charges retried");
                 }
                 Ok(())
+            }
+            kind @ (crate::registrations::HOLD_EXPIRY | crate::registrations::OFFER_EXPIRY) => {
+                let society = society
+                    .ok_or_else(|| JobFailure::Permanent("a registration needs a society".into()))?;
+                let payload: crate::registrations::ExpiryPayload =
+                    serde_json::from_str(&job.payload)
+                        .map_err(|e| JobFailure::Permanent(format!("bad payload: {e}")))?;
+                let scoped = self.app.scoped(&society);
+                let result = if kind == crate::registrations::HOLD_EXPIRY {
+                    crate::registrations::expire_hold(&self.app, &scoped, payload.registration)
+                        .await
+                } else {
+                    crate::registrations::expire_offer(&self.app, &scoped, payload.registration)
+                        .await
+                };
+                result
+                    .map(drop)
+                    .map_err(|e| JobFailure::Retry(e.to_string()))
             }
             other => Err(JobFailure::Permanent(format!("unknown job kind {other:?}"))),
         }

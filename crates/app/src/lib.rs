@@ -28,6 +28,7 @@ pub mod people;
 pub mod practices;
 pub mod records;
 pub mod redirects;
+pub mod registrations;
 pub mod renewals;
 pub mod secrets;
 pub mod societies;

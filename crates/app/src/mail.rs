@@ -2,7 +2,7 @@
 //! The sender name and address, and the postal-address footer, are the society's.
 
 use chapterhouse_core::Timestamp;
-use chapterhouse_mail::OutgoingMail;
+use chapterhouse_mail::{Attachment, OutgoingMail};
 use chapterhouse_store::{NewJob, ScopedTx, Society};
 use serde::{Deserialize, Serialize};
 
@@ -17,8 +17,52 @@ pub struct EmailJob {
     pub text: String,
 }
 
+/// A file attached to an email job (stored base64 in the job's JSON payload).
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct JobAttachment {
+    pub filename: String,
+    pub content_type: String,
+    /// Standard base64.
+    pub data_base64: String,
+}
+
+impl JobAttachment {
+    pub fn new(filename: &str, content_type: &str, data: &[u8]) -> JobAttachment {
+        use base64::Engine;
+        JobAttachment {
+            filename: filename.into(),
+            content_type: content_type.into(),
+            data_base64: base64::engine::general_purpose::STANDARD.encode(data),
+        }
+    }
+}
+
+/// The send job's payload: an [`EmailJob`] and, optionally, attachments. Payloads written
+/// before attachments existed read as having none.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq, Eq)]
+pub struct EmailPayload {
+    #[serde(flatten)]
+    pub email: EmailJob,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<JobAttachment>,
+}
+
 pub async fn enqueue_email(tx: &mut ScopedTx, email: &EmailJob, now: Timestamp) -> AppResult<()> {
-    let payload = serde_json::to_string(email).map_err(anyhow::Error::from)?;
+    enqueue_email_with(tx, email, &[], now).await
+}
+
+/// [`enqueue_email`] with files attached.
+pub async fn enqueue_email_with(
+    tx: &mut ScopedTx,
+    email: &EmailJob,
+    attachments: &[JobAttachment],
+    now: Timestamp,
+) -> AppResult<()> {
+    let payload = serde_json::to_string(&EmailPayload {
+        email: email.clone(),
+        attachments: attachments.to_vec(),
+    })
+    .map_err(anyhow::Error::from)?;
     tx.enqueue(
         &NewJob {
             kind: SEND_EMAIL,
@@ -57,5 +101,24 @@ pub fn outgoing(society: &Society, email: &EmailJob) -> OutgoingMail {
         text_body: text,
         html_body: None,
         headers: Vec::new(),
+        attachments: Vec::new(),
     }
+}
+
+/// The message a send job's payload describes, attachments decoded.
+pub fn outgoing_payload(society: &Society, payload: &EmailPayload) -> OutgoingMail {
+    use base64::Engine;
+    let mut mail = outgoing(society, &payload.email);
+    mail.attachments = payload
+        .attachments
+        .iter()
+        .map(|a| Attachment {
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            data: base64::engine::general_purpose::STANDARD
+                .decode(&a.data_base64)
+                .unwrap_or_default(),
+        })
+        .collect();
+    mail
 }

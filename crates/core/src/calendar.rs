@@ -35,14 +35,43 @@ pub struct CalendarEvent {
     pub last_modified: Timestamp,
 }
 
+/// Who an invitation is from and for (iTIP `METHOD:REQUEST` needs both).
+#[derive(Clone, Debug)]
+pub struct Invitee {
+    pub organizer_name: String,
+    pub organizer_email: String,
+    pub attendee_name: String,
+    pub attendee_email: String,
+}
+
 /// A calendar of `events`: a single event's file when `name` is None, a named feed otherwise.
 pub fn calendar(name: Option<&str>, events: &[CalendarEvent], now: Timestamp) -> String {
+    render(name, events, None, now)
+}
+
+/// A registrant's invitation to one event (`METHOD:REQUEST`, with the organizer and the
+/// registrant as attendee), for the confirmation email: calendars offer to add it, and a later
+/// one with a higher SEQUENCE updates it.
+pub fn invitation(event: &CalendarEvent, who: &Invitee, now: Timestamp) -> String {
+    render(None, std::slice::from_ref(event), Some(who), now)
+}
+
+fn render(
+    name: Option<&str>,
+    events: &[CalendarEvent],
+    who: Option<&Invitee>,
+    now: Timestamp,
+) -> String {
     let mut out = Lines::default();
     out.push("BEGIN:VCALENDAR");
     out.push("VERSION:2.0");
     out.push("PRODID:-//Chapterhouse//Events//EN");
     out.push("CALSCALE:GREGORIAN");
-    out.push("METHOD:PUBLISH");
+    out.push(if who.is_some() {
+        "METHOD:REQUEST"
+    } else {
+        "METHOD:PUBLISH"
+    });
     if let Some(name) = name {
         out.push(&format!("X-WR-CALNAME:{}", escape(name)));
         // Subscribed calendars look for changes twice a day.
@@ -83,6 +112,18 @@ pub fn calendar(name: Option<&str>, events: &[CalendarEvent], now: Timestamp) ->
         if !e.url.is_empty() {
             out.push(&format!("URL:{}", e.url));
         }
+        if let Some(who) = who {
+            out.push(&format!(
+                "ORGANIZER;CN={}:mailto:{}",
+                param(&who.organizer_name),
+                who.organizer_email
+            ));
+            out.push(&format!(
+                "ATTENDEE;CN={};ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:{}",
+                param(&who.attendee_name),
+                who.attendee_email
+            ));
+        }
         out.push(if e.cancelled {
             "STATUS:CANCELLED"
         } else {
@@ -92,6 +133,15 @@ pub fn calendar(name: Option<&str>, events: &[CalendarEvent], now: Timestamp) ->
     }
     out.push("END:VCALENDAR");
     out.0
+}
+
+/// A parameter value (CN=…): quoted, without the characters a quoted value cannot hold.
+fn param(text: &str) -> String {
+    let clean: String = text
+        .chars()
+        .filter(|c| !c.is_control() && *c != '"')
+        .collect();
+    format!("\"{clean}\"")
 }
 
 /// The `VTIMEZONE` lines for `zone` covering instants from `from` to `to`.

@@ -70,4 +70,6 @@ id_type!(
     EventSessionId,
     RegistrationTypeId,
     RegistrationQuestionId,
+    RegistrationId,
+    RegistrationGuestId,
 );

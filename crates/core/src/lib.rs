@@ -20,6 +20,7 @@ pub mod npi;
 pub mod people;
 pub mod practice;
 pub mod records;
+pub mod registration;
 pub mod roles;
 pub mod signing;
 pub mod spreadsheet;

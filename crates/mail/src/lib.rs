@@ -17,7 +17,7 @@ use std::path::PathBuf;
 
 pub use config::{DkimConfig, SmtpConfig, SmtpTls};
 pub use error::MailError;
-pub use message::{OutgoingMail, validate_header};
+pub use message::{Attachment, OutgoingMail, validate_header};
 pub use outbox::FileOutbox;
 pub use secret::Secret;
 pub use smtp::SmtpMailer;

@@ -4,7 +4,8 @@ use std::time::SystemTime;
 
 use lettre::Message;
 use lettre::message::header::{HeaderName, HeaderValue};
-use lettre::message::{Mailbox, MultiPart, SinglePart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -29,6 +30,19 @@ pub struct OutgoingMail {
     pub html_body: Option<String>,
     /// Extra headers such as `List-Unsubscribe`; see [`validate_header`] for what is refused.
     pub headers: Vec<(String, String)>,
+    /// Files attached after the body (a calendar invitation, a QR code); with any, the message
+    /// is `multipart/mixed`.
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+/// One attached file.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Attachment {
+    pub filename: String,
+    /// A MIME type, with parameters if any (`text/calendar; method=REQUEST; charset=utf-8`).
+    pub content_type: String,
+    pub data: Vec<u8>,
 }
 
 /// Headers the mailer writes itself. Letting a caller set them would produce duplicates (lettre
@@ -154,12 +168,34 @@ pub(crate) fn build(mail: &OutgoingMail) -> Result<BuiltMessage, MailError> {
 
     // lettre picks 7bit, quoted-printable or base64 per part, so non-ASCII text and long lines
     // are encoded correctly.
-    let message = match &mail.html_body {
-        Some(html) => builder.multipart(MultiPart::alternative_plain_html(
-            mail.text_body.clone(),
-            html.clone(),
-        )),
-        None => builder.singlepart(SinglePart::plain(mail.text_body.clone())),
+    let message = if mail.attachments.is_empty() {
+        match &mail.html_body {
+            Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                mail.text_body.clone(),
+                html.clone(),
+            )),
+            None => builder.singlepart(SinglePart::plain(mail.text_body.clone())),
+        }
+    } else {
+        let mut mixed = match &mail.html_body {
+            Some(html) => MultiPart::mixed().multipart(MultiPart::alternative_plain_html(
+                mail.text_body.clone(),
+                html.clone(),
+            )),
+            None => MultiPart::mixed().singlepart(SinglePart::plain(mail.text_body.clone())),
+        };
+        for file in &mail.attachments {
+            let content_type = ContentType::parse(&file.content_type).map_err(|e| {
+                MailError::Permanent(format!(
+                    "invalid attachment type {:?}: {e}",
+                    file.content_type
+                ))
+            })?;
+            mixed = mixed.singlepart(
+                LettreAttachment::new(file.filename.clone()).body(file.data.clone(), content_type),
+            );
+        }
+        builder.multipart(mixed)
     }
     .map_err(|e| MailError::Permanent(format!("cannot build message: {e}")))?;
 
@@ -185,12 +221,29 @@ pub(crate) mod tests {
             text_body: "Sign in: https://gsco.example/sign-in/abc".into(),
             html_body: None,
             headers: vec![],
+            attachments: vec![],
         }
     }
 
     fn formatted(mail: &OutgoingMail) -> String {
         let built = build(mail).expect("build");
         String::from_utf8(built.message.formatted()).expect("utf-8")
+    }
+
+    #[test]
+    fn attachments_make_multipart_mixed() {
+        let mut mail = sample();
+        mail.attachments.push(Attachment {
+            filename: "invite.ics".into(),
+            content_type: "text/calendar; method=REQUEST; charset=utf-8".into(),
+            data: b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n".to_vec(),
+        });
+        let text = formatted(&mail);
+        assert!(text.contains("Content-Type: multipart/mixed;"), "{text}");
+        assert!(text.contains("filename=\"invite.ics\""), "{text}");
+        assert!(text.contains("text/calendar; method=REQUEST"), "{text}");
+        mail.attachments[0].content_type = "not a type".into();
+        assert!(build(&mail).is_err());
     }
 
     #[test]

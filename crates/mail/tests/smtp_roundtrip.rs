@@ -45,6 +45,7 @@ fn mail(subject: &str, text: &str) -> OutgoingMail {
         text_body: text.into(),
         html_body: None,
         headers: vec![],
+        attachments: vec![],
     }
 }
 

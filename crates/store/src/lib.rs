@@ -29,6 +29,7 @@ mod practices;
 mod rate_limit;
 mod records;
 mod redirects;
+mod registrations;
 mod sessions;
 mod society;
 
@@ -52,6 +53,7 @@ pub use people::*;
 pub use practices::*;
 pub use records::*;
 pub use redirects::*;
+pub use registrations::*;
 pub use sessions::*;
 pub use society::*;
 

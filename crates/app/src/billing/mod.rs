@@ -39,7 +39,13 @@ pub const DUES_ACCOUNT_CODE: &str = "4000";
 pub const DUES_ACCOUNT_NAME: &str = "Membership dues";
 
 /// Invoice purposes as stored.
-pub const PURPOSES: &[&str] = &["dues", "practice_dues", "seat_proration", "other"];
+pub const PURPOSES: &[&str] = &[
+    "dues",
+    "practice_dues",
+    "seat_proration",
+    "registration",
+    "other",
+];
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PaymentMethodKind {
@@ -777,6 +783,10 @@ async fn record(
             }
             _ => {}
         }
+    }
+    // An event registration waiting on this invoice is confirmed in this same transaction.
+    if before.0 > 0 && after.0 <= 0 && invoice.purpose == "registration" {
+        crate::registrations::invoice_paid_in(app, scoped, &mut tx, invoice.id, now).await?;
     }
 
     let display = DocumentKind::Payment.display(number);

@@ -24,7 +24,7 @@ pub async fn record_verified_payment(
     received_on: Date,
     actor: &Actor,
 ) -> AppResult<PaymentId> {
-    billing::record_payment(
+    let payment = billing::record_payment(
         app,
         scoped,
         actor,
@@ -41,5 +41,9 @@ pub async fn record_verified_payment(
             received_on,
         },
     )
-    .await
+    .await?;
+    // A registration paid for after its hold lapsed, with no seat left: refund it (once; also
+    // when this is a redelivery after a crash between the two steps).
+    crate::registrations::settle_late_payment(app, scoped, invoice, payment).await?;
+    Ok(payment)
 }
