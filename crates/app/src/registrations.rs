@@ -1277,7 +1277,10 @@ pub async fn accept_offer(
     }
     let now = app.now();
     let reg = view.registration;
-    let e = scoped.event(reg.event_id).await?.ok_or(AppError::NotFound)?;
+    let e = scoped
+        .event(reg.event_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let next = rules::accepted_status(Cents(reg.price_cents));
     let member = standing_of_person(scoped, reg.person_id).await?.is_member;
     let mut tx = scoped.begin().await?;
