@@ -231,7 +231,6 @@ async fn each_refusal_says_why() {
             choices: "None\nVegetarian".into(),
             required: Some("on".into()),
             registration_type: guests.to_string(),
-            ..Default::default()
         },
         &staff(),
     )
