@@ -70,4 +70,7 @@ id_type!(
     EventSessionId,
     RegistrationTypeId,
     RegistrationQuestionId,
+    FacultyId,
+    DisclosureId,
+    RelationshipId,
 );
