@@ -420,9 +420,8 @@ impl ScopedTx {
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
         let mitigated_at = relevant.then_some(now.0);
-        let n =
-            exec!(self.tx.conn(), |c| {
-                sqlx::query(
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "UPDATE disclosure_relationship SET relevant = $4, mitigation = $5, mitigated_at = $6 \
              WHERE society_id = $1 AND disclosure_id = $2 AND id = $3"
         )
@@ -434,7 +433,7 @@ impl ScopedTx {
         .bind(mitigated_at)
         .execute(c)
         .await
-            })?;
+        })?;
         Ok(n == 1)
     }
 
