@@ -12,6 +12,7 @@ pub mod education;
 pub mod error;
 pub mod events;
 pub mod export;
+pub mod faculty;
 pub mod import;
 pub mod jobs;
 pub mod join;

@@ -72,4 +72,7 @@ id_type!(
     RegistrationQuestionId,
     RegistrationId,
     RegistrationGuestId,
+    FacultyId,
+    DisclosureId,
+    RelationshipId,
 );

@@ -7,6 +7,7 @@ pub mod billing;
 pub mod calendar;
 pub mod committees;
 pub mod custom_fields;
+pub mod disclosure;
 pub mod education;
 pub mod events;
 pub mod ids;

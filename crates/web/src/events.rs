@@ -188,6 +188,8 @@ pub struct ShowView {
     pub signed_in: bool,
     pub sign_in_href: String,
     pub staff_href: String,
+    /// Faculty with their sessions and disclosures (`speakers::event_faculty_lines`).
+    pub faculty: Vec<crate::speakers::FacultyLine>,
 }
 
 #[derive(Template)]
@@ -353,7 +355,9 @@ pub async fn show(ctx: Ctx, Path(slug): Path<String>) -> WebResult {
     };
     let types = type_lines(&event, &types, &levels, viewer, now);
     let seats = card(&event, now).seats;
+    let faculty = crate::speakers::event_faculty_lines(&ctx, event.id, viewer.is_staff).await?;
     ok(&ShowView {
+        faculty,
         chrome: ctx.chrome(None).await?,
         title: event.title.clone(),
         summary: event.summary.clone(),

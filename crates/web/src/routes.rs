@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use crate::{
     AppState, account, applications, assets, auth, billing, committees, custom_fields, directory,
     events, importexport, join, join_practice, level_rules, members, operator, ops, payments,
-    portal, practices, registrations, site, staff, staff_events, staff_people,
+    portal, practices, registrations, site, speakers, staff, staff_events, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,6 +34,24 @@ impl Routes {
             path,
         });
         self.router = self.router.route(path, get(handler));
+        self
+    }
+
+    /// A POST whose body may be larger than other forms' (an upload of `limit` bytes); the
+    /// global limit lets it through (`speakers::is_upload_path`).
+    fn post_upload<H, T>(mut self, path: &'static str, handler: H, limit: usize) -> Self
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.recorded.push(RouteInfo {
+            method: "POST",
+            path,
+        });
+        self.router = self.router.route(
+            path,
+            post(handler).layer(axum::extract::DefaultBodyLimit::max(limit)),
+        );
         self
     }
 
@@ -79,6 +97,15 @@ fn table() -> Routes {
     .get("/registrations/{id}/offer", registrations::offer)
     .post("/registrations/{id}/offer", registrations::accept)
     .get("/account/registrations", registrations::account_list)
+    // A speaker's own page, by the signed link in their invitation (no sign-in).
+    .get("/speakers/{token}", speakers::speaker)
+    .post("/speakers/{token}/agreement", speakers::accept)
+    .post_upload(
+        "/speakers/{token}/materials",
+        speakers::upload,
+        speakers::UPLOAD_LIMIT,
+    )
+    .post("/speakers/{token}/disclosure", speakers::disclose)
     // Joining online, and the page after it.
     .get("/join", join::join_form)
     .post("/join", join::join)
@@ -275,6 +302,30 @@ fn table() -> Routes {
     .post(
         "/staff/events/{id}/questions/{question}/delete",
         staff_events::remove_question,
+    )
+    // An event's faculty: invitations, the agreement, review of disclosures, materials.
+    .get("/staff/events/{id}/faculty", speakers::list)
+    .post("/staff/events/{id}/faculty", speakers::invite)
+    .post(
+        "/staff/events/{id}/faculty/agreement",
+        speakers::save_agreement,
+    )
+    .get("/staff/events/{id}/faculty/{faculty_id}", speakers::member)
+    .post(
+        "/staff/events/{id}/faculty/{faculty_id}",
+        speakers::save_assignment,
+    )
+    .post(
+        "/staff/events/{id}/faculty/{faculty_id}/resend",
+        speakers::resend,
+    )
+    .post(
+        "/staff/events/{id}/faculty/{faculty_id}/review",
+        speakers::review,
+    )
+    .get(
+        "/staff/events/{id}/faculty/{faculty_id}/{material}",
+        speakers::download,
     )
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)

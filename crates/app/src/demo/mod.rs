@@ -5,6 +5,7 @@ pub mod billing;
 mod committees;
 pub mod content;
 mod events;
+mod faculty;
 mod join;
 pub mod people;
 pub mod practices;
@@ -121,6 +122,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
         }
         if index < 2 {
             events::seed(app, &society).await?;
+            faculty::seed(app, &society).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {

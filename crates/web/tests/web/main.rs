@@ -13,5 +13,6 @@ mod payments;
 mod people;
 mod practices;
 mod site;
+mod speakers;
 mod staff;
 mod staff_people;
