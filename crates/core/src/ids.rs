@@ -71,3 +71,14 @@ id_type!(
     RegistrationTypeId,
     RegistrationQuestionId,
 );
+
+// Attendance and accredited education.
+id_type!(
+    AttendanceId,
+    AttendanceImportId,
+    ActivityId,
+    ActivityCreditId,
+    EvaluationQuestionId,
+    EvaluationId,
+    CreditClaimId,
+);
