@@ -188,6 +188,8 @@ pub struct ShowView {
     pub signed_in: bool,
     pub sign_in_href: String,
     pub staff_href: String,
+    /// The education activity's statements and credit, when the event has one.
+    pub education: Option<crate::education::EducationInfo>,
 }
 
 #[derive(Template)]
@@ -353,6 +355,7 @@ pub async fn show(ctx: Ctx, Path(slug): Path<String>) -> WebResult {
     };
     let types = type_lines(&event, &types, &levels, viewer, now);
     let seats = card(&event, now).seats;
+    let education = crate::education::event_education(&ctx, event.id).await?;
     ok(&ShowView {
         chrome: ctx.chrome(None).await?,
         title: event.title.clone(),
@@ -385,6 +388,7 @@ pub async fn show(ctx: Ctx, Path(slug): Path<String>) -> WebResult {
         } else {
             String::new()
         },
+        education,
     })
 }
 

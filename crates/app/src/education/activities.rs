@@ -31,6 +31,14 @@ fn date_or_epoch(text: &str) -> Date {
     parse_date(text).unwrap_or(jiff::civil::date(1970, 1, 1))
 }
 
+/// An activity's dates as people read them: "November 19–20, 2026".
+pub fn dates_text(a: &Activity) -> String {
+    match (parse_date(&a.starts_on), parse_date(&a.ends_on)) {
+        (Some(s), Some(e)) => super::pdf::date_range(s, e),
+        _ => String::new(),
+    }
+}
+
 /// What the activity form posts.
 #[derive(Clone, Debug, Default, serde::Deserialize)]
 pub struct ActivityForm {
