@@ -954,3 +954,61 @@ async fn activities_are_validated_and_one_per_event() {
             .contains("Learners have claimed this credit")
     );
 }
+
+#[tokio::test]
+async fn the_demo_has_the_annual_meetings_credit_and_the_demo_members_claims() {
+    let f = fixture().await;
+    chapterhouse_app::demo::seed(&f.app).await.unwrap();
+    let first = f
+        .app
+        .store
+        .society_by_slug(chapterhouse_app::demo::SOCIETIES[0].slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let scoped = f.app.scoped(&first);
+    let all = scoped.activities().await.unwrap();
+    assert_eq!(all.len(), 3, "{all:?}");
+    let annual = all
+        .iter()
+        .find(|a| a.title.contains("Annual Meeting"))
+        .unwrap();
+    let credits = scoped.activity_credits(annual.id).await.unwrap();
+    let whole: Vec<_> = credits.iter().filter(|c| c.session_id.is_none()).collect();
+    assert!(
+        whole
+            .iter()
+            .any(|c| c.credit_type == "ama_pra_1" && c.max_hundredths == 550)
+    );
+    assert_eq!(credits.iter().filter(|c| c.session_id.is_some()).count(), 5);
+    assert!(
+        annual
+            .designation_statement
+            .contains("5.5 AMA PRA Category 1 Credits™")
+    );
+    assert_eq!(
+        scoped.evaluation_questions(annual.id).await.unwrap().len(),
+        4
+    );
+    let member = scoped.person_by_email("member@neos.example").await.unwrap();
+    let member = match member {
+        Some(m) => m,
+        None => {
+            let email = format!(
+                "member@{}",
+                first.email.split_once('@').map(|(_, d)| d).unwrap_or("")
+            );
+            scoped.person_by_email(&email).await.unwrap().unwrap()
+        }
+    };
+    let mine = learner::learner_activities(&scoped, member).await.unwrap();
+    assert_eq!(mine.len(), 2, "the past meeting and the recorded webinar");
+    let claims = scoped
+        .claims_between(member, "2000-01-01", "2100-12-31")
+        .await
+        .unwrap();
+    assert_eq!(claims.len(), 2, "{claims:?}");
+    // Seeding again adds nothing.
+    chapterhouse_app::demo::seed(&f.app).await.unwrap();
+    assert_eq!(scoped.activities().await.unwrap().len(), 3);
+}
