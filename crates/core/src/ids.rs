@@ -76,3 +76,14 @@ id_type!(
     DisclosureId,
     RelationshipId,
 );
+
+// Attendance and accredited education.
+id_type!(
+    AttendanceId,
+    AttendanceImportId,
+    ActivityId,
+    ActivityCreditId,
+    EvaluationQuestionId,
+    EvaluationId,
+    CreditClaimId,
+);

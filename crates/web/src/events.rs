@@ -190,6 +190,8 @@ pub struct ShowView {
     pub staff_href: String,
     /// Faculty with their sessions and disclosures (`speakers::event_faculty_lines`).
     pub faculty: Vec<crate::speakers::FacultyLine>,
+    /// The education activity's statements and credit, when the event has one.
+    pub education: Option<crate::education::EducationInfo>,
 }
 
 #[derive(Template)]
@@ -356,6 +358,7 @@ pub async fn show(ctx: Ctx, Path(slug): Path<String>) -> WebResult {
     let types = type_lines(&event, &types, &levels, viewer, now);
     let seats = card(&event, now).seats;
     let faculty = crate::speakers::event_faculty_lines(&ctx, event.id, viewer.is_staff).await?;
+    let education = crate::education::event_education(&ctx, event.id).await?;
     ok(&ShowView {
         faculty,
         chrome: ctx.chrome(None).await?,
@@ -389,6 +392,7 @@ pub async fn show(ctx: Ctx, Path(slug): Path<String>) -> WebResult {
         } else {
             String::new()
         },
+        education,
     })
 }
 

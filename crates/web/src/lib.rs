@@ -11,6 +11,7 @@ mod committees;
 mod ctx;
 mod custom_fields;
 mod directory;
+mod education;
 mod error;
 mod events;
 mod forms;

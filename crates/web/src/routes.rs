@@ -8,8 +8,8 @@ use axum::routing::{get, post};
 
 use crate::{
     AppState, account, applications, assets, auth, billing, committees, custom_fields, directory,
-    events, importexport, join, join_practice, level_rules, members, operator, ops, payments,
-    portal, practices, registrations, site, speakers, staff, staff_events, staff_people,
+    education, events, importexport, join, join_practice, level_rules, members, operator, ops,
+    payments, portal, practices, registrations, site, speakers, staff, staff_events, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -173,6 +173,19 @@ fn table() -> Routes {
         "/account/payments/{id}/receipt.pdf",
         billing::my_receipt_pdf,
     )
+    .get("/account/education", education::learner_list)
+    .get("/account/education/transcript", education::transcript)
+    .get(
+        "/account/education/transcript.pdf",
+        education::transcript_download,
+    )
+    .get(
+        "/account/education/claims/{id}/certificate.pdf",
+        education::certificate,
+    )
+    .get("/account/education/{id}", education::learner_show)
+    .post("/account/education/{id}/evaluation", education::evaluate)
+    .post("/account/education/{id}/claims", education::claim)
     .get("/account/practice", practices::portal)
     .post("/account/practice/colleagues", practices::portal_add)
     .post(
@@ -327,6 +340,25 @@ fn table() -> Routes {
         "/staff/events/{id}/faculty/{faculty_id}/{material}",
         speakers::download,
     )
+    .post("/staff/events/{id}/activity", education::for_event)
+    .get("/staff/events/{id}/attendance", education::attendance)
+    .post("/staff/events/{id}/attendance", education::mark)
+    .get("/staff/education", education::staff_list)
+    .post("/staff/education", education::create)
+    .get("/staff/education/{id}", education::show)
+    .post("/staff/education/{id}", education::save)
+    .post("/staff/education/{id}/credits", education::set_credit)
+    .post(
+        "/staff/education/{id}/credits/{credit}/delete",
+        education::remove_credit,
+    )
+    .post("/staff/education/{id}/questions", education::add_question)
+    .post(
+        "/staff/education/{id}/questions/{question}/delete",
+        education::remove_question,
+    )
+    .get("/staff/education/{id}/results", education::results)
+    .get("/staff/education/{id}/export/{file}", education::export)
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)

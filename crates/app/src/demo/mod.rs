@@ -4,6 +4,7 @@
 pub mod billing;
 mod committees;
 pub mod content;
+mod education;
 mod events;
 mod faculty;
 mod join;
@@ -123,6 +124,11 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
         if index < 2 {
             events::seed(app, &society).await?;
             faculty::seed(app, &society).await?;
+            let member = match people::member_email(&society) {
+                Some(email) => app.scoped(&society).person_by_email(&email).await?,
+                None => None,
+            };
+            education::seed(app, &society, member).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {

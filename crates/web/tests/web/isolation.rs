@@ -77,6 +77,7 @@ struct SeedA {
     practice_thanks: String,
     events: crate::events::SeedEvents,
     speakers: crate::speakers::SeedSpeakers,
+    education: crate::education::SeedEducation,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -288,8 +289,12 @@ async fn seed_a(t: &TestApp) -> SeedA {
         chapterhouse_app::join_practice::thanks_path(&t.app, &scoped, practice_id.parse().unwrap());
     let events = crate::events::seed_events(t, &scoped, level_id).await;
     let speakers = crate::speakers::seed_speakers(t, &scoped).await;
+    let education =
+        crate::education::seed_education(t, &scoped, events.event_id.parse().unwrap(), person_id)
+            .await;
     SeedA {
         speakers,
+        education,
         practice_thanks,
         events,
         practice_id,
@@ -625,6 +630,7 @@ async fn snapshot_a(t: &TestApp) -> String {
     let billing = crate::billing::snapshot_billing(&scoped).await;
     let events = crate::events::snapshot_events(&scoped).await;
     let speakers = crate::speakers::snapshot_speakers(&scoped).await;
+    let education = crate::education::snapshot_education(&scoped).await;
     // People, their notes, membership state, applications and committee seats.
     let mut people = Vec::new();
     for m in scoped.members(&Default::default()).await.unwrap() {
@@ -689,7 +695,7 @@ async fn snapshot_a(t: &TestApp) -> String {
         scoped.people_updated_since(Timestamp(0)).await.unwrap(),
     );
     format!(
-        "{billing}\n{events}\n{speakers}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}\n{practices:?}\n{rules:?}"
+        "{billing}\n{events}\n{speakers}\n{education}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}\n{practices:?}\n{rules:?}"
     )
 }
 
@@ -1382,6 +1388,13 @@ fn fixtures(a: &SeedA) -> Fixtures {
     crate::join_practice::isolation_fixtures(&mut f, &a.practice_thanks, &a.level_id);
     crate::events::isolation_fixtures(&mut f, &a.events);
     crate::speakers::isolation_fixtures(&mut f, &a.speakers);
+    crate::education::isolation_fixtures(
+        &mut f,
+        &a.education,
+        &a.events.event_id,
+        &a.events.session_id,
+        &a.person_id,
+    );
     f
 }
 
@@ -1443,6 +1456,7 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
                     .iter()
                     .chain(crate::events::CANARIES)
                     .chain(crate::speakers::CANARIES)
+                    .chain(crate::education::CANARIES)
                 {
                     // A form that shows back what was typed is not a leak.
                     let typed = fields.iter().any(|(_, v)| v.contains(canary));

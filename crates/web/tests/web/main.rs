@@ -4,6 +4,7 @@
 mod accounts;
 mod billing;
 mod common;
+mod education;
 mod events;
 mod importexport;
 mod isolation;
