@@ -351,9 +351,10 @@ pub async fn set_credit(
             "maximum",
             chapterhouse_core::education::CREDITS_FORMAT_MESSAGE,
         ),
-        Some(m) if m.0 <= 0 || m.0 > MAX_CREDITS => {
-            errors.add("maximum", "Enter a maximum greater than zero.")
-        }
+        Some(m) if m.0 <= 0 || m.0 > MAX_CREDITS => errors.add(
+            "maximum",
+            "Enter a maximum greater than zero and no more than 100.",
+        ),
         Some(m) if m.0 % 25 != 0 => errors.add(
             "maximum",
             "Designate credit in steps of 0.25, like 1.25 or 6.5.",
