@@ -73,3 +73,14 @@ id_type!(
     RegistrationId,
     RegistrationGuestId,
 );
+
+// Attendance and accredited education.
+id_type!(
+    AttendanceId,
+    AttendanceImportId,
+    ActivityId,
+    ActivityCreditId,
+    EvaluationQuestionId,
+    EvaluationId,
+    CreditClaimId,
+);

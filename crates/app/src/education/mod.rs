@@ -1,7 +1,12 @@
-//! Accredited education, the parts that need no database: certificate and transcript PDFs
-//! ([`pdf`]) and the accreditor exports ([`exports`]: PARS learner completions and activity
-//! record, CPE Monitor, the joint-provider package). Each is a pure function of plain structs
-//! the use-cases fill from the store; the rules themselves are in `core::education`.
+//! Accredited education: attendance marked by staff ([`attendance`]), activities with their
+//! credits and evaluation questions, evaluations, credit claims, certificates and transcripts
+//! ([`activities`], [`learner`]), the PDFs ([`pdf`]) and the accreditor exports ([`exports`]:
+//! PARS learner completions and activity record, CPE Monitor, the joint-provider package). The
+//! PDFs and exports are pure functions of plain structs the use-cases fill from the store; the
+//! rules themselves are in `core::education`.
 
+pub mod activities;
+pub mod attendance;
 pub mod exports;
+pub mod learner;
 pub mod pdf;
