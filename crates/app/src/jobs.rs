@@ -159,8 +159,9 @@ impl Worker {
                 Ok(())
             }
             kind @ (crate::registrations::HOLD_EXPIRY | crate::registrations::OFFER_EXPIRY) => {
-                let society = society
-                    .ok_or_else(|| JobFailure::Permanent("a registration needs a society".into()))?;
+                let society = society.ok_or_else(|| {
+                    JobFailure::Permanent("a registration needs a society".into())
+                })?;
                 let payload: crate::registrations::ExpiryPayload =
                     serde_json::from_str(&job.payload)
                         .map_err(|e| JobFailure::Permanent(format!("bad payload: {e}")))?;
@@ -175,6 +176,13 @@ impl Worker {
                 result
                     .map(drop)
                     .map_err(|e| JobFailure::Retry(e.to_string()))
+            }
+            kind if crate::cancellations::handles(kind) => {
+                let society = society.ok_or_else(|| {
+                    JobFailure::Permanent("a cancellation needs a society".into())
+                })?;
+                let scoped = self.app.scoped(&society);
+                crate::cancellations::run_job(&self.app, &scoped, kind, &job.payload).await
             }
             other => Err(JobFailure::Permanent(format!("unknown job kind {other:?}"))),
         }
