@@ -453,6 +453,8 @@ pub async fn register(
         }
     };
 
+    let member = standing.is_member
+        || (matches!(who, Who::Visitor) && standing_of_person(scoped, person).await?.is_member);
     let mut tx = scoped.begin().await?;
     let got = tx.take_seats(event, ty.id, checked.seats).await?;
     let status = rules::initial_status(checked.price, got);
@@ -515,7 +517,7 @@ pub async fn register(
             hold_for_payment(app, scoped, &mut tx, &e, &reg, actor, now).await?;
         }
         RegStatus::Confirmed => {
-            send_confirmation(app, scoped, &mut tx, &e, &reg, now).await?;
+            send_confirmation(app, scoped, &mut tx, &e, &reg, member, now).await?;
         }
         _ => {
             send_waitlisted(app, scoped, &mut tx, &e, &reg, now).await?;
@@ -800,12 +802,15 @@ fn join_line(app: &App, scoped: &Scoped, member: bool) -> String {
     }
 }
 
+/// The confirmation, with the calendar invitation and the check-in QR code attached. `member`:
+/// the registrant is a member (non-members are offered membership). Reads nothing outside `tx`.
 async fn send_confirmation(
     app: &App,
     scoped: &Scoped,
     tx: &mut ScopedTx,
     e: &Event,
     reg: &Registration,
+    member: bool,
     now: Timestamp,
 ) -> AppResult<()> {
     let society = scoped.society();
@@ -845,7 +850,6 @@ async fn send_confirmation(
         format!("\nJoin online: {}\n", e.online_url)
     };
     let place = crate::events::place_words(&e.location_name, &e.online_url);
-    let member = standing_of_person(scoped, reg.person_id).await?.is_member;
     let text = format!(
         "Dear {},\n\nYou are registered for {}{guests}.\n\nWhen: {}\nWhere: {place}\nRegistration: {}\n{online}\nAt the door, show the QR code attached to this email (or open {checkin}).\nThe attached invite.ics adds the event to your calendar.\n\nYour registration: {base}{}{}",
         reg.name(),
@@ -985,10 +989,7 @@ pub async fn invoice_paid_in(
                     now,
                 )
                 .await?;
-                let e = scoped
-                    .event(reg.event_id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
+                let e = tx.event_in(reg.event_id).await?.ok_or(AppError::NotFound)?;
                 enqueue_email(
                     tx,
                     &EmailJob {
@@ -1012,15 +1013,12 @@ pub async fn invoice_paid_in(
     if !confirmed {
         return Ok(PaidOutcome::NotARegistration);
     }
-    let e = scoped
-        .event(reg.event_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let e = tx.event_in(reg.event_id).await?.ok_or(AppError::NotFound)?;
     let reg = tx
         .registration_in(reg.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    send_confirmation(app, scoped, tx, &e, &reg, now).await?;
+    send_confirmation(app, scoped, tx, &e, &reg, reg.member_price, now).await?;
     tx.audit(
         NewAudit {
             actor: None,
@@ -1104,10 +1102,7 @@ pub async fn expire_hold(app: &App, scoped: &Scoped, id: RegistrationId) -> AppR
         .await?;
     tx.set_registration_note(id, "The seat hold expired before payment arrived.", now)
         .await?;
-    let e = scoped
-        .event(reg.event_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let e = tx.event_in(reg.event_id).await?.ok_or(AppError::NotFound)?;
     enqueue_email(
         &mut tx,
         &EmailJob {
@@ -1159,10 +1154,7 @@ pub async fn expire_offer(app: &App, scoped: &Scoped, id: RegistrationId) -> App
         .await?;
     tx.set_registration_note(id, "The waitlist offer was not accepted in time.", now)
         .await?;
-    let e = scoped
-        .event(reg.event_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let e = tx.event_in(reg.event_id).await?.ok_or(AppError::NotFound)?;
     offer_freed_seats_in(app, scoped, &mut tx, &e, now).await?;
     tx.commit().await?;
     Ok(true)
@@ -1290,6 +1282,7 @@ pub async fn accept_offer(
         .await?
         .ok_or(AppError::NotFound)?;
     let next = rules::accepted_status(Cents(reg.price_cents));
+    let member = standing_of_person(scoped, reg.person_id).await?.is_member;
     let mut tx = scoped.begin().await?;
     let hold = (next == RegStatus::Held).then(|| now.plus_seconds(e.hold_minutes.max(1) * 60));
     if !tx
@@ -1301,7 +1294,7 @@ pub async fn accept_offer(
     let reg = tx.registration_in(id).await?.ok_or(AppError::NotFound)?;
     match next {
         RegStatus::Held => hold_for_payment(app, scoped, &mut tx, &e, &reg, actor, now).await?,
-        _ => send_confirmation(app, scoped, &mut tx, &e, &reg, now).await?,
+        _ => send_confirmation(app, scoped, &mut tx, &e, &reg, member, now).await?,
     }
     tx.audit(
         NewAudit {

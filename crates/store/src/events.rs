@@ -857,3 +857,18 @@ impl ScopedTx {
         })
     }
 }
+
+impl ScopedTx {
+    /// An event read inside the transaction (use-cases that already hold a connection must not
+    /// wait for a second one).
+    pub async fn event_in(&mut self, id: EventId) -> StoreResult<Option<Event>> {
+        let society = self.society_id.0;
+        Ok(on!(self.tx.conn(), |c| sqlx::query_as(event_select!(
+            "WHERE e.society_id = $1 AND e.id = $2"
+        ))
+        .bind(society)
+        .bind(id.0)
+        .fetch_optional(c)
+        .await)?)
+    }
+}

@@ -25,6 +25,7 @@ mod ops;
 mod payments;
 mod portal;
 mod practices;
+mod registrations;
 mod routes;
 mod site;
 mod staff;

@@ -9,7 +9,7 @@ use axum::routing::{get, post};
 use crate::{
     AppState, account, applications, assets, auth, billing, committees, custom_fields, directory,
     events, importexport, join, join_practice, level_rules, members, operator, ops, payments,
-    portal, practices, site, staff, staff_events, staff_people,
+    portal, practices, registrations, site, staff, staff_events, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -72,6 +72,13 @@ fn table() -> Routes {
     .get("/events.ics", events::feed)
     .get("/events/{slug}", events::show)
     .get("/events/{slug}/calendar.ics", events::calendar)
+    .get("/events/{slug}/register", registrations::register_form)
+    .post("/events/{slug}/register", registrations::register)
+    .get("/registrations/{id}", registrations::show)
+    .post("/registrations/{id}/pay", registrations::pay)
+    .get("/registrations/{id}/offer", registrations::offer)
+    .post("/registrations/{id}/offer", registrations::accept)
+    .get("/account/registrations", registrations::account_list)
     // Joining online, and the page after it.
     .get("/join", join::join_form)
     .post("/join", join::join)
@@ -249,6 +256,22 @@ fn table() -> Routes {
         staff_events::remove_type,
     )
     .post("/staff/events/{id}/questions", staff_events::add_question)
+    .get(
+        "/staff/events/{id}/registrations",
+        registrations::staff_list,
+    )
+    .post(
+        "/staff/events/{id}/registrations",
+        registrations::staff_register,
+    )
+    .get(
+        "/staff/events/{id}/registrations/new",
+        registrations::staff_new,
+    )
+    .get(
+        "/staff/events/{id}/registrations.csv",
+        registrations::staff_csv,
+    )
     .post(
         "/staff/events/{id}/questions/{question}/delete",
         staff_events::remove_question,

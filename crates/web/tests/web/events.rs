@@ -845,6 +845,72 @@ type Fixtures = BTreeMap<(&'static str, &'static str), Vec<(String, Vec<(&'stati
 
 pub fn isolation_fixtures(f: &mut Fixtures, a: &SeedEvents) {
     let get = |path: String| (path, vec![]);
+    // Registration routes (A's event by slug and id; a registration id B cannot know).
+    let reg = format!("/registrations/{}", a.type_id);
+    f.insert(
+        ("GET", "/events/{slug}/register"),
+        vec![
+            get(format!("/events/{}/register", a.slug)),
+            get(format!("/events/{}/register?type={}", a.slug, a.type_id)),
+        ],
+    );
+    f.insert(
+        ("POST", "/events/{slug}/register"),
+        vec![(
+            format!("/events/{}/register", a.slug),
+            vec![
+                ("type", a.type_id.clone()),
+                ("first_name", "B".to_string()),
+                ("last_name", "Visitor".to_string()),
+                ("email", "b-visitor@beta.test".to_string()),
+            ],
+        )],
+    );
+    f.insert(("GET", "/registrations/{id}"), vec![get(reg.clone())]);
+    f.insert(
+        ("POST", "/registrations/{id}/pay"),
+        vec![(format!("{reg}/pay"), vec![])],
+    );
+    f.insert(
+        ("GET", "/registrations/{id}/offer"),
+        vec![get(format!("{reg}/offer?t=x"))],
+    );
+    f.insert(
+        ("POST", "/registrations/{id}/offer"),
+        vec![(format!("{reg}/offer"), vec![("t", "x".to_string())])],
+    );
+    f.insert(
+        ("GET", "/account/registrations"),
+        vec![get("/account/registrations".into())],
+    );
+    let regs = format!("/staff/events/{}/registrations", a.event_id);
+    f.insert(
+        ("GET", "/staff/events/{id}/registrations"),
+        vec![get(regs.clone())],
+    );
+    f.insert(
+        ("GET", "/staff/events/{id}/registrations/new"),
+        vec![get(format!("{regs}/new"))],
+    );
+    f.insert(
+        ("GET", "/staff/events/{id}/registrations.csv"),
+        vec![get(format!(
+            "/staff/events/{}/registrations.csv",
+            a.event_id
+        ))],
+    );
+    f.insert(
+        ("POST", "/staff/events/{id}/registrations"),
+        vec![(
+            regs.clone(),
+            vec![
+                ("type", a.type_id.clone()),
+                ("first_name", "B".to_string()),
+                ("last_name", "Staff entry".to_string()),
+                ("email", "b-entry@beta.test".to_string()),
+            ],
+        )],
+    );
     f.insert(("GET", "/events"), vec![get("/events".into())]);
     f.insert(("GET", "/events.ics"), vec![get("/events.ics".into())]);
     f.insert(
