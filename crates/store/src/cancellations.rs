@@ -49,9 +49,8 @@ impl ScopedTx {
         now: Timestamp,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
-        let n =
-            exec!(self.tx.conn(), |c| {
-                sqlx::query(
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "UPDATE registration SET status = 'cancelled', cancelled_at = $4, cancel_reason = $5, \
              hold_expires_at = NULL, offer_expires_at = NULL, updated_at = $4 \
              WHERE society_id = $1 AND id = $2 AND status = $3"
@@ -63,7 +62,7 @@ impl ScopedTx {
         .bind(reason)
         .execute(c)
         .await
-            })?;
+        })?;
         Ok(n == 1)
     }
 

@@ -76,6 +76,7 @@ struct SeedA {
     /// The page after A's practice joined, signed for A.
     practice_thanks: String,
     events: crate::events::SeedEvents,
+    cancellations: crate::cancellations::SeedCancellations,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -286,7 +287,9 @@ async fn seed_a(t: &TestApp) -> SeedA {
     let practice_thanks =
         chapterhouse_app::join_practice::thanks_path(&t.app, &scoped, practice_id.parse().unwrap());
     let events = crate::events::seed_events(t, &scoped, level_id).await;
+    let cancellations = crate::cancellations::seed_cancellations(t, &scoped).await;
     SeedA {
+        cancellations,
         practice_thanks,
         events,
         practice_id,
@@ -621,6 +624,7 @@ async fn snapshot_a(t: &TestApp) -> String {
     }
     let billing = crate::billing::snapshot_billing(&scoped).await;
     let events = crate::events::snapshot_events(&scoped).await;
+    let cancellations = crate::cancellations::snapshot_cancellations(&scoped).await;
     // People, their notes, membership state, applications and committee seats.
     let mut people = Vec::new();
     for m in scoped.members(&Default::default()).await.unwrap() {
@@ -685,7 +689,7 @@ async fn snapshot_a(t: &TestApp) -> String {
         scoped.people_updated_since(Timestamp(0)).await.unwrap(),
     );
     format!(
-        "{billing}\n{events}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}\n{practices:?}\n{rules:?}"
+        "{billing}\n{events}\n{cancellations}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}\n{practices:?}\n{rules:?}"
     )
 }
 
@@ -1377,6 +1381,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
     }
     crate::join_practice::isolation_fixtures(&mut f, &a.practice_thanks, &a.level_id);
     crate::events::isolation_fixtures(&mut f, &a.events);
+    crate::cancellations::isolation_fixtures(&mut f, &a.cancellations);
     f
 }
 
