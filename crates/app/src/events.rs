@@ -352,6 +352,10 @@ pub async fn save_event(
         other => other?.ok_or(AppError::NotFound)?,
     };
     let rescheduled = sequence > existing.sequence;
+    if rescheduled {
+        // Registrants are told by a job (with an updated calendar invitation), not here.
+        crate::cancellations::enqueue_change_notice(&mut tx, &existing, sequence, now).await?;
+    }
     tx.audit(
         NewAudit {
             actor: actor.account,

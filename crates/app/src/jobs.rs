@@ -177,6 +177,13 @@ impl Worker {
                     .map(drop)
                     .map_err(|e| JobFailure::Retry(e.to_string()))
             }
+            kind if crate::cancellations::handles(kind) => {
+                let society = society.ok_or_else(|| {
+                    JobFailure::Permanent("a cancellation needs a society".into())
+                })?;
+                let scoped = self.app.scoped(&society);
+                crate::cancellations::run_job(&self.app, &scoped, kind, &job.payload).await
+            }
             other => Err(JobFailure::Permanent(format!("unknown job kind {other:?}"))),
         }
     }

@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod billing;
+pub mod cancellations;
 pub mod committees;
 pub mod custom_fields;
 pub mod daily;

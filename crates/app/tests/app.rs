@@ -93,7 +93,21 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
     assert!(upcoming.iter().any(|e| e.capacity == Some(12)));
     assert!(!upcoming.iter().any(|e| e.members_only));
     assert_eq!(scoped.events_past(now, 50, public).await.unwrap().len(), 1);
-    assert_eq!(scoped.staff_events().await.unwrap().len(), 6);
+    // Six events, and a cancelled advocacy day whose two registrations are cancelled.
+    assert_eq!(scoped.staff_events().await.unwrap().len(), 7);
+    let cancelled = scoped
+        .event_by_slug("advocacy-day-at-the-statehouse")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(cancelled.status, "cancelled");
+    assert!(!cancelled.cancel_reason.is_empty());
+    let regs = scoped
+        .event_registrations(cancelled.id, &Default::default())
+        .await
+        .unwrap();
+    assert_eq!(regs.len(), 2);
+    assert!(regs.iter().all(|r| r.status == "cancelled"));
 
     demo::seed(&f.app).await.unwrap();
     assert_eq!(
@@ -101,7 +115,7 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
         3,
         "a second run adds nothing"
     );
-    assert_eq!(scoped.staff_events().await.unwrap().len(), 6);
+    assert_eq!(scoped.staff_events().await.unwrap().len(), 7);
     let signed = accounts::sign_in_with_password(
         &f.app,
         &scoped,

@@ -56,6 +56,14 @@ pub fn invitation(event: &CalendarEvent, who: &Invitee, now: Timestamp) -> Strin
     render(None, std::slice::from_ref(event), Some(who), now)
 }
 
+/// A registrant's cancellation of an earlier invitation (`METHOD:CANCEL`, `STATUS:CANCELLED`,
+/// same UID): give it a SEQUENCE higher than the invitation's and calendars remove the entry.
+pub fn cancellation(event: &CalendarEvent, who: &Invitee, now: Timestamp) -> String {
+    let mut cancelled = event.clone();
+    cancelled.cancelled = true;
+    render(None, std::slice::from_ref(&cancelled), Some(who), now)
+}
+
 fn render(
     name: Option<&str>,
     events: &[CalendarEvent],
@@ -67,10 +75,11 @@ fn render(
     out.push("VERSION:2.0");
     out.push("PRODID:-//Chapterhouse//Events//EN");
     out.push("CALSCALE:GREGORIAN");
-    out.push(if who.is_some() {
-        "METHOD:REQUEST"
-    } else {
-        "METHOD:PUBLISH"
+    out.push(match who {
+        // An invitation to a cancelled event, or a registrant's cancelled place, withdraws it.
+        Some(_) if events.iter().all(|e| e.cancelled) => "METHOD:CANCEL",
+        Some(_) => "METHOD:REQUEST",
+        None => "METHOD:PUBLISH",
     });
     if let Some(name) = name {
         out.push(&format!("X-WR-CALNAME:{}", escape(name)));

@@ -156,7 +156,7 @@ impl GuestPolicy {
 /// What a registrant who cancels themselves gets back.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CancelPolicy {
-    /// They may not cancel themselves.
+    /// They may cancel themselves, but get nothing back.
     None,
     Refund,
     /// A credit memo for a later invoice.
@@ -180,7 +180,7 @@ impl CancelPolicy {
 
     pub fn label(self) -> &'static str {
         match self {
-            CancelPolicy::None => "No self-cancellation",
+            CancelPolicy::None => "Cancel without money back",
             CancelPolicy::Refund => "Cancel with a refund",
             CancelPolicy::Credit => "Cancel with a credit",
         }

@@ -5,6 +5,7 @@
 
 pub mod billing;
 pub mod calendar;
+pub mod cancellation;
 pub mod committees;
 pub mod custom_fields;
 pub mod disclosure;

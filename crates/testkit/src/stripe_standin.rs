@@ -85,6 +85,8 @@ struct Objects {
     setup_intents: HashMap<String, Value>,
     methods: HashMap<String, Value>,
     customers: HashMap<String, Value>,
+    /// Refunds in the order made.
+    refunds: Vec<Value>,
     declining: Vec<String>,
     /// Idempotency key → (params fingerprint, status, body).
     idempotency: HashMap<String, (String, u16, Value)>,
@@ -236,6 +238,7 @@ impl StripeStandin {
             .route("/v1/payment_intents/{id}", get(get_intent))
             .route("/v1/setup_intents/{id}", get(get_setup_intent))
             .route("/v1/customers", post(create_customer))
+            .route("/v1/refunds", post(create_refund))
             .route("/v1/payment_methods/{id}/detach", post(detach_method))
             .route("/checkout/{id}", get(hosted_page))
             .route("/checkout/{id}/pay", post(hosted_pay))
@@ -310,6 +313,21 @@ impl StripeStandin {
 
     pub fn payment_intent(&self, id: &str) -> Option<Value> {
         lock(&self.shared.objects).intents.get(id).cloned()
+    }
+
+    /// Every refund made so far, oldest first.
+    pub fn refunds(&self) -> Vec<Value> {
+        lock(&self.shared.objects).refunds.clone()
+    }
+
+    /// The cents refunded on a PaymentIntent so far.
+    pub fn refunded(&self, intent_id: &str) -> i64 {
+        lock(&self.shared.objects)
+            .refunds
+            .iter()
+            .filter(|r| r["payment_intent"].as_str() == Some(intent_id))
+            .filter_map(|r| r["amount"].as_i64())
+            .sum()
     }
 
     /// Every later off-session charge on this saved method is declined.
@@ -843,6 +861,100 @@ async fn detach_method(
         response.status().as_u16(),
     );
     response
+}
+
+const REFUND_PARAMS: &[&str] = &["payment_intent", "amount", "reason", "metadata[*]"];
+
+async fn create_refund(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let response = match create_refund_inner(&shared, &headers, &body) {
+        Ok(response) | Err(response) => response,
+    };
+    record(
+        &shared,
+        "POST",
+        "/v1/refunds",
+        &headers,
+        response.status().as_u16(),
+    );
+    response
+}
+
+/// A refund of (part of) a succeeded PaymentIntent: at most what was received and not yet
+/// refunded, as Stripe checks.
+fn create_refund_inner(
+    shared: &Arc<Shared>,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<Response, Response> {
+    authorise(shared, headers)?;
+    let params = Params::parse(body);
+    params.check_known(REFUND_PARAMS)?;
+    if let Some(replay) = idempotent_replay(shared, headers, &params) {
+        return replay.map(|(status, body)| json_response(status, body));
+    }
+    let intent_id = params
+        .get("payment_intent")
+        .ok_or_else(|| missing("payment_intent"))?;
+    let id = shared.new_id("re");
+    let mut objects = lock(&shared.objects);
+    let intent = objects
+        .intents
+        .get(intent_id)
+        .ok_or_else(|| no_such("payment_intent", intent_id))?;
+    let received = intent["amount_received"].as_i64().unwrap_or(0);
+    let currency = intent["currency"].clone();
+    let already: i64 = objects
+        .refunds
+        .iter()
+        .filter(|r| r["payment_intent"].as_str() == Some(intent_id))
+        .filter_map(|r| r["amount"].as_i64())
+        .sum();
+    let left = received - already;
+    if left <= 0 {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            Some("charge_already_refunded"),
+            &format!("Charge for PaymentIntent {intent_id} has already been refunded."),
+        ));
+    }
+    let amount = match params.get("amount") {
+        None => left,
+        Some(a) => a
+            .parse::<i64>()
+            .ok()
+            .filter(|a| *a > 0)
+            .ok_or_else(|| missing("amount"))?,
+    };
+    if amount > left {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request_error",
+            Some("amount_too_large"),
+            &format!(
+                "Refund amount ({amount}) is greater than unrefunded amount on charge ({left})."
+            ),
+        ));
+    }
+    let refund = json!({
+        "id": id,
+        "object": "refund",
+        "amount": amount,
+        "currency": currency,
+        "payment_intent": intent_id,
+        "reason": params.get("reason"),
+        "metadata": params.map("metadata"),
+        "status": "succeeded",
+        "created": shared.now(),
+    });
+    objects.refunds.push(refund.clone());
+    drop(objects);
+    remember(shared, headers, &params, 200, &refund);
+    Ok(json_response(200, refund))
 }
 
 const INTENT_PARAMS: &[&str] = &[

@@ -7,6 +7,7 @@ mod assets;
 mod auth;
 mod billing;
 mod cache;
+mod cancellations;
 mod committees;
 mod ctx;
 mod custom_fields;

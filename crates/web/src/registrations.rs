@@ -362,6 +362,8 @@ pub struct ShowView {
     pub qr: String,
     pub checkin: String,
     pub join_offer: bool,
+    /// The registrant's cancel page, while the registration is live.
+    pub cancel_href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -441,6 +443,7 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Query<TokenQuery>)
         qr,
         checkin,
         join_offer: !member,
+        cancel_href: crate::cancellations::cancel_href(&reg, &q.t),
         reg: line(&reg, String::new()),
     })
 }
@@ -627,7 +630,7 @@ pub async fn staff_list(
         counts,
         lines: regs
             .iter()
-            .map(|r| line(r, format!("/registrations/{}", r.id)))
+            .map(|r| line(r, format!("/staff/registrations/{}", r.id)))
             .collect(),
         q: q.q.clone(),
         status,

@@ -7,9 +7,10 @@ use axum::handler::Handler;
 use axum::routing::{get, post};
 
 use crate::{
-    AppState, account, applications, assets, auth, billing, committees, custom_fields, directory,
-    education, events, importexport, join, join_practice, level_rules, members, operator, ops,
-    payments, portal, practices, registrations, site, speakers, staff, staff_events, staff_people,
+    AppState, account, applications, assets, auth, billing, cancellations, committees,
+    custom_fields, directory, education, events, importexport, join, join_practice, level_rules,
+    members, operator, ops, payments, portal, practices, registrations, site, speakers, staff,
+    staff_events, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -94,6 +95,8 @@ fn table() -> Routes {
     .post("/events/{slug}/register", registrations::register)
     .get("/registrations/{id}", registrations::show)
     .post("/registrations/{id}/pay", registrations::pay)
+    .get("/registrations/{id}/cancel", cancellations::own_form)
+    .post("/registrations/{id}/cancel", cancellations::own_cancel)
     .get("/registrations/{id}/offer", registrations::offer)
     .post("/registrations/{id}/offer", registrations::accept)
     .get("/account/registrations", registrations::account_list)
@@ -296,6 +299,14 @@ fn table() -> Routes {
         staff_events::remove_type,
     )
     .post("/staff/events/{id}/questions", staff_events::add_question)
+    .get("/staff/events/{id}/cancel", cancellations::event_form)
+    .post("/staff/events/{id}/cancel", cancellations::event_cancel)
+    .get("/staff/registrations/{id}", cancellations::staff_form)
+    .post(
+        "/staff/registrations/{id}/cancel",
+        cancellations::staff_cancel,
+    )
+    .post("/staff/registrations/{id}/move", cancellations::staff_move)
     .get(
         "/staff/events/{id}/registrations",
         registrations::staff_list,

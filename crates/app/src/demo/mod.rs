@@ -2,6 +2,7 @@
 //! a society that already exists is left as it is. Refuses a database holding real societies.
 
 pub mod billing;
+mod cancellations;
 mod committees;
 pub mod content;
 mod education;
@@ -129,6 +130,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
                 None => None,
             };
             education::seed(app, &society, member).await?;
+            cancellations::seed(app, &society).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {

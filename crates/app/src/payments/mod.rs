@@ -12,6 +12,7 @@
 
 pub mod api;
 mod ledger;
+mod refunds;
 mod webhook;
 
 use chapterhouse_core::money::Cents;
@@ -32,6 +33,7 @@ use crate::{Actor, App, AppError, AppResult};
 use api::{ApiError, CheckoutSession, PaymentIntent, StripeApi};
 
 pub use ledger::record_verified_payment;
+pub use refunds::refund_to_payer;
 pub use webhook::{WebhookResult, handle_webhook};
 
 /// Associated-data names of the two encrypted fields.

@@ -78,6 +78,7 @@ struct SeedA {
     events: crate::events::SeedEvents,
     speakers: crate::speakers::SeedSpeakers,
     education: crate::education::SeedEducation,
+    cancellations: crate::cancellations::SeedCancellations,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -292,9 +293,11 @@ async fn seed_a(t: &TestApp) -> SeedA {
     let education =
         crate::education::seed_education(t, &scoped, events.event_id.parse().unwrap(), person_id)
             .await;
+    let cancellations = crate::cancellations::seed_cancellations(t, &scoped).await;
     SeedA {
         speakers,
         education,
+        cancellations,
         practice_thanks,
         events,
         practice_id,
@@ -631,6 +634,7 @@ async fn snapshot_a(t: &TestApp) -> String {
     let events = crate::events::snapshot_events(&scoped).await;
     let speakers = crate::speakers::snapshot_speakers(&scoped).await;
     let education = crate::education::snapshot_education(&scoped).await;
+    let cancellations = crate::cancellations::snapshot_cancellations(&scoped).await;
     // People, their notes, membership state, applications and committee seats.
     let mut people = Vec::new();
     for m in scoped.members(&Default::default()).await.unwrap() {
@@ -695,7 +699,7 @@ async fn snapshot_a(t: &TestApp) -> String {
         scoped.people_updated_since(Timestamp(0)).await.unwrap(),
     );
     format!(
-        "{billing}\n{events}\n{speakers}\n{education}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}\n{practices:?}\n{rules:?}"
+        "{billing}\n{events}\n{speakers}\n{education}\n{cancellations}\n{custom:?}\n{people:?}\n{committees:?}\n{members:?}\n{levels:?}\n{pages:?}\n{redirects:?}\n{jobs:?}\n{accounts:?}\n{invitations}\n{tokens:?}\n{profile:?}\n{choices:?}\n{defaults:?}\n{portal:?}\n{payments}\n{practices:?}\n{rules:?}"
     )
 }
 
@@ -1395,6 +1399,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
         &a.events.session_id,
         &a.person_id,
     );
+    crate::cancellations::isolation_fixtures(&mut f, &a.cancellations);
     f
 }
 

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod billing;
+mod cancellations;
 mod common;
 mod education;
 mod events;
