@@ -1061,7 +1061,8 @@ pub async fn settle_late_payment(
     if refundable.0 <= 0 {
         return Ok(false);
     }
-    billing::refund_payment(
+    // Through the card processor as well as the ledger: the money goes back, not only the record.
+    crate::payments::refund_to_payer(
         app,
         scoped,
         &Actor::default(),
@@ -1071,7 +1072,7 @@ pub async fn settle_late_payment(
             "Paid after the seat hold for registration at {} expired and no seat was free.",
             reg.event_title
         ),
-        Some(format!("registration-refund:{payment}")),
+        &format!("registration-refund:{payment}"),
     )
     .await?;
     Ok(true)

@@ -756,6 +756,10 @@ async fn paying_confirms_and_a_late_payment_takes_a_free_seat_or_is_refunded() {
     assert_eq!(detail.payments.len(), 1);
     assert_eq!(detail.refunds.len(), 1);
     assert_eq!(detail.refunds[0].amount.0, 20_000);
+    // The money went back through the card processor, once despite the redelivery.
+    let refunds = pay.stripe.refunds();
+    assert_eq!(refunds.len(), 1, "{refunds:?}");
+    assert_eq!(refunds[0]["amount"].as_i64(), Some(20_000));
     run_jobs(f).await;
     assert!(
         outbox_texts(f)
