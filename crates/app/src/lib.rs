@@ -3,13 +3,16 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod attendance_import;
 pub mod billing;
+pub mod checkin;
 pub mod committees;
 pub mod custom_fields;
 pub mod daily;
 pub mod demo;
 pub mod education;
 pub mod error;
+pub mod event_report;
 pub mod events;
 pub mod export;
 pub mod import;

@@ -5,6 +5,7 @@
 
 pub mod billing;
 pub mod calendar;
+pub mod checkin;
 pub mod committees;
 pub mod custom_fields;
 pub mod education;
