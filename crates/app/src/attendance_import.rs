@@ -18,7 +18,7 @@ use std::collections::{BTreeMap, HashSet};
 use chapterhouse_core::checkin::{NameMatch, default_min_minutes, match_name};
 use chapterhouse_core::events::EventKind;
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::{BlobId, EventId, EventSessionId, PersonId};
+use chapterhouse_core::{BlobId, EventId, EventSessionId, PersonId, Timestamp};
 use chapterhouse_import::{Layout, ZoomReport, attended, read_report};
 use chapterhouse_store::{
     AttendanceSource, Event, EventSession, NewAttendance, NewAttendanceImport, NewAudit, Scoped,
@@ -193,8 +193,8 @@ fn format_words(report: &ZoomReport) -> String {
 /// The length in minutes of the session, or of the event.
 fn length_of(event: &Event, session: Option<&EventSession>) -> i64 {
     match session {
-        Some(s) => (s.ends_at - s.starts_at) / 60,
-        None => (event.ends_at - event.starts_at) / 60,
+        Some(s) => Timestamp(s.ends_at).seconds_since(Timestamp(s.starts_at)) / 60,
+        None => Timestamp(event.ends_at).seconds_since(Timestamp(event.starts_at)) / 60,
     }
 }
 

@@ -141,10 +141,10 @@ pub async fn check_in(
     let registrant = tx.mark_checked_in(reg.id, actor.account, now).await?;
     let guests = tx.mark_guests_checked_in(reg.id, None, now).await?;
     let existing = tx.attendance_row_in(event, session, reg.person_id).await?;
-    // A row already saying they attended (imported, marked by staff, or an earlier tap)
-    // stays as it is.
+    // A row from staff or an earlier tap already saying they attended stays as it is; an
+    // imported one becomes the door's (keeping its minutes), so a later import leaves it.
     let attendance = match &existing {
-        Some((_, _, true)) => false,
+        Some((source, _, true)) if source != AttendanceSource::Import.as_str() => false,
         _ => {
             tx.record_attendance(
                 &NewAttendance {

@@ -161,9 +161,8 @@ impl Scoped {
 
     /// (checked in, confirmed) registrations of an event, for the page's head count.
     pub async fn checkin_counts(&self, event: EventId) -> StoreResult<(i64, i64)> {
-        let row: (i64, i64) =
-            on!(self.db.reader(), |c| {
-                sqlx::query_as(
+        let row: (i64, i64) = on!(self.db.reader(), |c| {
+            sqlx::query_as(
             "SELECT CAST(COALESCE(SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
              AS BIGINT), COUNT(*) FROM registration \
              WHERE society_id = $1 AND event_id = $2 AND status = 'confirmed'"
@@ -172,7 +171,7 @@ impl Scoped {
         .bind(event.0)
         .fetch_one(c)
         .await
-            })?;
+        })?;
         Ok(row)
     }
 
@@ -321,9 +320,8 @@ impl ScopedTx {
         now: Timestamp,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
-        let n =
-            exec!(self.tx.conn(), |c| {
-                sqlx::query(
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "UPDATE registration SET checked_in_at = NULL, checked_in_by = NULL, updated_at = $3 \
              WHERE society_id = $1 AND id = $2 AND checked_in_at IS NOT NULL"
         )
@@ -332,7 +330,7 @@ impl ScopedTx {
         .bind(now.0)
         .execute(c)
         .await
-            })?;
+        })?;
         let g = exec!(self.tx.conn(), |c| sqlx::query(
             "UPDATE registration_guest SET checked_in_at = NULL \
              WHERE society_id = $1 AND registration_id = $2 AND checked_in_at IS NOT NULL"
@@ -375,9 +373,8 @@ impl ScopedTx {
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
         let key = session.map(|s| s.0.to_string()).unwrap_or_default();
-        let n =
-            exec!(self.tx.conn(), |c| {
-                sqlx::query(
+        let n = exec!(self.tx.conn(), |c| {
+            sqlx::query(
             "DELETE FROM attendance WHERE society_id = $1 AND event_id = $2 AND session_key = $3 \
              AND person_id = $4 AND source = 'checkin'"
         )
@@ -387,7 +384,7 @@ impl ScopedTx {
         .bind(person.0)
         .execute(c)
         .await
-            })?;
+        })?;
         Ok(n == 1)
     }
 
