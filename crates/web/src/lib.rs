@@ -4,14 +4,17 @@
 mod account;
 mod applications;
 mod assets;
+mod attendance_import;
 mod auth;
 mod billing;
 mod cache;
+mod checkin;
 mod committees;
 mod ctx;
 mod custom_fields;
 mod directory;
 mod error;
+mod event_report;
 mod events;
 mod forms;
 mod importexport;
