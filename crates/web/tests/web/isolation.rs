@@ -76,6 +76,7 @@ struct SeedA {
     /// The page after A's practice joined, signed for A.
     practice_thanks: String,
     events: crate::events::SeedEvents,
+    checkin: crate::checkin::SeedCheckin,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -286,7 +287,9 @@ async fn seed_a(t: &TestApp) -> SeedA {
     let practice_thanks =
         chapterhouse_app::join_practice::thanks_path(&t.app, &scoped, practice_id.parse().unwrap());
     let events = crate::events::seed_events(t, &scoped, level_id).await;
+    let checkin = crate::checkin::seed_checkin(t, &scoped, &events.event_id).await;
     SeedA {
+        checkin,
         practice_thanks,
         events,
         practice_id,
@@ -621,6 +624,10 @@ async fn snapshot_a(t: &TestApp) -> String {
     }
     let billing = crate::billing::snapshot_billing(&scoped).await;
     let events = crate::events::snapshot_events(&scoped).await;
+    let events = format!(
+        "{events}\n{}",
+        crate::checkin::snapshot_checkin(&scoped).await
+    );
     // People, their notes, membership state, applications and committee seats.
     let mut people = Vec::new();
     for m in scoped.members(&Default::default()).await.unwrap() {
@@ -1377,6 +1384,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
     }
     crate::join_practice::isolation_fixtures(&mut f, &a.practice_thanks, &a.level_id);
     crate::events::isolation_fixtures(&mut f, &a.events);
+    crate::checkin::isolation_fixtures(&mut f, &a.checkin);
     f
 }
 
@@ -1434,7 +1442,11 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
                     "{who} {method} {path} gave {}",
                     response.status
                 );
-                for canary in CANARIES.iter().chain(crate::events::CANARIES) {
+                for canary in CANARIES
+                    .iter()
+                    .chain(crate::events::CANARIES)
+                    .chain(crate::checkin::CANARIES)
+                {
                     // A form that shows back what was typed is not a leak.
                     let typed = fields.iter().any(|(_, v)| v.contains(canary));
                     if !typed

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod billing;
+mod checkin;
 mod common;
 mod events;
 mod importexport;
