@@ -950,3 +950,50 @@ async fn the_event_report_counts_types_revenue_and_learners_only() {
     assert!(csv.contains("Physician,no,1,3,"), "{csv}");
     assert!(csv.contains("Exhibitor,yes,1,1,"), "{csv}");
 }
+
+#[tokio::test]
+async fn the_demo_has_imported_series_attendance_and_people_checked_in() {
+    let f = fixture().await;
+    chapterhouse_app::demo::seed(&f.app).await.unwrap();
+    let society = f
+        .app
+        .store
+        .society_by_slug(chapterhouse_app::demo::SOCIETIES[0].slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let scoped = f.app.scoped(&society);
+    let events = scoped.staff_events().await.unwrap();
+    let series = events.iter().find(|e| e.kind == "series").unwrap();
+    let imports = scoped.attendance_imports(series.id).await.unwrap();
+    let now = f.app.now().0;
+    let past = scoped
+        .event_sessions(series.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|s| s.ends_at < now)
+        .count();
+    assert!(past >= 2);
+    assert_eq!(imports.len(), past, "one per past session");
+    assert!(imports.iter().all(|i| i.people_matched >= 6));
+    let rows = scoped.event_attendance(series.id).await.unwrap();
+    assert!(
+        rows.iter().any(|a| a.source == "import" && !a.attended),
+        "someone stayed too briefly"
+    );
+    assert_eq!(rows.iter().filter(|a| a.source == "checkin").count(), 3);
+    let report = event_report::event_report(&scoped, series.id)
+        .await
+        .unwrap();
+    assert!(report.attendance.iter().filter(|s| s.learners > 0).count() >= 2);
+    let briefing = events.iter().find(|e| e.kind == "webinar").unwrap();
+    let (checked_in, confirmed) = scoped.checkin_counts(briefing.id).await.unwrap();
+    assert_eq!((checked_in, confirmed), (1, 5));
+    // Seeding again adds nothing.
+    chapterhouse_app::demo::seed(&f.app).await.unwrap();
+    assert_eq!(
+        scoped.attendance_imports(series.id).await.unwrap().len(),
+        past
+    );
+}

@@ -2,6 +2,7 @@
 //! a society that already exists is left as it is. Refuses a database holding real societies.
 
 pub mod billing;
+mod checkin;
 mod committees;
 pub mod content;
 mod events;
@@ -121,6 +122,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
         }
         if index < 2 {
             events::seed(app, &society).await?;
+            checkin::seed(app, &society).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {
