@@ -21,7 +21,8 @@ use crate::{Actor, App, AppError, AppResult};
 
 const MAX_STATEMENT_CHARS: usize = 5_000;
 /// The largest maximum staff may designate (hours of a very long course).
-const MAX_CREDITS: i64 = 100_00;
+/// In hundredths: 100 credits.
+const MAX_CREDITS: i64 = 10_000;
 
 pub(crate) fn parse_date(text: &str) -> Option<Date> {
     text.trim().parse().ok()
