@@ -193,7 +193,7 @@ pub fn dollars(cents: i64) -> String {
     let whole = (c / 100).to_string();
     let mut grouped = String::new();
     for (i, ch) in whole.chars().enumerate() {
-        if i > 0 && (whole.len() - i) % 3 == 0 {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
             grouped.push(',');
         }
         grouped.push(ch);
@@ -256,7 +256,7 @@ mod tests {
     #[test]
     fn dollars_group_thousands() {
         assert_eq!(dollars(0), "0.00");
-        assert_eq!(dollars(123_456_78), "123,456.78");
+        assert_eq!(dollars(12_345_678), "123,456.78");
         assert_eq!(dollars(-5), "-0.05");
         assert_eq!(dollars(100_000), "1,000.00");
     }

@@ -15,7 +15,7 @@ use crate::views::render;
 
 /// Where the education pages show an activity's evaluation results.
 pub fn evaluation_results_path(activity: &str) -> String {
-    format!("/staff/education/activities/{activity}/evaluations")
+    format!("/staff/education/{activity}/results")
 }
 
 async fn load_event(ctx: &Ctx, raw: &str) -> Result<Event, WebError> {

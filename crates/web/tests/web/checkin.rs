@@ -109,8 +109,7 @@ async fn register(
     scoped: &Scoped,
     event: EventId,
     ty: RegistrationTypeId,
-    first: &str,
-    last: &str,
+    (first, last): (&str, &str),
     email: &str,
     guests: &[(&str, &str)],
 ) -> RegistrationId {
@@ -166,13 +165,12 @@ async fn staff_search_tap_check_in_once_and_undo() {
         &scoped,
         e,
         ty,
-        "Ana",
-        "Lima",
+        ("Ana", "Lima"),
         "ana@example.org",
         &[("Bo Lima", "bo@example.org")],
     )
     .await;
-    let ben = register(&t, &scoped, e, ty, "Ben", "Ode", "ben@example.org", &[]).await;
+    let ben = register(&t, &scoped, e, ty, ("Ben", "Ode"), "ben@example.org", &[]).await;
     t.clock.set(chapterhouse_core::Timestamp::from_jiff(
         "2026-12-05T14:14:00Z".parse().unwrap(),
     ));
@@ -282,7 +280,7 @@ async fn the_qr_link_is_a_pass_for_visitors_and_a_button_for_staff() {
     let scoped = t.app.scoped(&s);
     let e = event(&t, &scoped, "meeting", "Annual meeting").await;
     let ty = free_type(&t, &scoped, e, "").await;
-    let id = register(&t, &scoped, e, ty, "Ana", "Lima", "ana@example.org", &[]).await;
+    let id = register(&t, &scoped, e, ty, ("Ana", "Lima"), "ana@example.org", &[]).await;
     let reg = scoped.registration(id).await.unwrap().unwrap();
     let link = registrations::checkin_link(&t.app, &scoped, &reg);
     let path = chapterhouse_web_path(&link);
@@ -343,8 +341,7 @@ async fn a_zoom_report_is_uploaded_previewed_and_imported() {
         &scoped,
         e,
         ty,
-        "Margaret",
-        "Chu",
+        ("Margaret", "Chu"),
         "mchu@bostonmed.org",
         &[],
     )
@@ -354,8 +351,7 @@ async fn a_zoom_report_is_uploaded_previewed_and_imported() {
         &scoped,
         e,
         ty,
-        "Priya",
-        "Natarajan",
+        ("Priya", "Natarajan"),
         "pnatarajan@dartmouth.edu",
         &[],
     )
@@ -491,8 +487,7 @@ pub async fn seed_checkin(t: &TestApp, scoped: &Scoped, event: &str) -> SeedChec
         scoped,
         e,
         ty,
-        "CANARY-A-CHKFIRST",
-        "CANARY-A-CHKLAST",
+        ("CANARY-A-CHKFIRST", "CANARY-A-CHKLAST"),
         "canary-a-chk@example.org",
         &[("CANARY-A-CHKGUEST", "guest@example.org")],
     )
