@@ -421,7 +421,9 @@ pub const UPLOAD_KEPT_DAYS: i64 = 7;
 pub async fn delete_stale_uploads(app: &App, scoped: &Scoped) -> AppResult<u64> {
     let before = app.now().plus_seconds(-UPLOAD_KEPT_DAYS * 86_400);
     let mut tx = scoped.begin().await?;
-    let deleted = tx.delete_import_uploads_before(before).await?;
+    let mut deleted = tx.delete_import_uploads_before(before).await?;
+    // Zoom attendance reports uploaded and never confirmed (`attendance_import`).
+    deleted += tx.delete_attendance_uploads_before(before).await?;
     tx.commit().await?;
     Ok(deleted)
 }

@@ -3,14 +3,17 @@
 
 pub mod accounts;
 pub mod applications;
+pub mod attendance_import;
 pub mod billing;
 pub mod cancellations;
+pub mod checkin;
 pub mod committees;
 pub mod custom_fields;
 pub mod daily;
 pub mod demo;
 pub mod education;
 pub mod error;
+pub mod event_report;
 pub mod events;
 pub mod export;
 pub mod faculty;

@@ -6,6 +6,7 @@
 pub mod billing;
 pub mod calendar;
 pub mod cancellation;
+pub mod checkin;
 pub mod committees;
 pub mod custom_fields;
 pub mod disclosure;

@@ -7,10 +7,10 @@ use axum::handler::Handler;
 use axum::routing::{get, post};
 
 use crate::{
-    AppState, account, applications, assets, auth, billing, cancellations, committees,
-    custom_fields, directory, education, events, importexport, join, join_practice, level_rules,
-    members, operator, ops, payments, portal, practices, registrations, site, speakers, staff,
-    staff_events, staff_people,
+    AppState, account, applications, assets, attendance_import, auth, billing, cancellations,
+    checkin, committees, custom_fields, directory, education, event_report, events, importexport,
+    join, join_practice, level_rules, members, operator, ops, payments, portal, practices,
+    registrations, site, speakers, staff, staff_events, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -370,6 +370,39 @@ fn table() -> Routes {
     )
     .get("/staff/education/{id}/results", education::results)
     .get("/staff/education/{id}/export/{file}", education::export)
+    // At the door, attendance reports and the event's report.
+    .get("/checkin/{token}", checkin::pass)
+    .get("/staff/events/{id}/checkin", checkin::page)
+    .post(
+        "/staff/events/{id}/checkin/{registration}",
+        checkin::check_in,
+    )
+    .post(
+        "/staff/events/{id}/checkin/{registration}/guests/{guest}",
+        checkin::check_in_guest,
+    )
+    .post(
+        "/staff/events/{id}/checkin/{registration}/undo",
+        checkin::undo,
+    )
+    .get(
+        "/staff/events/{id}/attendance/import",
+        attendance_import::upload_form,
+    )
+    .post(
+        "/staff/events/{id}/attendance/import",
+        attendance_import::upload,
+    )
+    .get(
+        "/staff/events/{id}/attendance/import/{blob}",
+        attendance_import::preview,
+    )
+    .post(
+        "/staff/events/{id}/attendance/import/{blob}",
+        attendance_import::confirm,
+    )
+    .get("/staff/events/{id}/report", event_report::report)
+    .get("/staff/events/{id}/report.csv", event_report::report_csv)
     .get("/staff/pages", staff::pages)
     .get("/staff/pages/new", staff::new_page_form)
     .post("/staff/pages/new", staff::create_page)

@@ -2,7 +2,7 @@
 //! registration types and questions; a monthly virtual tumor-board series; a virtual advocacy
 //! briefing (a webinar); a workshop with twelve seats (registrations, added with registration,
 //! fill it); a members-only dinner; and a regional meeting that is over. Registrations are not
-//! seeded here.
+//! seeded here (`demo::checkin` registers people for the series and the briefing).
 
 use chapterhouse_core::EventId;
 use chapterhouse_core::events::format_local;
@@ -260,8 +260,10 @@ pub(super) async fn seed(app: &App, society: &Society) -> AppResult<()> {
         add_question(app, &scoped, annual, &form, &actor).await?;
     }
 
-    // The monthly virtual tumor board: first Tuesday of each of the next six months, 6 pm.
-    let first_month = today.first_of_month().saturating_add(1.month());
+    // The monthly virtual tumor board: first Tuesday of each month, 6 pm, from two months ago
+    // to three months ahead (the past sessions get imported webinar attendance, see
+    // `demo::checkin`).
+    let first_month = today.first_of_month().saturating_sub(2.months());
     let tuesdays: Vec<Date> = (0..6)
         .map(|m| on_or_after(first_month.saturating_add(m.months()), Weekday::Tuesday))
         .collect();

@@ -3,6 +3,7 @@
 
 pub mod billing;
 mod cancellations;
+mod checkin;
 mod committees;
 pub mod content;
 mod education;
@@ -131,6 +132,7 @@ pub async fn seed(app: &App) -> AppResult<Vec<DemoLogin>> {
             };
             education::seed(app, &society, member).await?;
             cancellations::seed(app, &society).await?;
+            checkin::seed(app, &society).await?;
         }
         let url = app.links.base_url(&society);
         for staff in demo.staff {

@@ -79,6 +79,7 @@ struct SeedA {
     speakers: crate::speakers::SeedSpeakers,
     education: crate::education::SeedEducation,
     cancellations: crate::cancellations::SeedCancellations,
+    checkin: crate::checkin::SeedCheckin,
 }
 
 async fn seed_a(t: &TestApp) -> SeedA {
@@ -294,10 +295,12 @@ async fn seed_a(t: &TestApp) -> SeedA {
         crate::education::seed_education(t, &scoped, events.event_id.parse().unwrap(), person_id)
             .await;
     let cancellations = crate::cancellations::seed_cancellations(t, &scoped).await;
+    let checkin = crate::checkin::seed_checkin(t, &scoped, &events.event_id).await;
     SeedA {
         speakers,
         education,
         cancellations,
+        checkin,
         practice_thanks,
         events,
         practice_id,
@@ -635,6 +638,10 @@ async fn snapshot_a(t: &TestApp) -> String {
     let speakers = crate::speakers::snapshot_speakers(&scoped).await;
     let education = crate::education::snapshot_education(&scoped).await;
     let cancellations = crate::cancellations::snapshot_cancellations(&scoped).await;
+    let events = format!(
+        "{events}\n{}",
+        crate::checkin::snapshot_checkin(&scoped).await
+    );
     // People, their notes, membership state, applications and committee seats.
     let mut people = Vec::new();
     for m in scoped.members(&Default::default()).await.unwrap() {
@@ -1400,6 +1407,7 @@ fn fixtures(a: &SeedA) -> Fixtures {
         &a.person_id,
     );
     crate::cancellations::isolation_fixtures(&mut f, &a.cancellations);
+    crate::checkin::isolation_fixtures(&mut f, &a.checkin);
     f
 }
 
@@ -1462,6 +1470,7 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
                     .chain(crate::events::CANARIES)
                     .chain(crate::speakers::CANARIES)
                     .chain(crate::education::CANARIES)
+                    .chain(crate::checkin::CANARIES)
                 {
                     // A form that shows back what was typed is not a leak.
                     let typed = fields.iter().any(|(_, v)| v.contains(canary));

@@ -4,6 +4,7 @@
 mod accounts;
 mod billing;
 mod cancellations;
+mod checkin;
 mod common;
 mod education;
 mod events;
