@@ -3,7 +3,7 @@
 //! Check-in marks `registration.checked_in_at/by` (and its guests' `checked_in_at`); the
 //! attendance row it also writes goes through `ScopedTx::record_attendance` like every other
 //! source. An attendance report waits as a blob named by an `attendance_upload` row (migration
-//! 0014) between upload, preview and confirm.
+//! 0015) between upload, preview and confirm.
 
 use chapterhouse_core::{
     AttendanceImportId, BlobId, EventId, EventSessionId, InvoiceId, PersonId, RegistrationId,
