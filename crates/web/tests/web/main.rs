@@ -12,6 +12,7 @@ mod join_practice;
 mod payments;
 mod people;
 mod practices;
+mod registrations;
 mod site;
 mod staff;
 mod staff_people;
