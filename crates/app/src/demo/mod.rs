@@ -8,6 +8,7 @@ mod events;
 mod join;
 pub mod people;
 pub mod practices;
+mod registrations;
 
 use chapterhouse_core::Role;
 use chapterhouse_store::NewSociety;

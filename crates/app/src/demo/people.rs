@@ -302,7 +302,7 @@ fn profile_for(
 }
 
 /// The demo member's sign-in address: `member@` the society's own domain.
-fn member_email(society: &Society) -> Option<String> {
+pub(super) fn member_email(society: &Society) -> Option<String> {
     society
         .email
         .split_once('@')
