@@ -221,7 +221,9 @@ pub(crate) async fn form_view(
     if form.submit_key.is_empty() {
         form.submit_key = usecases::new_submit_key();
     }
-    render(
+    // A paid type answers the form with a redirect to the hosted checkout page.
+    let origin = chapterhouse_app::payments::checkout_origin(&ctx.app, &ctx.scoped).await?;
+    let response = render(
         status,
         &FormView {
             chrome: ctx.chrome(None).await?,
@@ -259,7 +261,11 @@ pub(crate) async fn form_view(
             form,
             errors,
         },
-    )
+    )?;
+    Ok(crate::payments::allow_checkout_redirect(
+        response,
+        origin.as_deref(),
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -432,7 +438,9 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Query<TokenQuery>)
     let member = usecases::standing_of_person(&ctx.scoped, reg.person_id)
         .await?
         .is_member;
-    ok(&ShowView {
+    // "Pay now" is answered with a redirect to the hosted checkout page.
+    let origin = chapterhouse_app::payments::checkout_origin(&ctx.app, &ctx.scoped).await?;
+    let response = ok(&ShowView {
         chrome: ctx.chrome(None).await?,
         status_words: status_words(&reg, &e.time_zone),
         held: status == Some(RegStatus::Held),
@@ -458,7 +466,11 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Query<TokenQuery>)
         checkin,
         join_offer: !member,
         reg: line(&reg, String::new(), &e.time_zone),
-    })
+    })?;
+    Ok(crate::payments::allow_checkout_redirect(
+        response,
+        origin.as_deref(),
+    ))
 }
 
 #[derive(Deserialize)]
