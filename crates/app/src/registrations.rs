@@ -388,6 +388,7 @@ pub async fn register(
             access_code: ty.access_code.as_deref(),
             guests: GuestPolicy::parse(&ty.guests).unwrap_or(GuestPolicy::None),
             max_guests: ty.max_guests,
+            time_zone: &e.time_zone,
         },
         &rule_questions,
         &entry,

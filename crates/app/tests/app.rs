@@ -93,8 +93,8 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
     assert!(upcoming.iter().any(|e| e.capacity == Some(12)));
     assert!(!upcoming.iter().any(|e| e.members_only));
     assert_eq!(scoped.events_past(now, 50, public).await.unwrap().len(), 1);
-    // Six events, and a cancelled advocacy day whose two registrations are cancelled.
-    assert_eq!(scoped.staff_events().await.unwrap().len(), 7);
+    // Seven events, and a cancelled advocacy day whose two registrations are cancelled.
+    assert_eq!(scoped.staff_events().await.unwrap().len(), 8);
     let cancelled = scoped
         .event_by_slug("advocacy-day-at-the-statehouse")
         .await
@@ -108,6 +108,36 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
         .unwrap();
     assert_eq!(regs.len(), 2);
     assert!(regs.iter().all(|r| r.status == "cancelled"));
+
+    // Registrations: the annual meeting's are paid and confirmed, the demo member's at the
+    // member price; the breakfast is full with three on its waitlist.
+    let regs = scoped
+        .event_registrations(annual.id, &Default::default())
+        .await
+        .unwrap();
+    assert!(regs.len() >= 7, "{}", regs.len());
+    assert!(regs.iter().all(|r| r.status == "confirmed"));
+    let mine = regs
+        .iter()
+        .find(|r| r.email == "member@gsco.example")
+        .expect("the demo member is registered");
+    assert!(mine.member_price && mine.price_cents == 32_500);
+    let invoice = scoped
+        .invoice(mine.invoice().expect("an invoice"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(invoice.amounts.balance().0, 0, "paid");
+    let breakfast = upcoming
+        .iter()
+        .find(|e| e.title == "Breakfast with the visiting professor")
+        .expect("a full event");
+    let regs = scoped
+        .event_registrations(breakfast.id, &Default::default())
+        .await
+        .unwrap();
+    let count = |s: &str| regs.iter().filter(|r| r.status == s).count();
+    assert_eq!((count("confirmed"), count("waitlisted")), (8, 3));
 
     demo::seed(&f.app).await.unwrap();
     assert_eq!(

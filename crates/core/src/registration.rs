@@ -122,6 +122,9 @@ pub struct TypeRules<'a> {
     pub access_code: Option<&'a str>,
     pub guests: GuestPolicy,
     pub max_guests: i64,
+    /// The zone the event's times are given in (the society's when it was created): refusals
+    /// name times in it.
+    pub time_zone: &'a str,
 }
 
 /// Who is registering and who is entering it.
@@ -180,8 +183,7 @@ pub fn check(
             "type",
             format!(
                 "Registration for this type opens on {}.",
-                at.to_jiff()
-                    .strftime("%B %-d, %Y at %H:%M UTC")
+                at.display_in(ty.time_zone)
             ),
         ),
         TypeState::MembersOnly => errors.add(
@@ -436,6 +438,7 @@ mod tests {
             access_code: None,
             guests: GuestPolicy::None,
             max_guests: 0,
+            time_zone: "America/Chicago",
         }
     }
 
@@ -515,13 +518,18 @@ mod tests {
         .unwrap_err();
         assert!(past_err.get("type").unwrap().contains("already started"));
 
+        // The opening time is given in the event's zone, not UTC: 14:00 UTC is 08:00 in
+        // Chicago, and 09:00 in New York.
         let mut window = rules(&[]);
         window.terms.opens_at = Some(ts("2026-11-25T14:00:00Z"));
-        assert!(
-            refused(anyone(), event(), &window)
-                .get("type")
-                .unwrap()
-                .starts_with("Registration for this type opens on November 25, 2026")
+        assert_eq!(
+            refused(anyone(), event(), &window).get("type"),
+            Some("Registration for this type opens on 25 Nov 2026, 08:00 CST.")
+        );
+        window.time_zone = "America/New_York";
+        assert_eq!(
+            refused(anyone(), event(), &window).get("type"),
+            Some("Registration for this type opens on 25 Nov 2026, 09:00 EST.")
         );
         let mut shut = rules(&[]);
         shut.terms.closes_at = Some(ts("2026-11-20T14:00:00Z"));

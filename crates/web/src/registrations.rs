@@ -59,6 +59,9 @@ pub struct FormView {
     pub visitor: bool,
     pub staff_entry: bool,
     pub member_offer: bool,
+    /// The chosen type (or the event) is for members and the viewer is not one: sign in or join.
+    pub join_offer: bool,
+    pub sign_in_href: String,
     pub professions: Vec<(String, String)>,
     pub guest_rows: Vec<(usize, String, String)>,
     pub any_guests: bool,
@@ -116,6 +119,7 @@ pub(crate) async fn form_view(
         seats_left: event_rules::remaining(e.capacity, e.taken),
     };
     let mut member_offer = false;
+    let mut members_refused = e.members_only && !viewer.is_member && !viewer.is_staff;
     let choices: Vec<TypeChoice> = types
         .iter()
         .filter_map(|t| {
@@ -133,6 +137,11 @@ pub(crate) async fn form_view(
                 complimentary: t.complimentary,
             };
             let offer = event_rules::offer(viewer, terms, &tt, now)?;
+            if offer.state == event_rules::TypeState::MembersOnly
+                && t.id.to_string() == form.registration_type.trim()
+            {
+                members_refused = true;
+            }
             if !matches!(
                 offer.state,
                 event_rules::TypeState::Open | event_rules::TypeState::Full
@@ -212,7 +221,9 @@ pub(crate) async fn form_view(
     if form.submit_key.is_empty() {
         form.submit_key = usecases::new_submit_key();
     }
-    render(
+    // A paid type answers the form with a redirect to the hosted checkout page.
+    let origin = chapterhouse_app::payments::checkout_origin(&ctx.app, &ctx.scoped).await?;
+    let response = render(
         status,
         &FormView {
             chrome: ctx.chrome(None).await?,
@@ -236,6 +247,12 @@ pub(crate) async fn form_view(
             visitor: ctx.user.is_none() || staff_entry,
             staff_entry,
             member_offer: member_offer && ctx.user.is_none(),
+            join_offer: members_refused && !errors.is_empty() && !staff_entry,
+            sign_in_href: format!(
+                "/sign-in?next={}",
+                form_urlencoded::byte_serialize(format!("/events/{}/register", e.slug).as_bytes())
+                    .collect::<String>()
+            ),
             professions: Profession::ALL
                 .into_iter()
                 .map(|p| (p.as_str().to_string(), p.label().to_string()))
@@ -244,7 +261,11 @@ pub(crate) async fn form_view(
             form,
             errors,
         },
-    )
+    )?;
+    Ok(crate::payments::allow_checkout_redirect(
+        response,
+        origin.as_deref(),
+    ))
 }
 
 #[derive(Deserialize, Default)]
@@ -325,7 +346,8 @@ pub struct RegLine {
     pub when: String,
 }
 
-fn line(r: &Registration, href: String) -> RegLine {
+/// `zone`: the society's, for the event's date.
+fn line(r: &Registration, href: String, zone: &str) -> RegLine {
     RegLine {
         href,
         name: r.name(),
@@ -340,7 +362,7 @@ fn line(r: &Registration, href: String) -> RegLine {
         seats: r.seats,
         price: price_words(Cents(r.price_cents)),
         when: Timestamp(r.event_starts_at)
-            .to_jiff()
+            .local_date(zone)
             .strftime("%B %-d, %Y")
             .to_string(),
     }
@@ -418,7 +440,9 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Query<TokenQuery>)
     let member = usecases::standing_of_person(&ctx.scoped, reg.person_id)
         .await?
         .is_member;
-    ok(&ShowView {
+    // "Pay now" is answered with a redirect to the hosted checkout page.
+    let origin = chapterhouse_app::payments::checkout_origin(&ctx.app, &ctx.scoped).await?;
+    let response = ok(&ShowView {
         chrome: ctx.chrome(None).await?,
         status_words: status_words(&reg, &e.time_zone),
         held: status == Some(RegStatus::Held),
@@ -444,8 +468,12 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Query<TokenQuery>)
         checkin,
         join_offer: !member,
         cancel_href: crate::cancellations::cancel_href(&reg, &q.t),
-        reg: line(&reg, String::new()),
-    })
+        reg: line(&reg, String::new(), &e.time_zone),
+    })?;
+    Ok(crate::payments::allow_checkout_redirect(
+        response,
+        origin.as_deref(),
+    ))
 }
 
 #[derive(Deserialize)]
@@ -537,7 +565,13 @@ pub async fn account_list(ctx: Ctx) -> WebResult {
         .registrations_of_person(person)
         .await?
         .iter()
-        .map(|r| line(r, format!("/registrations/{}", r.id)))
+        .map(|r| {
+            line(
+                r,
+                format!("/registrations/{}", r.id),
+                &ctx.scoped.society().time_zone,
+            )
+        })
         .collect();
     ok(&AccountView {
         chrome: ctx.chrome(None).await?,
@@ -630,7 +664,7 @@ pub async fn staff_list(
         counts,
         lines: regs
             .iter()
-            .map(|r| line(r, format!("/staff/registrations/{}", r.id)))
+            .map(|r| line(r, format!("/staff/registrations/{}", r.id), &e.time_zone))
             .collect(),
         q: q.q.clone(),
         status,

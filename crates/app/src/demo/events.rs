@@ -1,8 +1,8 @@
 //! Demo events, dated from today in the society's zone: the annual meeting with its sessions,
 //! registration types and questions; a monthly virtual tumor-board series; a virtual advocacy
-//! briefing (a webinar); a workshop with twelve seats (registrations, added with registration,
-//! fill it); a members-only dinner; and a regional meeting that is over. Registrations are not
-//! seeded here (`demo::checkin` registers people for the series and the briefing).
+//! briefing (a webinar); a workshop with twelve seats; a breakfast with eight (full, with a
+//! waitlist); a members-only dinner; and a regional meeting that is over. Registrations:
+//! `demo::registrations`, and `demo::checkin` for the series and the briefing.
 
 use chapterhouse_core::EventId;
 use chapterhouse_core::events::format_local;
@@ -423,5 +423,34 @@ pub(super) async fn seed(app: &App, society: &Society) -> AppResult<()> {
         &actor,
     )
     .await?;
-    Ok(())
+
+    // A breakfast with the visiting professor: eight seats, taken, and a waitlist
+    // (`demo::registrations`).
+    let breakfast_day = on_or_after(today.saturating_add(17.days()), Weekday::Friday);
+    let breakfast = event(
+        app,
+        society,
+        EventForm {
+            title: "Breakfast with the visiting professor".into(),
+            kind: "meeting".into(),
+            starts: at(breakfast_day, 7, 0),
+            ends: at(breakfast_day, 8, 30),
+            location_name: p.dinner_venue.into(),
+            location_address: p.dinner_address.into(),
+            capacity: "8".into(),
+            summary: "Eight seats at the table for fellows and early-career members.".into(),
+            description: "An informal breakfast and case discussion. When it is full, join the waitlist: freed seats are offered by email in turn.".into(),
+            ..Default::default()
+        },
+    )
+    .await?;
+    add_type(
+        app,
+        &scoped,
+        breakfast,
+        &kind_type("Attendee", "0", ""),
+        &actor,
+    )
+    .await?;
+    super::registrations::seed(app, society, annual, breakfast).await
 }

@@ -12,6 +12,7 @@ mod faculty;
 mod join;
 pub mod people;
 pub mod practices;
+mod registrations;
 
 use chapterhouse_core::Role;
 use chapterhouse_store::NewSociety;

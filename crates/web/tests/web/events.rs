@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use chapterhouse_app::Actor;
 use chapterhouse_app::events::{self, EventForm, QuestionForm, SessionForm, TypeForm};
 use chapterhouse_app::membership::{self, LevelForm, MemberForm};
+use chapterhouse_app::registrations::{self, RegisterForm, Registered, Who};
 use chapterhouse_core::{EventId, LevelId, Role};
 use chapterhouse_store::{Scoped, Society};
 
@@ -684,6 +685,9 @@ pub struct SeedEvents {
     pub session_id: String,
     pub type_id: String,
     pub question_id: String,
+    /// A registration of A's (a visitor on a free type), and its page with A's signed token.
+    pub registration_id: String,
+    pub registration_page: String,
 }
 
 /// A published event whose title and description carry canaries, with a session, a type
@@ -751,6 +755,42 @@ pub async fn seed_events(t: &TestApp, scoped: &Scoped, level: LevelId) -> SeedEv
     )
     .await
     .unwrap();
+    let free = events::add_type(
+        &t.app,
+        scoped,
+        event,
+        &TypeForm {
+            name: "CANARY-A-EVTYPE free".into(),
+            price: "0".into(),
+            ..TypeForm::new_type()
+        },
+        &actor,
+    )
+    .await
+    .unwrap();
+    let Registered::New {
+        id: registration,
+        page: registration_page,
+        ..
+    } = registrations::register(
+        &t.app,
+        scoped,
+        event,
+        &RegisterForm {
+            registration_type: free.to_string(),
+            first_name: "CANARY-A-REGNAME".into(),
+            last_name: "Registrant".into(),
+            email: "canary-a-registrant@alpha.test".into(),
+            ..Default::default()
+        },
+        Who::Visitor,
+        &actor,
+    )
+    .await
+    .unwrap()
+    else {
+        panic!("A's registration is new")
+    };
     let members = events::create_event(
         &t.app,
         scoped,
@@ -774,6 +814,8 @@ pub async fn seed_events(t: &TestApp, scoped: &Scoped, level: LevelId) -> SeedEv
         session_id: session.to_string(),
         type_id: ty.to_string(),
         question_id: question.to_string(),
+        registration_id: registration.to_string(),
+        registration_page,
     }
 }
 
@@ -788,6 +830,8 @@ pub const CANARIES: &[&str] = &[
     "CANARY-A-EVMEMBERS",
     "CANARYACODE",
     "canary-a-zoom",
+    "CANARY-A-REGNAME",
+    "canary-a-registrant",
 ];
 
 /// A's events as stored, for the before-and-after comparison.
@@ -824,8 +868,15 @@ pub async fn snapshot_events(scoped: &Scoped) -> String {
             .into_iter()
             .map(|q| q.label)
             .collect();
+        let registrations: Vec<_> = scoped
+            .event_registrations(e.id, &Default::default())
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.id, r.first_name, r.email, r.status, r.seats))
+            .collect();
         out.push(format!(
-            "{} {} {} {} {} {} {:?} {:?} {:?} {:?}",
+            "{} {} {} {} {} {} {:?} {:?} {:?} {:?} {} {} {:?}",
             e.slug,
             e.title,
             e.status,
@@ -835,7 +886,10 @@ pub async fn snapshot_events(scoped: &Scoped) -> String {
             e.capacity,
             sessions,
             types,
-            questions
+            questions,
+            e.taken,
+            e.sequence,
+            registrations
         ));
     }
     out.join("\n")
@@ -845,8 +899,14 @@ type Fixtures = BTreeMap<(&'static str, &'static str), Vec<(String, Vec<(&'stati
 
 pub fn isolation_fixtures(f: &mut Fixtures, a: &SeedEvents) {
     let get = |path: String| (path, vec![]);
-    // Registration routes (A's event by slug and id; a registration id B cannot know).
-    let reg = format!("/registrations/{}", a.type_id);
+    // Registration routes (A's event by slug and id; A's real registration, with and without
+    // A's signed token).
+    let reg = format!("/registrations/{}", a.registration_id);
+    let token = a
+        .registration_page
+        .split_once("?t=")
+        .map(|(_, t)| t.to_string())
+        .unwrap_or_default();
     f.insert(
         ("GET", "/events/{slug}/register"),
         vec![
@@ -866,10 +926,16 @@ pub fn isolation_fixtures(f: &mut Fixtures, a: &SeedEvents) {
             ],
         )],
     );
-    f.insert(("GET", "/registrations/{id}"), vec![get(reg.clone())]);
+    f.insert(
+        ("GET", "/registrations/{id}"),
+        vec![get(reg.clone()), get(a.registration_page.clone())],
+    );
     f.insert(
         ("POST", "/registrations/{id}/pay"),
-        vec![(format!("{reg}/pay"), vec![])],
+        vec![
+            (format!("{reg}/pay"), vec![]),
+            (format!("{reg}/pay"), vec![("t", token.clone())]),
+        ],
     );
     f.insert(
         ("GET", "/registrations/{id}/offer"),

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use axum::http::StatusCode;
 use chapterhouse_core::signing::token_hash;
 use chapterhouse_core::{Role, Timestamp};
 use chapterhouse_store::{NewJob, TokenPurpose};
@@ -1502,6 +1503,18 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
         "society B changed society A's rows"
     );
 
+    // A's registration is not found on B's host, by id or even with A's signed link.
+    for (who, template) in &users {
+        let mut client = template.clone();
+        for path in [
+            format!("/registrations/{}", a.events.registration_id),
+            a.events.registration_page.clone(),
+        ] {
+            let response = client.get(&path).await;
+            assert_eq!(response.status, StatusCode::NOT_FOUND, "{who} {path}");
+        }
+    }
+
     // And the canaries are really there to find: A's own visitors see them.
     let mut a_visitor = t.client("alpha.test");
     assert!(
@@ -1516,6 +1529,9 @@ async fn every_route_is_walked_as_another_societys_users_without_leaks() {
         .await
         .body;
     assert!(event.contains("CANARY-A-EVTITLE") && event.contains("CANARY-A-EVSESSION"));
+    let registration = a_visitor.get(&a.events.registration_page).await;
+    assert_eq!(registration.status, StatusCode::OK);
+    assert!(registration.body.contains("CANARY-A-REGNAME"));
     let directory = a_visitor.get("/directory?specialty=canary").await.body;
     assert!(directory.contains("CANARY-A-SPECIALTY") && directory.contains("603 555 0199"));
 }

@@ -15,6 +15,7 @@ mod join_practice;
 mod payments;
 mod people;
 mod practices;
+mod registrations;
 mod site;
 mod speakers;
 mod staff;
