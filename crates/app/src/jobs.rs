@@ -159,9 +159,8 @@ impl Worker {
                 Ok(())
             }
             kind @ (crate::registrations::HOLD_EXPIRY | crate::registrations::OFFER_EXPIRY) => {
-                let society = society.ok_or_else(|| {
-                    JobFailure::Permanent("a registration needs a society".into())
-                })?;
+                let society = society
+                    .ok_or_else(|| JobFailure::Permanent("a registration needs a society".into()))?;
                 let payload: crate::registrations::ExpiryPayload =
                     serde_json::from_str(&job.payload)
                         .map_err(|e| JobFailure::Permanent(format!("bad payload: {e}")))?;

@@ -29,8 +29,8 @@ use chapterhouse_core::{
     EventId, InvoiceId, PaymentId, PersonId, RegistrationId, RegistrationTypeId, Timestamp,
 };
 use chapterhouse_store::{
-    Event, NewAudit, NewJob, NewRegistration, Registration, RegistrationQuestion, RegistrationType,
-    Scoped, ScopedTx, StoreError,
+    Event, NewAudit, NewJob, NewRegistration, Registration, RegistrationQuestion,
+    RegistrationType, Scoped, ScopedTx, StoreError,
 };
 
 use crate::accounts::CurrentUser;
@@ -104,10 +104,7 @@ impl RegisterForm {
                 }
             }
         }
-        while guests
-            .last()
-            .is_some_and(|g| g.name.is_empty() && g.email.is_empty())
-        {
+        while guests.last().is_some_and(|g| g.name.is_empty() && g.email.is_empty()) {
             guests.pop();
         }
         f.guests = guests;
@@ -444,7 +441,10 @@ pub async fn register(
     let (first_name, last_name, email) = match &details {
         Some(d) => (d.first_name.clone(), d.last_name.clone(), d.email.clone()),
         None => {
-            let profile = scoped.profile(person).await?.ok_or(AppError::NotFound)?;
+            let profile = scoped
+                .profile(person)
+                .await?
+                .ok_or(AppError::NotFound)?;
             (
                 profile.fields.first_name.clone(),
                 profile.fields.last_name.clone(),
@@ -600,29 +600,29 @@ async fn hold_for_payment(
     };
     if reg.invoice().is_none() {
         let id = billing::issue_invoice_in(
-            tx,
-            now,
-            actor,
-            NewInvoice {
-                bill_to: BillTo::Person(reg.person_id),
-                lines: vec![NewLine {
-                    description: format!("{}: {}", e.title, reg.type_name),
-                    quantity: 1,
-                    unit: Cents(reg.price_cents),
-                    revenue_account: Some(account),
-                    person: None,
-                }],
-                due_on: day,
-                po_number: String::new(),
-                memo: format!("Registration for {} ({}).", e.title, reg.name()),
-                purpose: "registration",
-                dues_term: None,
-                dedup_key: Some(format!("registration:{}", reg.id)),
-                nondeductible: Cents::ZERO,
-            },
-            day,
-        )
-        .await?;
+                tx,
+                now,
+                actor,
+                NewInvoice {
+                    bill_to: BillTo::Person(reg.person_id),
+                    lines: vec![NewLine {
+                        description: format!("{}: {}", e.title, reg.type_name),
+                        quantity: 1,
+                        unit: Cents(reg.price_cents),
+                        revenue_account: Some(account),
+                        person: None,
+                    }],
+                    due_on: day,
+                    po_number: String::new(),
+                    memo: format!("Registration for {} ({}).", e.title, reg.name()),
+                    purpose: "registration",
+                    dues_term: None,
+                    dedup_key: Some(format!("registration:{}", reg.id)),
+                    nondeductible: Cents::ZERO,
+                },
+                day,
+            )
+            .await?;
         tx.set_registration_invoice(reg.id, id, now).await?;
     }
     let expires = reg
@@ -831,11 +831,7 @@ async fn send_confirmation(
     );
     let qr = qr_png(&checkin)?;
     let guests = if reg.seats > 1 {
-        format!(
-            " (you and {} guest{})",
-            reg.seats - 1,
-            if reg.seats == 2 { "" } else { "s" }
-        )
+        format!(" (you and {} guest{})", reg.seats - 1, if reg.seats == 2 { "" } else { "s" })
     } else {
         String::new()
     };
@@ -985,10 +981,7 @@ pub async fn invoice_paid_in(
                     now,
                 )
                 .await?;
-                let e = scoped
-                    .event(reg.event_id)
-                    .await?
-                    .ok_or(AppError::NotFound)?;
+                let e = scoped.event(reg.event_id).await?.ok_or(AppError::NotFound)?;
                 enqueue_email(
                     tx,
                     &EmailJob {
@@ -1012,14 +1005,8 @@ pub async fn invoice_paid_in(
     if !confirmed {
         return Ok(PaidOutcome::NotARegistration);
     }
-    let e = scoped
-        .event(reg.event_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    let reg = tx
-        .registration_in(reg.id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let e = scoped.event(reg.event_id).await?.ok_or(AppError::NotFound)?;
+    let reg = tx.registration_in(reg.id).await?.ok_or(AppError::NotFound)?;
     send_confirmation(app, scoped, tx, &e, &reg, now).await?;
     tx.audit(
         NewAudit {
@@ -1104,10 +1091,7 @@ pub async fn expire_hold(app: &App, scoped: &Scoped, id: RegistrationId) -> AppR
         .await?;
     tx.set_registration_note(id, "The seat hold expired before payment arrived.", now)
         .await?;
-    let e = scoped
-        .event(reg.event_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let e = scoped.event(reg.event_id).await?.ok_or(AppError::NotFound)?;
     enqueue_email(
         &mut tx,
         &EmailJob {
@@ -1143,14 +1127,7 @@ pub async fn expire_offer(app: &App, scoped: &Scoped, id: RegistrationId) -> App
         return Ok(false);
     }
     if !tx
-        .move_registration(
-            id,
-            "offered",
-            "expired",
-            None,
-            reg.offer_expires_at.map(Timestamp),
-            now,
-        )
+        .move_registration(id, "offered", "expired", None, reg.offer_expires_at.map(Timestamp), now)
         .await?
     {
         return Ok(false);
@@ -1159,10 +1136,7 @@ pub async fn expire_offer(app: &App, scoped: &Scoped, id: RegistrationId) -> App
         .await?;
     tx.set_registration_note(id, "The waitlist offer was not accepted in time.", now)
         .await?;
-    let e = scoped
-        .event(reg.event_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let e = scoped.event(reg.event_id).await?.ok_or(AppError::NotFound)?;
     offer_freed_seats_in(app, scoped, &mut tx, &e, now).await?;
     tx.commit().await?;
     Ok(true)
@@ -1285,10 +1259,7 @@ pub async fn accept_offer(
     }
     let now = app.now();
     let reg = view.registration;
-    let e = scoped
-        .event(reg.event_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let e = scoped.event(reg.event_id).await?.ok_or(AppError::NotFound)?;
     let next = rules::accepted_status(Cents(reg.price_cents));
     let mut tx = scoped.begin().await?;
     let hold = (next == RegStatus::Held).then(|| now.plus_seconds(e.hold_minutes.max(1) * 60));

@@ -363,11 +363,7 @@ pub enum OfferState {
     Gone,
 }
 
-pub fn offer_state(
-    status: RegStatus,
-    offer_expires_at: Option<Timestamp>,
-    now: Timestamp,
-) -> OfferState {
+pub fn offer_state(status: RegStatus, offer_expires_at: Option<Timestamp>, now: Timestamp) -> OfferState {
     match status {
         RegStatus::Offered if offer_expires_at.is_some_and(|t| now < t) => OfferState::Open,
         RegStatus::Offered | RegStatus::Expired => OfferState::Lapsed,
@@ -485,12 +481,7 @@ mod tests {
             status: EventStatus::Draft,
             ..event()
         };
-        assert!(
-            refused(anyone(), draft, &rules(&[]))
-                .get("type")
-                .unwrap()
-                .contains("not open")
-        );
+        assert!(refused(anyone(), draft, &rules(&[])).get("type").unwrap().contains("not open"));
         let cancelled = EventTerms {
             status: EventStatus::Cancelled,
             ..event()
@@ -532,22 +523,12 @@ mod tests {
 
         let mut members = rules(&[]);
         members.terms.audience = Audience::Members;
-        assert!(
-            refused(anyone(), event(), &members)
-                .get("type")
-                .unwrap()
-                .contains("for members")
-        );
+        assert!(refused(anyone(), event(), &members).get("type").unwrap().contains("for members"));
         assert!(run(member(), event(), &members, &[], &e).is_ok());
 
         let mut lv = rules(&levels);
         lv.terms.audience = Audience::Levels;
-        assert!(
-            refused(member(), event(), &lv)
-                .get("type")
-                .unwrap()
-                .contains("other levels")
-        );
+        assert!(refused(member(), event(), &lv).get("type").unwrap().contains("other levels"));
         let at_level = Registrant {
             standing: Standing {
                 level: Some(levels[0]),
@@ -586,13 +567,7 @@ mod tests {
             access_code: "faculty2026".into(),
             ..Default::default()
         };
-        assert!(
-            run(anyone(), event(), &ty, &[], &wrong)
-                .unwrap_err()
-                .get("access_code")
-                .unwrap()
-                .contains("not right")
-        );
+        assert!(run(anyone(), event(), &ty, &[], &wrong).unwrap_err().get("access_code").unwrap().contains("not right"));
         let right = Entry {
             access_code: " FACULTY2027 ".into(),
             ..Default::default()
@@ -622,9 +597,7 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            run(anyone(), event(), &ty, &[], &three)
-                .unwrap_err()
-                .get("guest_count"),
+            run(anyone(), event(), &ty, &[], &three).unwrap_err().get("guest_count"),
             Some("Enter a number of guests from 0 to 2.")
         );
 
@@ -698,23 +671,15 @@ mod tests {
         assert!(errors.get("q_2").unwrap().starts_with("Tick"));
         assert!(errors.get("q_3").is_none());
         let odd = Entry {
-            answers: vec![
-                ("q_1".into(), "Pescatarian".into()),
-                ("q_2".into(), "on".into()),
-            ],
+            answers: vec![("q_1".into(), "Pescatarian".into()), ("q_2".into(), "on".into())],
             ..Default::default()
         };
         assert_eq!(
-            run(anyone(), event(), &rules(&[]), &qs, &odd)
-                .unwrap_err()
-                .get("q_1"),
+            run(anyone(), event(), &rules(&[]), &qs, &odd).unwrap_err().get("q_1"),
             Some("Choose one of the answers listed.")
         );
         let good = Entry {
-            answers: vec![
-                ("q_1".into(), "Vegetarian".into()),
-                ("q_2".into(), "on".into()),
-            ],
+            answers: vec![("q_1".into(), "Vegetarian".into()), ("q_2".into(), "on".into())],
             ..Default::default()
         };
         let ok = run(anyone(), event(), &rules(&[]), &qs, &good).unwrap();
@@ -743,32 +708,17 @@ mod tests {
     #[test]
     fn offer_links_say_what_happened() {
         let later = Some(ts("2026-11-23T15:00:00Z"));
-        assert_eq!(
-            offer_state(RegStatus::Offered, later, now()),
-            OfferState::Open
-        );
+        assert_eq!(offer_state(RegStatus::Offered, later, now()), OfferState::Open);
         assert_eq!(
             offer_state(RegStatus::Offered, later, ts("2026-11-24T15:00:00Z")),
             OfferState::Lapsed
         );
-        assert_eq!(
-            offer_state(RegStatus::Expired, later, now()),
-            OfferState::Lapsed
-        );
-        assert_eq!(
-            offer_state(RegStatus::Confirmed, later, now()),
-            OfferState::Used
-        );
-        assert_eq!(
-            offer_state(RegStatus::Cancelled, later, now()),
-            OfferState::Gone
-        );
+        assert_eq!(offer_state(RegStatus::Expired, later, now()), OfferState::Lapsed);
+        assert_eq!(offer_state(RegStatus::Confirmed, later, now()), OfferState::Used);
+        assert_eq!(offer_state(RegStatus::Cancelled, later, now()), OfferState::Gone);
         for s in RegStatus::ALL {
             assert_eq!(RegStatus::parse(s.as_str()), Some(s));
-            assert_eq!(
-                s.is_live(),
-                !matches!(s, RegStatus::Cancelled | RegStatus::Expired)
-            );
+            assert_eq!(s.is_live(), !matches!(s, RegStatus::Cancelled | RegStatus::Expired));
         }
     }
 }

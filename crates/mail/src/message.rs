@@ -3,8 +3,8 @@
 use std::time::SystemTime;
 
 use lettre::Message;
-use lettre::message::header::ContentType;
 use lettre::message::header::{HeaderName, HeaderValue};
+use lettre::message::header::ContentType;
 use lettre::message::{Attachment as LettreAttachment, Mailbox, MultiPart, SinglePart};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

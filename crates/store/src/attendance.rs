@@ -188,8 +188,9 @@ impl ScopedTx {
     ) -> StoreResult<AttendanceId> {
         let society = self.society_id.0;
         let key = a.session.map(|s| s.0.to_string()).unwrap_or_default();
-        let id: Uuid = on!(self.tx.conn(), |c| {
-            sqlx::query_scalar(
+        let id: Uuid =
+            on!(self.tx.conn(), |c| {
+                sqlx::query_scalar(
             "INSERT INTO attendance (society_id, id, event_id, session_id, session_key, person_id, \
              registration_id, minutes, attended, source, import_id, recorded_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) \
@@ -213,7 +214,7 @@ impl ScopedTx {
         .bind(now.0)
         .fetch_one(c)
         .await
-        })?;
+            })?;
         Ok(AttendanceId(id))
     }
 }

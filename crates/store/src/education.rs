@@ -565,8 +565,9 @@ impl ScopedTx {
         id: ActivityCreditId,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
-        let n = exec!(self.tx.conn(), |c| {
-            sqlx::query(
+        let n =
+            exec!(self.tx.conn(), |c| {
+                sqlx::query(
             "DELETE FROM activity_credit WHERE society_id = $1 AND activity_id = $2 AND id = $3 \
              AND NOT EXISTS (SELECT 1 FROM credit_claim k WHERE k.society_id = $1 \
                AND k.activity_id = $2 AND k.session_key = activity_credit.session_key \
@@ -577,7 +578,7 @@ impl ScopedTx {
         .bind(id.0)
         .execute(c)
         .await
-        })?;
+            })?;
         Ok(n == 1)
     }
 

@@ -142,7 +142,10 @@ impl Scoped {
         .await)?)
     }
 
-    pub async fn registration_by_submit_key(&self, key: &str) -> StoreResult<Option<Registration>> {
+    pub async fn registration_by_submit_key(
+        &self,
+        key: &str,
+    ) -> StoreResult<Option<Registration>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(reg_select!(
             "WHERE r.society_id = $1 AND r.submit_key = $2"
         ))
@@ -207,7 +210,10 @@ impl Scoped {
     }
 
     /// Registrations and seats per type and status.
-    pub async fn registration_counts(&self, event: EventId) -> StoreResult<Vec<RegistrationCount>> {
+    pub async fn registration_counts(
+        &self,
+        event: EventId,
+    ) -> StoreResult<Vec<RegistrationCount>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
             "SELECT registration_type_id, status, COUNT(*) AS registrations, \
              CAST(COALESCE(SUM(seats), 0) AS BIGINT) AS seats FROM registration \
@@ -404,8 +410,7 @@ impl ScopedTx {
         position: i64,
     ) -> StoreResult<()> {
         let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| {
-            sqlx::query(
+        exec!(self.tx.conn(), |c| sqlx::query(
             "INSERT INTO registration_guest (society_id, id, registration_id, name, email, position) \
              VALUES ($1, $2, $3, $4, $5, $6)"
         )
@@ -416,8 +421,7 @@ impl ScopedTx {
         .bind(email)
         .bind(position)
         .execute(c)
-        .await
-        })?;
+        .await)?;
         Ok(())
     }
 
