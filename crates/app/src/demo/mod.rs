@@ -8,6 +8,7 @@ mod events;
 mod join;
 pub mod people;
 pub mod practices;
+pub mod scale;
 
 use chapterhouse_core::Role;
 use chapterhouse_store::NewSociety;
