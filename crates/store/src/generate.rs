@@ -69,6 +69,11 @@ pub struct GeneratedEvents {
     pub claims: usize,
 }
 
+/// Instants are microseconds.
+const MINUTE: i64 = 60_000_000;
+const HOUR: i64 = 60 * MINUTE;
+const DAY: i64 = 24 * HOUR;
+
 /// The slug of generated event `i`.
 pub fn generated_slug(i: usize) -> String {
     format!("scale-{i:05}")
@@ -243,6 +248,9 @@ impl ScopedTx {
             rows.table,
             rows.columns.join(", ")
         );
+        // SQLite reads `$N` as a named parameter and finds each by a linear search of the
+        // names so far, so thousands of them cost quadratic time there; `?` is positional.
+        let postgres = self.tx.is_postgres();
         for chunk in rows.values.chunks(per_statement * width) {
             let mut sql = head.clone();
             for row in 0..chunk.len() / width {
@@ -254,7 +262,11 @@ impl ScopedTx {
                     if column > 0 {
                         sql.push_str(", ");
                     }
-                    sql.push_str(&format!("${}", row * width + column + 1));
+                    if postgres {
+                        sql.push_str(&format!("${}", row * width + column + 1));
+                    } else {
+                        sql.push('?');
+                    }
                 }
                 sql.push(')');
             }
@@ -287,7 +299,7 @@ impl Scoped {
         let now = scale.now.0;
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);
         let mut out = GeneratedEvents::default();
-        let today = jiff::Timestamp::from_second(now)
+        let today = jiff::Timestamp::from_microsecond(now)
             .unwrap_or(jiff::Timestamp::UNIX_EPOCH)
             .to_zoned(jiff::tz::TimeZone::get(&zone).unwrap_or(jiff::tz::TimeZone::UTC))
             .date();
@@ -414,7 +426,7 @@ impl Scoped {
                 )
             };
             let id = EventId::new();
-            let created = starts_at.0.min(now) - 86_400 * (30 + rng.below(90) as i64);
+            let created = starts_at.0.min(now) - DAY * (30 + rng.below(90) as i64);
             events.push(vec![
                 Value::Id(society),
                 Value::Id(id.0),
@@ -629,8 +641,8 @@ impl Scoped {
                 Value::Text(last.into()),
                 Value::Text(credentials.into()),
                 Value::Text(profession.into()),
-                Value::Int(now - 86_400 * 800),
-                Value::Int(now - 86_400 * 800),
+                Value::Int(now - DAY * 800),
+                Value::Int(now - DAY * 800),
             ]);
             persons.push(Person {
                 id,
@@ -723,8 +735,7 @@ impl Scoped {
                 } else {
                     t.price
                 } * seats;
-                let created =
-                    plan.starts_at.min(now) - 86_400 * (1 + rng.below(60) as i64) + j as i64;
+                let created = plan.starts_at.min(now) - DAY * (1 + rng.below(60) as i64) + j as i64;
                 registrations.push(vec![
                     Value::Id(society),
                     Value::Id(Uuid::now_v7()),
@@ -741,9 +752,9 @@ impl Scoped {
                     Value::OptInt((status == "waitlisted").then_some(created)),
                     Value::OptInt(
                         (plan.past && status == "confirmed" && (p == learner || rng.chance(85)))
-                            .then_some(plan.starts_at + 600),
+                            .then_some(plan.starts_at + 10 * MINUTE),
                     ),
-                    Value::OptInt(cancelled.then_some(created + 86_400)),
+                    Value::OptInt(cancelled.then_some(created + DAY)),
                     Value::Int(created),
                     Value::Int(created),
                 ]);
@@ -813,7 +824,7 @@ impl Scoped {
                     Value::Text(if t.complimentary { "none" } else { "refund" }.into()),
                     Value::Int(48),
                     Value::Int(position as i64 + 1),
-                    Value::Int(now - 86_400 * 120),
+                    Value::Int(now - DAY * 120),
                 ]);
             }
         }
@@ -915,7 +926,7 @@ impl Scoped {
                 Value::Text(day.clone()),
                 Value::Text(day.clone()),
                 Value::Text(String::new()),
-                Value::Int(plan.starts_at - 86_400 * 30),
+                Value::Int(plan.starts_at - DAY * 30),
             ]);
             credits.push(vec![
                 Value::Id(society),
@@ -929,7 +940,7 @@ impl Scoped {
                 Value::Id(Uuid::now_v7()),
                 Value::Id(activity),
                 Value::Id(persons[learner].id),
-                Value::Int(plan.ends_at + 3_600),
+                Value::Int(plan.ends_at + HOUR),
             ]);
             attendance.push(vec![
                 Value::Id(society),
@@ -939,7 +950,7 @@ impl Scoped {
                 Value::Int(plan.hours * 60),
                 Value::Bool(true),
                 Value::Text("checkin".into()),
-                Value::Int(plan.starts_at + 600),
+                Value::Int(plan.starts_at + 10 * MINUTE),
             ]);
             // A quarter-credit step at most the maximum.
             let amount = (max - 25 * rng.below(4) as i64).max(25);
@@ -951,7 +962,7 @@ impl Scoped {
                 Value::Text("ama_pra_1".into()),
                 Value::Int(amount),
                 Value::Text(day),
-                Value::Int(plan.ends_at + 3_700),
+                Value::Int(plan.ends_at + HOUR + MINUTE),
             ]);
         }
         out.claims = claims.len();
