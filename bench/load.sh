@@ -11,6 +11,9 @@
 #   THREADS           wrk threads (default 2)
 #   WARMUP            wrk warm-up duration per URL, not measured (default 2s)
 #   CH_PORT, NGINX_PORT  loopback ports (default 18080, 18081)
+#   EVENTS_SCALE      1: also generate events and registrations into the demo society
+#                     (`chapterhouse generate-events`) and load /events and one event page
+#   SCALE_EVENTS, SCALE_REGISTRATIONS  how many (default 2000 and 200000)
 set -euo pipefail
 
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +23,10 @@ THREADS=${THREADS:-2}
 WARMUP=${WARMUP:-2s}
 CH_PORT=${CH_PORT:-18080}
 NGINX_PORT=${NGINX_PORT:-18081}
+EVENTS_SCALE=${EVENTS_SCALE:-}
+SCALE_EVENTS=${SCALE_EVENTS:-2000}
+SCALE_REGISTRATIONS=${SCALE_REGISTRATIONS:-200000}
+SCALE_EVENT_PATH=/events/scale-00000 # the generated event with the largest registrant list
 HOST=127.0.0.1 # loopback only, always
 SITE_HOST=localhost # the first demo society's host name
 
@@ -144,6 +151,15 @@ STARTUP_FIRST_MS=$(wait_healthy_ms "$t0")
 stop_pid "$CH_PID" TERM
 wait "$CH_PID" 2>/dev/null || true
 
+GENERATED=""
+if [[ -n $EVENTS_SCALE ]]; then
+    log "generating $SCALE_EVENTS events and $SCALE_REGISTRATIONS registrations into the demo society"
+    GENERATED=$("$CHAPTERHOUSE_BIN" generate-events --data-dir "$WORK/data" \
+        --events "$SCALE_EVENTS" --registrations "$SCALE_REGISTRATIONS" 2>&1) \
+        || { printf '%s\n' "$GENERATED" >&2; die "generate-events failed"; }
+    log "$GENERATED"
+fi
+
 log "restarting chapterhouse on the existing data directory"
 t0=$(now_ms)
 start_chapterhouse
@@ -157,6 +173,16 @@ curl -fsS --max-time 10 -H "Host: $SITE_HOST:$CH_PORT" -D "$WORK/home.headers" -
 curl -fsS --max-time 10 -H "Host: $SITE_HOST:$CH_PORT" -D "$WORK/about.headers" -o "$WORK/www/about.html" "http://$HOST:$CH_PORT/about"
 grep -qi '<html' "$WORK/www/home.html" || die "/ did not answer HTML"
 grep -qi '<html' "$WORK/www/about.html" || die "/about did not answer HTML"
+PAGES=(home about)
+declare -A PATHS=([home]=/ [about]=/about)
+if [[ -n $EVENTS_SCALE ]]; then
+    PAGES+=(events event)
+    PATHS[events]=/events PATHS[event]=$SCALE_EVENT_PATH
+    curl -fsS --max-time 10 -H "Host: $SITE_HOST:$CH_PORT" -o "$WORK/www/events.html" "http://$HOST:$CH_PORT/events"
+    curl -fsS --max-time 10 -H "Host: $SITE_HOST:$CH_PORT" -o "$WORK/www/event.html" "http://$HOST:$CH_PORT$SCALE_EVENT_PATH"
+    grep -q 'scale-00' "$WORK/www/events.html" || die "/events does not list the generated events"
+    grep -qi '<html' "$WORK/www/event.html" || die "$SCALE_EVENT_PATH did not answer HTML"
+fi
 chmod -R a+rX "$WORK/www"
 
 cat >"$WORK/nginx/nginx.conf" <<EOF
@@ -186,6 +212,8 @@ http {
         root $WORK/www;
         location = / { try_files /home.html =404; }
         location = /about { try_files /about.html =404; }
+        location = /events { try_files /events.html =404; }
+        location = $SCALE_EVENT_PATH { try_files /event.html =404; }
     }
 }
 EOF
@@ -222,9 +250,8 @@ wrk_run() {
 }
 
 declare -A RPS P99 NON2XX ERRS
-for page in home about; do
-    path=/
-    [[ $page == about ]] && path=/about
+for page in "${PAGES[@]}"; do
+    path=${PATHS[$page]}
     for server in chapterhouse nginx; do
         if [[ $server == chapterhouse ]]; then
             url="http://$HOST:$CH_PORT$path" host="$SITE_HOST:$CH_PORT"
@@ -247,10 +274,15 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 echo
 echo "Chapterhouse vs nginx on loopback: wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo "binary: $CHAPTERHOUSE_BIN ($("$CHAPTERHOUSE_BIN" --version 2>/dev/null || echo '?'))"
-echo "HTML: / $(wc -c <"$WORK/www/home.html") bytes, /about $(wc -c <"$WORK/www/about.html") bytes"
+html="HTML: / $(wc -c <"$WORK/www/home.html") bytes, /about $(wc -c <"$WORK/www/about.html") bytes"
+if [[ -n $EVENTS_SCALE ]]; then
+    html+=", /events $(wc -c <"$WORK/www/events.html") bytes, $SCALE_EVENT_PATH $(wc -c <"$WORK/www/event.html") bytes"
+    echo "$GENERATED"
+fi
+echo "$html"
 echo
 printf '%-7s %-13s %12s %10s %8s %8s\n' "page" "server" "requests/s" "p99 ms" "non-2xx" "errors"
-for page in home about; do
+for page in "${PAGES[@]}"; do
     for server in chapterhouse nginx; do
         k=$server-$page
         printf '%-7s %-13s %12.0f %10.2f %8s %8s\n' "$page" "$server" "${RPS[$k]}" "${P99[$k]}" "${NON2XX[$k]}" "${ERRS[$k]}"
@@ -259,6 +291,11 @@ for page in home about; do
         "$(ratio "${RPS[chapterhouse-$page]}" "${RPS[nginx-$page]}")" \
         "$(ratio "${P99[chapterhouse-$page]}" "${P99[nginx-$page]}")"
 done
+if [[ -n $EVENTS_SCALE ]]; then
+    echo
+    echo "targets: /events requests/s >= 0.5 x nginx: $(ratio "${RPS[chapterhouse-events]}" "${RPS[nginx-events]}");" \
+        "$SCALE_EVENT_PATH p99 < 10 ms at $CONNECTIONS connections: ${P99[chapterhouse-event]} ms"
+fi
 echo
 echo "chapterhouse start-up to first 200 from /healthz: ${STARTUP_FIRST_MS} ms on a new data directory (creates and seeds the demo), ${STARTUP_MS} ms on the existing one"
 echo "chapterhouse RSS: ${IDLE_RSS_KIB} KiB idle after start, ${AFTER_RSS_KIB} KiB after the load, ${PEAK_RSS_KIB} KiB peak"

@@ -83,6 +83,18 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Load-test data: generate published events and registrations into a society of the data
+    /// directory's database (see bench/README.md). Refuses to run twice on one database.
+    #[command(hide = true)]
+    GenerateEvents {
+        /// The society's slug (default: the first demo society).
+        #[arg(long)]
+        society: Option<String>,
+        #[arg(long, default_value_t = 2_000)]
+        events: usize,
+        #[arg(long, default_value_t = 200_000)]
+        registrations: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -303,7 +315,54 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve {
             demo, no_worker, ..
         } => serve(config, demo, no_worker).await,
+        Command::GenerateEvents {
+            society,
+            events,
+            registrations,
+        } => generate_events(&config, society, events, registrations).await,
     }
+}
+
+async fn generate_events(
+    config: &Config,
+    society: Option<String>,
+    events: usize,
+    registrations: usize,
+) -> anyhow::Result<()> {
+    let (app, store) = open(config).await?;
+    let slug = society.unwrap_or_else(|| chapterhouse_app::demo::SOCIETIES[0].slug.to_string());
+    let society = store
+        .society_by_slug(&slug)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no society with the slug {slug:?}"))?;
+    if !society.is_demo {
+        anyhow::bail!(
+            "generated events go only into a demo society (`chapterhouse demo` makes them)"
+        );
+    }
+    let started = Instant::now();
+    let made =
+        chapterhouse_app::demo::scale::generate_events(&app, &society, events, registrations)
+            .await
+            .map_err(app_error)?;
+    println!(
+        "generated {} events ({} past, {} sessions, {} registration types), {} people, {} \
+         registrations ({} waitlisted) and {} credit claims in {:.1} s",
+        made.events,
+        made.past_events,
+        made.sessions,
+        made.types,
+        made.people,
+        made.registrations,
+        made.waitlisted,
+        made.claims,
+        started.elapsed().as_secs_f64()
+    );
+    println!(
+        "largest event: /events/{} ({} registrations)",
+        made.largest_slug, made.largest_registrations
+    );
+    Ok(())
 }
 
 use chapterhouse_core::Clock;

@@ -13,6 +13,7 @@ mod join;
 pub mod people;
 pub mod practices;
 mod registrations;
+pub mod scale;
 
 use chapterhouse_core::Role;
 use chapterhouse_store::NewSociety;
