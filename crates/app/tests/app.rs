@@ -145,7 +145,7 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
         3,
         "a second run adds nothing"
     );
-    assert_eq!(scoped.staff_events().await.unwrap().len(), 7);
+    assert_eq!(scoped.staff_events().await.unwrap().len(), 8);
     let signed = accounts::sign_in_with_password(
         &f.app,
         &scoped,
