@@ -63,13 +63,6 @@ pub struct EventReport {
     pub activity: Option<ActivityId>,
 }
 
-fn holds_seats(s: RegStatus) -> bool {
-    matches!(
-        s,
-        RegStatus::Confirmed | RegStatus::Held | RegStatus::Offered
-    )
-}
-
 pub async fn event_report(scoped: &Scoped, event: EventId) -> AppResult<EventReport> {
     scoped.event(event).await?.ok_or(AppError::NotFound)?;
     let statuses = RegStatus::ALL.to_vec();
@@ -92,7 +85,7 @@ pub async fn event_report(scoped: &Scoped, event: EventId) -> AppResult<EventRep
                 row.by_status[i].seats += c.seats;
                 totals[i].registrations += c.registrations;
                 totals[i].seats += c.seats;
-                if holds_seats(statuses[i]) {
+                if statuses[i].takes_seats() {
                     row.seats_taken += c.seats;
                 }
             }

@@ -62,13 +62,6 @@ fn local_time(
     zone: &str,
     what: &str,
 ) -> Option<(jiff::civil::DateTime, Timestamp)> {
-    if text.trim().is_empty() {
-        errors.add(
-            field,
-            format!("Enter the {what} as a date and time, like 2026-11-21 18:00."),
-        );
-        return None;
-    }
     let Some(local) = rules::parse_local(text) else {
         errors.add(
             field,
@@ -1216,18 +1209,11 @@ pub async fn standing(scoped: &Scoped, user: Option<&CurrentUser>) -> AppResult<
     let Some(user) = user else {
         return Ok(Standing::default());
     };
-    let is_staff = user.role().satisfies(chapterhouse_core::Role::Staff);
-    let membership = scoped
-        .portal_membership(crate::people::person_of(user))
-        .await?;
-    let is_member = membership
-        .as_ref()
-        .and_then(|m| chapterhouse_store::parse_status(&m.status))
-        .is_some_and(|s| s.has_privileges());
+    let as_person =
+        crate::registrations::standing_of_person(scoped, crate::people::person_of(user)).await?;
     Ok(Standing {
-        is_staff,
-        is_member,
-        level: membership.filter(|_| is_member).map(|m| m.level_id),
+        is_staff: user.role().satisfies(chapterhouse_core::Role::Staff),
+        ..as_person
     })
 }
 

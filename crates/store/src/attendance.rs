@@ -14,6 +14,12 @@ use uuid::Uuid;
 
 use crate::{Scoped, ScopedTx, StoreResult, on};
 
+/// The `session_key` column's value: the session's id as text, or '' for the event as a whole
+/// (migration 0013: NULLs are never equal in a unique index).
+pub(crate) fn session_key(session: Option<EventSessionId>) -> String {
+    session.map(|s| s.0.to_string()).unwrap_or_default()
+}
+
 /// Who recorded an attendance row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum AttendanceSource {
@@ -187,7 +193,7 @@ impl ScopedTx {
         now: Timestamp,
     ) -> StoreResult<AttendanceId> {
         let society = self.society_id.0;
-        let key = a.session.map(|s| s.0.to_string()).unwrap_or_default();
+        let key = session_key(a.session);
         let id: Uuid = on!(self.tx.conn(), |c| {
             sqlx::query_scalar(
             "INSERT INTO attendance (society_id, id, event_id, session_id, session_key, person_id, \

@@ -112,46 +112,4 @@ impl ScopedTx {
         .await)?;
         Ok(n == 1)
     }
-
-    /// Give back seats on one type only (a move between types of one event keeps the event's
-    /// count).
-    pub async fn release_type_seats(
-        &mut self,
-        ty: RegistrationTypeId,
-        seats: i64,
-    ) -> StoreResult<()> {
-        let society = self.society_id.0;
-        exec!(self.tx.conn(), |c| sqlx::query(
-            "UPDATE registration_type SET taken = CASE WHEN taken >= $3 THEN taken - $3 ELSE 0 END \
-             WHERE society_id = $1 AND id = $2"
-        )
-        .bind(society)
-        .bind(ty.0)
-        .bind(seats)
-        .execute(c)
-        .await)?;
-        Ok(())
-    }
-
-    /// Take seats on one type only, if its cap allows. False (and nothing changed) when full.
-    pub async fn take_type_seats(
-        &mut self,
-        event: EventId,
-        ty: RegistrationTypeId,
-        seats: i64,
-    ) -> StoreResult<bool> {
-        let society = self.society_id.0;
-        let n = exec!(self.tx.conn(), |c| sqlx::query(
-            "UPDATE registration_type SET taken = taken + $4 \
-             WHERE society_id = $1 AND id = $2 AND event_id = $3 \
-             AND (cap IS NULL OR taken + $4 <= cap)"
-        )
-        .bind(society)
-        .bind(ty.0)
-        .bind(event.0)
-        .bind(seats)
-        .execute(c)
-        .await)?;
-        Ok(n == 1)
-    }
 }

@@ -351,7 +351,7 @@ impl ScopedTx {
         person: PersonId,
     ) -> StoreResult<Option<(String, i64, bool)>> {
         let society = self.society_id.0;
-        let key = session.map(|s| s.0.to_string()).unwrap_or_default();
+        let key = crate::attendance::session_key(session);
         Ok(on!(self.tx.conn(), |c| sqlx::query_as(
             "SELECT source, minutes, attended FROM attendance WHERE society_id = $1 \
              AND event_id = $2 AND session_key = $3 AND person_id = $4"
@@ -372,7 +372,7 @@ impl ScopedTx {
         person: PersonId,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
-        let key = session.map(|s| s.0.to_string()).unwrap_or_default();
+        let key = crate::attendance::session_key(session);
         let n = exec!(self.tx.conn(), |c| {
             sqlx::query(
             "DELETE FROM attendance WHERE society_id = $1 AND event_id = $2 AND session_key = $3 \
@@ -396,7 +396,7 @@ impl ScopedTx {
         session: Option<EventSessionId>,
     ) -> StoreResult<Vec<PersonId>> {
         let society = self.society_id.0;
-        let key = session.map(|s| s.0.to_string()).unwrap_or_default();
+        let key = crate::attendance::session_key(session);
         let ids: Vec<Uuid> = on!(self.tx.conn(), |c| sqlx::query_scalar(
             "SELECT person_id FROM attendance WHERE society_id = $1 AND event_id = $2 \
              AND session_key = $3 AND source <> 'import'"
@@ -418,7 +418,7 @@ impl ScopedTx {
         keep: AttendanceImportId,
     ) -> StoreResult<u64> {
         let society = self.society_id.0;
-        let key = session.map(|s| s.0.to_string()).unwrap_or_default();
+        let key = crate::attendance::session_key(session);
         Ok(exec!(self.tx.conn(), |c| sqlx::query(
             "DELETE FROM attendance WHERE society_id = $1 AND event_id = $2 AND session_key = $3 \
              AND source = 'import' AND (import_id IS NULL OR import_id <> $4)"

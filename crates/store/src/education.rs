@@ -538,7 +538,7 @@ impl ScopedTx {
         max_hundredths: i64,
     ) -> StoreResult<()> {
         let society = self.society_id.0;
-        let key = session.map(|s| s.0.to_string()).unwrap_or_default();
+        let key = crate::attendance::session_key(session);
         exec!(self.tx.conn(), |c| sqlx::query(
             "INSERT INTO activity_credit (society_id, id, activity_id, session_id, session_key, \
              credit_type, max_hundredths) VALUES ($1, $2, $3, $4, $5, $6, $7) \
@@ -684,7 +684,7 @@ impl ScopedTx {
         now: Timestamp,
     ) -> StoreResult<CreditClaimId> {
         let society = self.society_id.0;
-        let key = session.map(|s| s.0.to_string()).unwrap_or_default();
+        let key = crate::attendance::session_key(session);
         let id: Uuid = on!(self.tx.conn(), |c| sqlx::query_scalar(
             "INSERT INTO credit_claim (society_id, id, activity_id, session_id, session_key, \
              person_id, credit_type, amount_hundredths, completed_on, claimed_at) \

@@ -261,21 +261,6 @@ impl Scoped {
         .fetch_one(c)
         .await)?)
     }
-
-    /// The revenue account staff chose for an event's registrations, if any.
-    pub async fn event_revenue_account(
-        &self,
-        event: EventId,
-    ) -> StoreResult<Option<RevenueAccountId>> {
-        let id: Option<Option<Uuid>> = on!(self.db.reader(), |c| sqlx::query_scalar(
-            "SELECT revenue_account_id FROM event WHERE society_id = $1 AND id = $2"
-        )
-        .bind(self.society.id.0)
-        .bind(event.0)
-        .fetch_optional(c)
-        .await)?;
-        Ok(id.flatten().map(RevenueAccountId))
-    }
 }
 
 impl ScopedTx {
@@ -300,18 +285,7 @@ impl ScopedTx {
         if got_event != 1 {
             return Ok(false);
         }
-        let got_type = exec!(self.tx.conn(), |c| sqlx::query(
-            "UPDATE registration_type SET taken = taken + $4 \
-             WHERE society_id = $1 AND id = $2 AND event_id = $3 \
-             AND (cap IS NULL OR taken + $4 <= cap)"
-        )
-        .bind(society)
-        .bind(ty.0)
-        .bind(event.0)
-        .bind(seats)
-        .execute(c)
-        .await)?;
-        if got_type != 1 {
+        if !self.take_type_seats(event, ty, seats).await? {
             // Only the event's counter was changed; give it back.
             self.release_event_seats(event, seats).await?;
             return Ok(false);
@@ -341,6 +315,16 @@ impl ScopedTx {
         seats: i64,
     ) -> StoreResult<()> {
         self.release_event_seats(event, seats).await?;
+        self.release_type_seats(ty, seats).await
+    }
+
+    /// Give back seats on one type only (a move between types of one event keeps the event's
+    /// count).
+    pub async fn release_type_seats(
+        &mut self,
+        ty: RegistrationTypeId,
+        seats: i64,
+    ) -> StoreResult<()> {
         let society = self.society_id.0;
         exec!(self.tx.conn(), |c| sqlx::query(
             "UPDATE registration_type SET taken = CASE WHEN taken >= $3 THEN taken - $3 ELSE 0 END \
@@ -352,6 +336,28 @@ impl ScopedTx {
         .execute(c)
         .await)?;
         Ok(())
+    }
+
+    /// Take seats on one type only, if its cap allows. False (and nothing changed) when full.
+    pub async fn take_type_seats(
+        &mut self,
+        event: EventId,
+        ty: RegistrationTypeId,
+        seats: i64,
+    ) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let n = exec!(self.tx.conn(), |c| sqlx::query(
+            "UPDATE registration_type SET taken = taken + $4 \
+             WHERE society_id = $1 AND id = $2 AND event_id = $3 \
+             AND (cap IS NULL OR taken + $4 <= cap)"
+        )
+        .bind(society)
+        .bind(ty.0)
+        .bind(event.0)
+        .bind(seats)
+        .execute(c)
+        .await)?;
+        Ok(n == 1)
     }
 
     /// Insert a registration. The one-live-per-person index or a used submit key is
@@ -556,19 +562,6 @@ impl ScopedTx {
         .execute(c)
         .await)?;
         Ok(())
-    }
-
-    /// A person by email, read inside the transaction.
-    pub async fn person_id_by_email(&mut self, email: &str) -> StoreResult<Option<PersonId>> {
-        let society = self.society_id.0;
-        let id: Option<Uuid> = on!(self.tx.conn(), |c| sqlx::query_scalar(
-            "SELECT id FROM person WHERE society_id = $1 AND email = $2"
-        )
-        .bind(society)
-        .bind(email)
-        .fetch_optional(c)
-        .await)?;
-        Ok(id.map(PersonId))
     }
 
     /// A new person's names and profession (registration creates people who are not members).

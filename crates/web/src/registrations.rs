@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::csrf_of;
 use crate::views::{MessageView, ok, render};
 
 /// A question as the form shows it.
@@ -285,14 +286,6 @@ pub async fn register_form(
         ..Default::default()
     };
     form_view(&ctx, &e, form, FieldErrors::new(), false).await
-}
-
-fn csrf_of(pairs: &[(String, String)]) -> &str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 fn pairs_of(raw: &RawForm) -> Vec<(String, String)> {

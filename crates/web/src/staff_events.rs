@@ -22,6 +22,7 @@ use serde::Deserialize;
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
 use crate::forms::CsrfOnly;
+use crate::forms::csrf_of;
 use crate::views::{form_status, render};
 
 fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
@@ -40,14 +41,6 @@ fn options<T: Copy>(
 
 fn hint_time(zone: &str) -> String {
     format!("In {zone} time, like 2026-11-21 18:00.")
-}
-
-fn csrf_of(pairs: &[(String, String)]) -> &str {
-    pairs
-        .iter()
-        .find(|(k, _)| k == "csrf")
-        .map(|(_, v)| v.as_str())
-        .unwrap_or("")
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -50,10 +50,7 @@ pub async fn refund_to_payer(
                 "a Stripe payment cannot be refunded: payments are no longer set up"
             ))
         })?;
-        let stripe = api::StripeApi {
-            base: settings.api_base.clone(),
-            secret_key: settings.secret_key.clone(),
-        };
+        let stripe = settings.api();
         let intent = if provider_ref.starts_with("cs_") {
             let session: CheckoutSession = stripe
                 .get(&format!("/v1/checkout/sessions/{provider_ref}"), &[])
