@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use chapterhouse_app::education::activities::{self, ExportKind};
 use chapterhouse_app::events::{self, EventForm, SessionForm};
 use chapterhouse_app::faculty::{
     self, DisclosureForm, InviteForm, ReviewForm, event_disclosures, faculty_by_token,
@@ -526,4 +527,38 @@ async fn an_existing_person_is_invited_by_email_assigned_sessions_and_reinvited(
             id
         );
     }
+}
+
+#[tokio::test]
+async fn the_joint_provider_disclosures_keep_two_faculty_who_share_a_name() {
+    let f = fixture().await;
+    let s = society(&f, "twin").await;
+    let scoped = f.app.scoped(&s);
+    let (event, _) = meeting(&f, &scoped, "twins").await;
+    for email in ["alex.kim@example.org", "akim@example.net"] {
+        let form = InviteForm {
+            email: email.into(),
+            name: "Alex Kim".into(),
+            role: "speaker".into(),
+            ..Default::default()
+        };
+        faculty::invite(&f.app, &scoped, event, &form, &staff())
+            .await
+            .unwrap();
+    }
+    let activity = activities::create_event_activity(&f.app, &scoped, event, &staff())
+        .await
+        .unwrap();
+    let file = ExportKind::parse("joint-disclosures.csv").unwrap();
+    let csv = activities::export(&scoped, activity, file)
+        .await
+        .unwrap()
+        .text;
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with("Alex Kim,Speaker,,,Not submitted")),
+        "{csv}"
+    );
 }

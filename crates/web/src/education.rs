@@ -10,10 +10,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chapterhouse_app::AppError;
 use chapterhouse_app::education::activities::{
-    self, ActivityForm, CreditForm, EvaluationQuestionForm, ExportKind, JOINT_PROVIDER_FILES,
-    QuestionResult,
+    self, ActivityForm, CreditForm, EvaluationQuestionForm, ExportKind, QuestionResult,
 };
 use chapterhouse_app::education::attendance::mark_attendance;
+use chapterhouse_app::education::exports::JointProviderFile;
 use chapterhouse_app::education::learner::{self, ClaimForm, LearnerActivity};
 use chapterhouse_app::education::pdf::{date_range, transcript_pdf};
 use chapterhouse_core::education::{ActivityType, CreditType, Credits};
@@ -332,10 +332,10 @@ async fn activity_page(ctx: &Ctx, activity: Activity, state: PageState) -> WebRe
             label: "CPE Monitor upload (CSV)".into(),
         },
     ];
-    for name in JOINT_PROVIDER_FILES {
+    for file in JointProviderFile::ALL {
         exports.push(ExportLink {
-            href: format!("{base}/joint-{name}"),
-            label: format!("Joint-provider package: {name}"),
+            href: format!("{base}/{}", ExportKind::JointProvider(file).file_name()),
+            label: format!("Joint-provider package: {}", file.name()),
         });
     }
     let has_errors = !(state.errors.is_empty()
