@@ -15,7 +15,6 @@
 //! ([`settle_late_payment`]): never a charge without a seat, never a seat without a record.
 
 use base64::Engine;
-use chapterhouse_core::calendar::{self, Invitee};
 use chapterhouse_core::events::{
     self as event_rules, Audience, EventKind, EventStatus, EventTerms, GuestPolicy, QuestionKind,
     Standing, TypeTerms,
@@ -35,6 +34,7 @@ use chapterhouse_store::{
 
 use crate::accounts::CurrentUser;
 use crate::billing::{self, BillTo, NewInvoice, NewLine};
+use crate::export::csv_text;
 use crate::mail::{EmailJob, JobAttachment, enqueue_email, enqueue_email_with};
 use crate::membership::today;
 use crate::{Actor, App, AppError, AppResult, payments};
@@ -817,24 +817,7 @@ async fn send_confirmation(
     let society = scoped.society();
     let base = app.links.base_url(society);
     let checkin = checkin_link(app, scoped, reg);
-    let mut cal = crate::events::calendar_event(&app.links, scoped, e);
-    if !e.online_url.is_empty() {
-        cal.description = format!("{}\n\nJoin online: {}", cal.description, e.online_url);
-    }
-    let ics = calendar::invitation(
-        &cal,
-        &Invitee {
-            organizer_name: society.name.clone(),
-            organizer_email: if society.sender_address.is_empty() {
-                society.email.clone()
-            } else {
-                society.sender_address.clone()
-            },
-            attendee_name: reg.name(),
-            attendee_email: reg.email.clone(),
-        },
-        now,
-    );
+    let invite = crate::calendar::invitation(app, scoped, e, reg, now);
     let qr = qr_png(&checkin)?;
     let guests = if reg.seats > 1 {
         format!(
@@ -868,11 +851,7 @@ async fn send_confirmation(
             text,
         },
         &[
-            JobAttachment::new(
-                "invite.ics",
-                "text/calendar; method=REQUEST; charset=utf-8",
-                ics.as_bytes(),
-            ),
+            invite,
             JobAttachment::new("checkin-qr.png", "image/png", &qr),
         ],
         now,
@@ -1347,15 +1326,12 @@ pub async fn page_access(
 
 /// The registrant list as CSV (spreadsheet-safe cells).
 pub async fn registrants_csv(scoped: &Scoped, event: EventId) -> AppResult<String> {
-    use chapterhouse_core::spreadsheet::{UTF8_BOM, text_cell};
+    use chapterhouse_core::spreadsheet::text_cell;
     scoped.event(event).await?.ok_or(AppError::NotFound)?;
     let regs = scoped
         .event_registrations(event, &Default::default())
         .await?;
-    let mut out = String::from(UTF8_BOM);
-    out.push_str(
-        "Last name,First name,Email,Type,Status,Seats,Price,Member price,Registered (UTC),Guests\r\n",
-    );
+    let mut rows = Vec::with_capacity(regs.len());
     for r in regs {
         let guests: Vec<String> = scoped
             .registration_guests(r.id)
@@ -1369,8 +1345,8 @@ pub async fn registrants_csv(scoped: &Scoped, event: EventId) -> AppResult<Strin
                 }
             })
             .collect();
-        let text = |t: &str| csv_cell(&text_cell(t));
-        let cells = [
+        let text = |t: &str| text_cell(t).into_owned();
+        rows.push([
             text(&r.last_name),
             text(&r.first_name),
             text(&r.email),
@@ -1387,17 +1363,20 @@ pub async fn registrants_csv(scoped: &Scoped, event: EventId) -> AppResult<Strin
                 .strftime("%Y-%m-%d %H:%M")
                 .to_string(),
             text(&guests.join("; ")),
-        ];
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+        ]);
     }
-    Ok(out)
+    Ok(csv_text(REGISTRANTS_HEADER, rows, true))
 }
 
-fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
+const REGISTRANTS_HEADER: [&str; 10] = [
+    "Last name",
+    "First name",
+    "Email",
+    "Type",
+    "Status",
+    "Seats",
+    "Price",
+    "Member price",
+    "Registered (UTC)",
+    "Guests",
+];

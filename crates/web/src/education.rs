@@ -10,10 +10,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chapterhouse_app::AppError;
 use chapterhouse_app::education::activities::{
-    self, ActivityForm, CreditForm, EvaluationQuestionForm, ExportKind, QuestionResult,
+    self, ActivityForm, CreditForm, EvaluationQuestionForm, ExportKind,
 };
 use chapterhouse_app::education::attendance::mark_attendance;
-use chapterhouse_app::education::exports::JointProviderFile;
+use chapterhouse_app::education::exports::{JointProviderFile, QuestionResult};
 use chapterhouse_app::education::learner::{self, ClaimForm, LearnerActivity};
 use chapterhouse_app::education::pdf::{date_range, transcript_pdf};
 use chapterhouse_core::education::{ActivityType, CreditType, Credits};

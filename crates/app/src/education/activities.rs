@@ -15,7 +15,7 @@ use jiff::civil::Date;
 
 use super::exports::{
     self, ActivityLearner, ActivityRecord, AttendanceRow, ClaimRow, EvaluationAnswer,
-    JointProviderFile, JointProviderInput, LearnerCompletion, QuestionKind,
+    JointProviderFile, JointProviderInput, LearnerCompletion, QuestionKind, QuestionResult,
 };
 use crate::{Actor, App, AppError, AppResult, faculty};
 
@@ -486,64 +486,37 @@ pub async fn remove_question(
 // ---------------------------------------------------------------------------------------------
 // Evaluation results.
 
-/// One question's results (industry registrants left out).
-#[derive(Clone, Debug)]
-pub struct QuestionResult {
-    pub prompt: String,
-    pub is_scale: bool,
-    pub responses: usize,
-    /// "4.50"; empty with no ratings.
-    pub mean: String,
-    /// How many rated 1, 2, 3, 4 and 5.
-    pub counts: [usize; 5],
-    pub comments: Vec<String>,
+/// The evaluation results of an activity.
+pub async fn evaluation_results(scoped: &Scoped, id: ActivityId) -> AppResult<Vec<QuestionResult>> {
+    Ok(exports::question_results(&evaluation(scoped, id).await?))
 }
 
-/// The evaluation results of an activity, and how many learners evaluated it.
-pub async fn evaluation_results(scoped: &Scoped, id: ActivityId) -> AppResult<Vec<QuestionResult>> {
-    let questions = scoped.evaluation_questions(id).await?;
+/// An activity's questions with every answer given.
+async fn evaluation(
+    scoped: &Scoped,
+    id: ActivityId,
+) -> AppResult<Vec<exports::EvaluationQuestion>> {
     let answers = scoped.evaluation_answers(id).await?;
-    Ok(questions
+    Ok(scoped
+        .evaluation_questions(id)
+        .await?
         .into_iter()
-        .map(|q| {
-            let mine: Vec<_> = answers
-                .iter()
-                .filter(|a| a.question_id == q.id && !a.is_industry)
-                .collect();
-            let mut counts = [0usize; 5];
-            let mut sum = 0i64;
-            let mut rated = 0i64;
-            for a in &mine {
-                if let Some(s) = a.scale
-                    && (1..=5).contains(&s)
-                {
-                    counts[(s - 1) as usize] += 1;
-                    sum += s;
-                    rated += 1;
-                }
-            }
-            let mean = if rated == 0 {
-                String::new()
+        .map(|q| exports::EvaluationQuestion {
+            kind: if q.kind == "scale" {
+                QuestionKind::Scale
             } else {
-                let hundredths = (sum * 200 + rated) / (2 * rated);
-                format!("{}.{:02}", hundredths / 100, hundredths % 100)
-            };
-            let comments = mine
+                QuestionKind::Text
+            },
+            answers: answers
                 .iter()
-                .map(|a| a.text.trim().to_string())
-                .filter(|t| !t.is_empty())
-                .collect();
-            QuestionResult {
-                is_scale: q.kind == "scale",
-                responses: mine
-                    .iter()
-                    .filter(|a| a.scale.is_some() || !a.text.trim().is_empty())
-                    .count(),
-                mean,
-                counts,
-                comments,
-                prompt: q.prompt,
-            }
+                .filter(|a| a.question_id == q.id)
+                .map(|a| EvaluationAnswer {
+                    scale: small(a.scale),
+                    text: a.text.clone(),
+                    is_industry: a.is_industry,
+                })
+                .collect(),
+            prompt: q.prompt,
         })
         .collect())
 }
@@ -776,29 +749,7 @@ async fn joint_provider_input(
                 .collect();
         }
         (JointProviderFile::EvaluationSummary | JointProviderFile::EvaluationComments, _) => {
-            let answers = scoped.evaluation_answers(activity.id).await?;
-            input.evaluation = scoped
-                .evaluation_questions(activity.id)
-                .await?
-                .into_iter()
-                .map(|q| exports::EvaluationQuestion {
-                    kind: if q.kind == "scale" {
-                        QuestionKind::Scale
-                    } else {
-                        QuestionKind::Text
-                    },
-                    answers: answers
-                        .iter()
-                        .filter(|a| a.question_id == q.id)
-                        .map(|a| EvaluationAnswer {
-                            scale: small(a.scale),
-                            text: a.text.clone(),
-                            is_industry: a.is_industry,
-                        })
-                        .collect(),
-                    prompt: q.prompt,
-                })
-                .collect();
+            input.evaluation = evaluation(scoped, activity.id).await?;
         }
     }
     Ok(input)

@@ -15,8 +15,10 @@
 use chapterhouse_core::education::{ActivityType, CreditType, Credits};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::people::Profession;
-use chapterhouse_core::spreadsheet::{UTF8_BOM, text_cell};
+use chapterhouse_core::spreadsheet::text_cell;
 use jiff::civil::Date;
+
+use crate::export::csv_text;
 
 /// One learner's completion of an activity for one credit type.
 #[derive(Clone, Debug)]
@@ -80,25 +82,6 @@ fn tsv(header: &[&str], rows: &[Vec<String>]) -> String {
         text.push_str("\r\n");
     }
     text
-}
-
-/// A CSV text; `bom` for files people open in Excel.
-fn csv(header: &[&str], rows: &[Vec<String>], bom: bool) -> String {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    // Writing to a Vec cannot fail, and every cell is valid UTF-8.
-    let _ = writer.write_record(header);
-    for row in rows {
-        let _ = writer.write_record(row);
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
-    let body = String::from_utf8(bytes).unwrap_or_default();
-    if bom {
-        format!("{UTF8_BOM}{body}")
-    } else {
-        body
-    }
 }
 
 /// A text cell of a spreadsheet CSV.
@@ -347,8 +330,8 @@ pub fn cpe_monitor_csv(acpe_uan: &str, completions: &[LearnerCompletion]) -> Exp
         ]);
     }
     ExportFile {
-        text: csv(&CPE_MONITOR_HEADER, &lines, false),
         rows: lines.len(),
+        text: csv_text(CPE_MONITOR_HEADER, lines, false),
         skipped,
     }
 }
@@ -402,6 +385,59 @@ pub struct EvaluationQuestion {
     pub prompt: String,
     pub kind: QuestionKind,
     pub answers: Vec<EvaluationAnswer>,
+}
+
+/// One question's results, industry registrants left out: the results page and the package's
+/// evaluation files are made from these.
+#[derive(Clone, Debug)]
+pub struct QuestionResult {
+    pub prompt: String,
+    pub is_scale: bool,
+    /// Ratings (1 to 5) given, or comments written.
+    pub responses: usize,
+    /// "4.50"; empty with no ratings.
+    pub mean: String,
+    /// How many rated 1, 2, 3, 4 and 5.
+    pub counts: [usize; 5],
+    pub comments: Vec<String>,
+}
+
+/// Each question's results.
+pub fn question_results(questions: &[EvaluationQuestion]) -> Vec<QuestionResult> {
+    questions
+        .iter()
+        .map(|q| {
+            let answers = q.answers.iter().filter(|a| !a.is_industry);
+            let mut counts = [0usize; 5];
+            let mut comments = Vec::new();
+            for a in answers {
+                match (q.kind, a.scale) {
+                    (QuestionKind::Scale, Some(s @ 1..=5)) => counts[(s - 1) as usize] += 1,
+                    (QuestionKind::Scale, _) => {}
+                    (QuestionKind::Text, _) => {
+                        let text = a.text.trim();
+                        if !text.is_empty() {
+                            comments.push(text.to_string());
+                        }
+                    }
+                }
+            }
+            let rated: usize = counts.iter().sum();
+            let sum: usize = counts.iter().zip(1..).map(|(n, s)| n * s).sum();
+            QuestionResult {
+                prompt: q.prompt.clone(),
+                is_scale: q.kind == QuestionKind::Scale,
+                responses: if q.kind == QuestionKind::Scale {
+                    rated
+                } else {
+                    comments.len()
+                },
+                mean: average(sum as i64, rated as i64),
+                counts,
+                comments,
+            }
+        })
+        .collect()
 }
 
 /// A financial relationship as disclosed and reviewed.
@@ -546,7 +582,7 @@ pub fn joint_provider_file(file: JointProviderFile, input: &JointProviderInput) 
             (&DISCLOSURES_HEADER, disclosure_rows(&input.disclosures))
         }
     };
-    csv(header, &rows, true)
+    csv_text(header, rows, true)
 }
 
 fn attendance_rows(rows: &[AttendanceRow]) -> Vec<Vec<String>> {
@@ -603,52 +639,38 @@ fn claim_rows(rows: &[ClaimRow]) -> Vec<Vec<String>> {
 }
 
 fn evaluation_rows(questions: &[EvaluationQuestion]) -> Vec<Vec<String>> {
-    questions
-        .iter()
-        .map(|q| {
-            let answers = q.answers.iter().filter(|a| !a.is_industry);
-            match q.kind {
-                QuestionKind::Scale => {
-                    let ratings: Vec<i64> = answers
-                        .filter_map(|a| a.scale)
-                        .filter(|s| (1..=5).contains(s))
-                        .map(i64::from)
-                        .collect();
-                    let count = ratings.len() as i64;
-                    let mut row = vec![
-                        cell(&q.prompt),
-                        "Rating (1-5)".to_string(),
-                        count.to_string(),
-                        average(ratings.iter().sum(), count),
-                    ];
-                    for n in 1..=5 {
-                        row.push(ratings.iter().filter(|r| **r == n).count().to_string());
-                    }
-                    row
+    question_results(questions)
+        .into_iter()
+        .map(|r| {
+            let mut row = vec![
+                cell(&r.prompt),
+                if r.is_scale {
+                    "Rating (1-5)"
+                } else {
+                    "Comment"
                 }
-                QuestionKind::Text => {
-                    let comments = answers.filter(|a| !a.text.trim().is_empty()).count();
-                    let mut row =
-                        vec![cell(&q.prompt), "Comment".to_string(), comments.to_string()];
-                    row.extend(std::iter::repeat_n(String::new(), 6));
-                    row
-                }
+                .to_string(),
+                r.responses.to_string(),
+            ];
+            if r.is_scale {
+                row.push(r.mean);
+                row.extend(r.counts.iter().map(usize::to_string));
+            } else {
+                row.extend(std::iter::repeat_n(String::new(), 6));
             }
+            row
         })
         .collect()
 }
 
 fn comment_rows(questions: &[EvaluationQuestion]) -> Vec<Vec<String>> {
-    questions
-        .iter()
-        .filter(|q| q.kind == QuestionKind::Text)
-        .flat_map(|q| {
-            q.answers
-                .iter()
-                .filter(|a| !a.is_industry)
-                .map(|a| a.text.trim())
-                .filter(|t| !t.is_empty())
-                .map(|t| vec![cell(&q.prompt), cell(t)])
+    question_results(questions)
+        .into_iter()
+        .flat_map(|r| {
+            let prompt = cell(&r.prompt);
+            r.comments
+                .into_iter()
+                .map(move |t| vec![prompt.clone(), cell(&t)])
         })
         .collect()
 }
@@ -706,6 +728,7 @@ fn disclosure_rows(disclosures: &[FacultyDisclosure]) -> Vec<Vec<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chapterhouse_core::spreadsheet::UTF8_BOM;
     use jiff::civil::date;
 
     fn tsv_rows(text: &str) -> Vec<Vec<String>> {
