@@ -177,7 +177,8 @@ fn closes_at(e: &Event) -> Timestamp {
     )
 }
 
-fn event_terms(e: &Event) -> EventTerms {
+/// What the registration rules need of an event (`core::events::offer`).
+pub fn event_terms(e: &Event) -> EventTerms {
     EventTerms {
         status: status_of(e),
         closes_at: closes_at(e),
@@ -185,7 +186,8 @@ fn event_terms(e: &Event) -> EventTerms {
     }
 }
 
-fn type_terms(t: &RegistrationType) -> TypeTerms<'_> {
+/// What the registration rules need of a registration type.
+pub fn type_terms(t: &RegistrationType) -> TypeTerms<'_> {
     TypeTerms {
         price: Cents(t.price_cents),
         member_price: t.member_price_cents.map(Cents),

@@ -109,35 +109,13 @@ pub(crate) async fn form_view(
     let types = ctx.scoped.registration_types(e.id).await?;
     let questions = ctx.scoped.registration_questions(e.id).await?;
     let now = ctx.now();
-    let terms = event_rules::EventTerms {
-        status: event_rules::EventStatus::parse(&e.status)
-            .unwrap_or(event_rules::EventStatus::Draft),
-        closes_at: event_rules::registration_closes_at(
-            event_rules::EventKind::parse(&e.kind).unwrap_or(event_rules::EventKind::Meeting),
-            Timestamp(e.starts_at),
-            Timestamp(e.ends_at),
-        ),
-        seats_left: event_rules::remaining(e.capacity, e.taken),
-    };
+    let terms = usecases::event_terms(e);
     let mut member_offer = false;
     let mut members_refused = e.members_only && !viewer.is_member && !viewer.is_staff;
     let choices: Vec<TypeChoice> = types
         .iter()
         .filter_map(|t| {
-            let tt = event_rules::TypeTerms {
-                price: Cents(t.price_cents),
-                member_price: t.member_price_cents.map(Cents),
-                audience: event_rules::Audience::parse(&t.audience)
-                    .unwrap_or(event_rules::Audience::Anyone),
-                levels: &t.levels,
-                opens_at: t.opens_at.map(Timestamp),
-                closes_at: t.closes_at.map(Timestamp),
-                has_code: t.access_code.is_some(),
-                cap: t.cap,
-                taken: t.taken,
-                complimentary: t.complimentary,
-            };
-            let offer = event_rules::offer(viewer, terms, &tt, now)?;
+            let offer = event_rules::offer(viewer, terms, &usecases::type_terms(t), now)?;
             if offer.state == event_rules::TypeState::MembersOnly
                 && t.id.to_string() == form.registration_type.trim()
             {
