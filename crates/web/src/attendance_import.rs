@@ -17,12 +17,8 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::staff_events::load_event;
 use crate::views::{form_status, render};
-
-async fn load_event(ctx: &Ctx, raw: &str) -> Result<Event, WebError> {
-    let id: EventId = raw.parse().map_err(|_| WebError::NotFound)?;
-    ctx.scoped.event(id).await?.ok_or(WebError::NotFound)
-}
 
 pub struct ImportRowView {
     pub when: String,

@@ -15,25 +15,18 @@ use chapterhouse_core::checkin::{checked_in_words, refusal};
 use chapterhouse_core::events::{self as rules, GuestPolicy};
 use chapterhouse_core::registration::RegStatus;
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::{EventId, EventSessionId, RegistrationId, Role, Timestamp};
+use chapterhouse_core::{EventSessionId, RegistrationId, Role, Timestamp};
 use chapterhouse_store::{CheckinRow, Event};
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::parse_id;
+use crate::staff_events::load_event;
 use crate::views::{form_status, render};
 
 /// Registrations listed at most (search narrows it).
 const LIST_LIMIT: i64 = 100;
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
-
-async fn load_event(ctx: &Ctx, raw: &str) -> Result<Event, WebError> {
-    let id: EventId = parse_id(raw)?;
-    ctx.scoped.event(id).await?.ok_or(WebError::NotFound)
-}
 
 pub struct GuestCard {
     pub id: String,

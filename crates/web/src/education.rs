@@ -27,12 +27,9 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::parse_id;
 use crate::forms::{CsrfOnly, csrf_of};
 use crate::views::{form_status, render};
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 fn download(text: String, content_type: &'static str, file_name: &str, inline: bool) -> Response {
     let mut response = (StatusCode::OK, text).into_response();
