@@ -538,21 +538,8 @@ pub async fn publish(
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
     let event = load_event(&ctx, &id).await?;
-    match events::publish_event(&ctx.app, &ctx.scoped, event.id, &ctx.actor).await {
-        Ok(()) => back(event.id, "published", ""),
-        Err(AppError::Invalid(errors)) => {
-            event_page(
-                &ctx,
-                event,
-                PageState {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let done = events::publish_event(&ctx.app, &ctx.scoped, event.id, &ctx.actor).await;
+    status_changed(&ctx, event, done, "published").await
 }
 
 pub async fn unpublish(
@@ -562,11 +549,23 @@ pub async fn unpublish(
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
     let event = load_event(&ctx, &id).await?;
-    match events::unpublish_event(&ctx.app, &ctx.scoped, event.id, &ctx.actor).await {
-        Ok(()) => back(event.id, "unpublished", ""),
+    let done = events::unpublish_event(&ctx.app, &ctx.scoped, event.id, &ctx.actor).await;
+    status_changed(&ctx, event, done, "unpublished").await
+}
+
+/// After publishing or unpublishing: back to the event with `notice`, or its page with the
+/// reason it was refused.
+async fn status_changed(
+    ctx: &Ctx,
+    event: Event,
+    done: Result<(), AppError>,
+    notice: &str,
+) -> WebResult {
+    match done {
+        Ok(()) => back(event.id, notice, ""),
         Err(AppError::Invalid(errors)) => {
             event_page(
-                &ctx,
+                ctx,
                 event,
                 PageState {
                     errors,
