@@ -14,6 +14,8 @@
 //! arrives after its hold lapsed takes a seat if one is free, and is otherwise refunded
 //! ([`settle_late_payment`]): never a charge without a seat, never a seat without a record.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use chapterhouse_core::events::{
     self as event_rules, Audience, EventKind, EventStatus, EventTerms, GuestPolicy, QuestionKind,
@@ -1333,20 +1335,17 @@ pub async fn registrants_csv(scoped: &Scoped, event: EventId) -> AppResult<Strin
     let regs = scoped
         .event_registrations(event, &Default::default())
         .await?;
+    let mut guests: HashMap<RegistrationId, Vec<String>> = HashMap::new();
+    for (id, g) in scoped.event_guests(event).await? {
+        guests.entry(id).or_default().push(if g.email.is_empty() {
+            g.name
+        } else {
+            format!("{} <{}>", g.name, g.email)
+        });
+    }
     let mut rows = Vec::with_capacity(regs.len());
     for r in regs {
-        let guests: Vec<String> = scoped
-            .registration_guests(r.id)
-            .await?
-            .into_iter()
-            .map(|g| {
-                if g.email.is_empty() {
-                    g.name
-                } else {
-                    format!("{} <{}>", g.name, g.email)
-                }
-            })
-            .collect();
+        let guests = guests.remove(&r.id).unwrap_or_default();
         let text = |t: &str| text_cell(t).into_owned();
         rows.push([
             text(&r.last_name),
