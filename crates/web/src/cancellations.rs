@@ -14,7 +14,7 @@ use chapterhouse_core::money::Cents;
 use chapterhouse_core::registration::RegStatus;
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{RegistrationId, Timestamp};
-use chapterhouse_store::{Event, Registrants, Registration};
+use chapterhouse_store::{Event, Registration};
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, Staff};
@@ -150,23 +150,14 @@ pub struct EventView {
     pub published: bool,
     pub cancelled: bool,
     pub cancel_reason: String,
-    pub seat_holders: usize,
-    pub waitlisted: usize,
+    pub seat_holders: i64,
+    pub waitlisted: i64,
     pub reason: String,
     pub errors: FieldErrors,
 }
 
 async fn event_page(ctx: &Ctx, e: &Event, reason: String, errors: FieldErrors) -> WebResult {
-    let seat_holders = ctx
-        .scoped
-        .event_registration_ids(e.id, Registrants::SeatHolders)
-        .await?
-        .len();
-    let live = ctx
-        .scoped
-        .event_registration_ids(e.id, Registrants::Live)
-        .await?
-        .len();
+    let (seat_holders, waitlisted) = ctx.scoped.live_counts(e.id).await?;
     render(
         form_status(&errors),
         &EventView {
@@ -178,7 +169,7 @@ async fn event_page(ctx: &Ctx, e: &Event, reason: String, errors: FieldErrors) -
             cancelled: e.status == EventStatus::Cancelled.as_str(),
             cancel_reason: e.cancel_reason.clone(),
             seat_holders,
-            waitlisted: live - seat_holders,
+            waitlisted,
             reason,
             errors,
         },
