@@ -215,16 +215,18 @@ async fn check_in_takes_the_guests_once_and_can_be_undone() {
     set_clock(&f, "2026-12-05T13:14:00Z");
 
     // The registrant list names each registration's own guests.
-    let csv = registrations::registrants_csv(&scoped, e)
-        .await
-        .unwrap();
+    let csv = registrations::registrants_csv(&scoped, e).await.unwrap();
     let line = |email: &str| {
         csv.lines()
             .find(|l| l.contains(email))
             .unwrap_or_else(|| panic!("{email} in {csv}"))
             .to_string()
     };
-    assert!(line("ana@example.org").ends_with(",Bo Lima; Cy Lima"), "{csv}");
+    assert!(
+        line("ana@example.org")
+            .ends_with(",Bo Lima <bo.lima@example.org>; Cy Lima <cy.lima@example.org>"),
+        "{csv}"
+    );
     assert!(line("ben@example.org").ends_with(","), "{csv}");
 
     assert_eq!(

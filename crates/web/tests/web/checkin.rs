@@ -637,28 +637,53 @@ async fn a_series_list_shows_who_attended_the_chosen_session() {
     let ty = free_type(&t, &scoped, e, "").await;
     let ana = register(&t, &scoped, e, ty, ("Ana", "Lima"), "ana@example.org", &[]).await;
     register(&t, &scoped, e, ty, ("Ben", "Ode"), "ben@example.org", &[]).await;
-    checkin::check_in(&t.app, &scoped, e, ana, Some(sessions[0]), &Actor::default())
-        .await
-        .unwrap();
+    checkin::check_in(
+        &t.app,
+        &scoped,
+        e,
+        ana,
+        Some(sessions[0]),
+        &Actor::default(),
+    )
+    .await
+    .unwrap();
     let ben = scoped
         .person_by_email("ben@example.org")
         .await
         .unwrap()
         .unwrap();
-    mark_attendance(&t.app, &scoped, e, Some(sessions[0]), ben, true, &Actor::default())
-        .await
-        .unwrap();
+    mark_attendance(
+        &t.app,
+        &scoped,
+        e,
+        Some(sessions[0]),
+        ben,
+        true,
+        &Actor::default(),
+    )
+    .await
+    .unwrap();
 
     let mut staff = staff_client(&t, &s).await;
     let first = staff
-        .get(&format!("/staff/events/{e}/checkin?session={}", sessions[0]))
+        .get(&format!(
+            "/staff/events/{e}/checkin?session={}",
+            sessions[0]
+        ))
         .await;
     assert_eq!(first.status, StatusCode::OK);
     assert!(first.body.contains("Checked in at"), "{}", first.body);
     assert!(first.body.contains(&format!("/checkin/{ana}/undo")));
-    assert!(first.body.contains("Attended this session"), "{}", first.body);
+    assert!(
+        first.body.contains("Attended this session"),
+        "{}",
+        first.body
+    );
     let second = staff
-        .get(&format!("/staff/events/{e}/checkin?session={}", sessions[1]))
+        .get(&format!(
+            "/staff/events/{e}/checkin?session={}",
+            sessions[1]
+        ))
         .await;
     assert_eq!(second.status, StatusCode::OK);
     assert!(!second.body.contains("Checked in at"), "{}", second.body);
