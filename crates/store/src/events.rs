@@ -290,11 +290,10 @@ impl Scoped {
     ) -> StoreResult<Vec<Event>> {
         Ok(on!(self.db.reader(), |c| {
             sqlx::query_as(event_select!(
-                from "(SELECT society_id, id, starts_at, title FROM event \
+                from "(SELECT * FROM event \
                  WHERE society_id = $1 AND status IN ('published', $4) AND ends_at > $2 \
-                 AND ($5 OR NOT members_only) ORDER BY starts_at, title LIMIT $3) AS pick \
-                 JOIN event e ON e.society_id = pick.society_id AND e.id = pick.id ",
-                "ORDER BY pick.starts_at, pick.title"
+                 AND ($5 OR NOT members_only) ORDER BY starts_at, title LIMIT $3) AS e ",
+                "ORDER BY e.starts_at, e.title"
             ))
             .bind(self.society.id.0)
             .bind(now.0)
@@ -315,11 +314,10 @@ impl Scoped {
     ) -> StoreResult<Vec<Event>> {
         Ok(on!(self.db.reader(), |c| {
             sqlx::query_as(event_select!(
-                from "(SELECT society_id, id, starts_at, title FROM event \
+                from "(SELECT * FROM event \
                  WHERE society_id = $1 AND status IN ('published', $4) AND ends_at <= $2 \
-                 AND ($5 OR NOT members_only) ORDER BY starts_at DESC, title LIMIT $3) AS pick \
-                 JOIN event e ON e.society_id = pick.society_id AND e.id = pick.id ",
-                "ORDER BY pick.starts_at DESC, pick.title"
+                 AND ($5 OR NOT members_only) ORDER BY starts_at DESC, title LIMIT $3) AS e ",
+                "ORDER BY e.starts_at DESC, e.title"
             ))
             .bind(self.society.id.0)
             .bind(now.0)

@@ -185,7 +185,8 @@ impl Scoped {
     }
 
     /// An event's registrations for staff: filtered by status and a name or email fragment,
-    /// by last name (index `registration_event_name` gives that order without a sort).
+    /// by last name (index `registration_event_name` gives that order without a sort on SQLite;
+    /// PostgreSQL reads the event's rows through it and sorts the 2,000 in memory).
     pub async fn event_registrations(
         &self,
         event: EventId,
