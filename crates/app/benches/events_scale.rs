@@ -6,8 +6,8 @@
 //!   store query the staff list uses), target < 50 ms, and the same list filtered;
 //! - the data the public events pages read (upcoming and past lists, one event with its
 //!   sessions and types), for context to `bench/load.sh`'s throughput figures;
-//! - a transcript PDF of 100 claims (`app::education::pdf::transcript_pdf`), target < 200 ms.
-//!   The render only: main has no store query for a learner's claims yet.
+//! - a learner's transcript PDF of 100 claims as the web handler makes it (the claims query and
+//!   profile, `app::education::learner::transcript`, then `transcript_pdf`), target < 200 ms.
 //!
 //! Run: `cargo bench -p chapterhouse-app --bench events_scale`
 //! (`BENCH_EVENTS=200 BENCH_REGISTRATIONS=20000` for a smaller run.)
@@ -16,15 +16,14 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chapterhouse_app::education::pdf::{TranscriptData, TranscriptRow, transcript_pdf};
+use chapterhouse_app::education::learner;
+use chapterhouse_app::education::pdf::transcript_pdf;
 use chapterhouse_app::societies::{self, NewSocietyForm};
 use chapterhouse_app::{Actor, App, LinkSettings};
-use chapterhouse_core::education::{CreditType, Credits};
 use chapterhouse_core::signing::Signer;
 use chapterhouse_core::time::FixedClock;
 use chapterhouse_mail::Mailer;
 use chapterhouse_store::{Db, DbOptions, Listing, RegistrationFilter, Store, migrate};
-use jiff::ToSpan;
 use jiff::civil::date;
 
 const REGISTRANT_TARGET: Duration = Duration::from_millis(50);
@@ -206,39 +205,21 @@ async fn measure(backend: &str, db: Db, events: usize, registrations: usize) {
     )
     .await;
 
-    // A transcript of 100 claims: the render (there is no store query for claims in main yet).
-    let topics = [
-        "Breast Cancer Update: Seacoast",
-        "Thoracic Oncology Tumor Board: Capital Region",
-        "Hematologic Malignancies Symposium: North Country",
-        "Immunotherapy Toxicities Grand Rounds: Upper Valley, with a longer title that wraps onto a second line",
-    ];
-    let first = date(2025, 1, 6);
-    let data = TranscriptData {
-        society_name: society.name.clone(),
-        learner_name: "Lena Learner".into(),
-        credentials: "MD".into(),
-        from: date(2025, 1, 1),
-        to: date(2026, 11, 21),
-        issued_on: date(2026, 11, 21),
-        rows: (0..100)
-            .map(|i| TranscriptRow {
-                completed_on: first.checked_add((i * 6).days()).unwrap_or(first),
-                activity_title: topics[i as usize % topics.len()].into(),
-                credit_type: if i % 5 == 0 {
-                    CreditType::AbimMoc
-                } else {
-                    CreditType::AmaPra1
-                },
-                amount: Credits(100 + 25 * (i % 12)),
-            })
-            .collect(),
-    };
+    // The learner's transcript PDF as the web handler makes it: the claims query and the
+    // profile (`education::learner::transcript`), then the render.
+    let learner = made.learner.expect("a learner");
+    let (from, to) = (date(2000, 1, 1), now.local_date(&society.time_zone));
     let pdf = timed(
-        "transcript PDF, 100 claims (render only)",
+        &format!("transcript PDF, {} claims (query + render)", made.claims),
         30,
         Some(TRANSCRIPT_TARGET),
-        || async { transcript_pdf(&data) },
+        || async {
+            let data = learner::transcript(&app, &scoped, learner, from, to)
+                .await
+                .expect("transcript");
+            assert_eq!(data.rows.len(), made.claims, "every claim");
+            transcript_pdf(&data)
+        },
     )
     .await;
     eprintln!("    {} bytes", pdf.len());

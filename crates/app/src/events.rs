@@ -1225,6 +1225,15 @@ pub fn listing_for(viewer: Standing) -> Listing {
     }
 }
 
+/// Which events the events page's upcoming list shows this viewer: cancelled ones too, marked
+/// as such, so a registrant looking for a cancelled event finds it and why.
+pub fn upcoming_listing_for(viewer: Standing) -> Listing {
+    Listing {
+        cancelled: true,
+        ..listing_for(viewer)
+    }
+}
+
 /// An event's public address.
 pub fn event_url(links: &LinkSettings, scoped: &Scoped, event: &Event) -> String {
     format!("{}/events/{}", links.base_url(scoped.society()), event.slug)

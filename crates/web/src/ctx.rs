@@ -321,6 +321,20 @@ impl Ctx {
         })
     }
 
+    /// Mark a page any anonymous visitor may be given as cacheable (`cache::Cacheable`): only
+    /// for a visitor without a session on the society's primary host (a one-society deployment
+    /// answers any host, but only the primary host's pages are kept). The handler calls it only
+    /// for something that exists and anyone may see, never for a 404.
+    pub fn cacheable_for_anonymous(&self, mut response: Response) -> Response {
+        if self.user.is_none()
+            && self.pending_mfa.is_none()
+            && self.host == self.society().primary_host
+        {
+            response.extensions_mut().insert(crate::cache::Cacheable);
+        }
+        response
+    }
+
     /// The signed-in user, or a redirect to sign in that comes back here.
     pub fn require_user(&self) -> Result<&CurrentUser, WebError> {
         self.user

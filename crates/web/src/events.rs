@@ -8,7 +8,9 @@ use askama::Template;
 use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use chapterhouse_app::events::{self as usecases, listing_for, place_words, standing};
+use chapterhouse_app::events::{
+    self as usecases, listing_for, place_words, standing, upcoming_listing_for,
+};
 use chapterhouse_app::registrations;
 use chapterhouse_core::Timestamp;
 use chapterhouse_core::events::{
@@ -110,27 +112,27 @@ pub struct ListView {
 pub async fn list(ctx: Ctx) -> WebResult {
     let viewer = standing(&ctx.scoped, ctx.user.as_ref()).await?;
     let now = ctx.now();
-    let listing = listing_for(viewer);
     let upcoming = ctx
         .scoped
-        .events_upcoming(now, UPCOMING_LIMIT, listing)
+        .events_upcoming(now, UPCOMING_LIMIT, upcoming_listing_for(viewer))
         .await?
         .iter()
         .map(|e| card(e, now))
         .collect();
     let past = ctx
         .scoped
-        .events_past(now, PAST_LIMIT, listing)
+        .events_past(now, PAST_LIMIT, listing_for(viewer))
         .await?
         .iter()
         .map(|e| card(e, now))
         .collect();
-    ok(&ListView {
+    let response = ok(&ListView {
         zone: ctx.society().time_zone.clone(),
         chrome: ctx.chrome(None).await?,
         upcoming,
         past,
-    })
+    })?;
+    Ok(ctx.cacheable_for_anonymous(response))
 }
 
 /// One session on the agenda.
@@ -343,7 +345,7 @@ pub async fn show(ctx: Ctx, Path(slug): Path<String>) -> WebResult {
     let seats = card(&event, now).seats;
     let faculty = crate::speakers::event_faculty_lines(&ctx, event.id, viewer.is_staff).await?;
     let education = crate::education::event_education(&ctx, event.id).await?;
-    ok(&ShowView {
+    let response = ok(&ShowView {
         faculty,
         chrome: ctx.chrome(None).await?,
         title: event.title.clone(),
@@ -377,7 +379,10 @@ pub async fn show(ctx: Ctx, Path(slug): Path<String>) -> WebResult {
             String::new()
         },
         education,
-    })
+    })?;
+    // Only a published or cancelled event reaches here for an anonymous visitor (a draft is a
+    // 404, a members-only event a 403 page).
+    Ok(ctx.cacheable_for_anonymous(response))
 }
 
 fn ics_response(body: String, filename: Option<&str>) -> Response {

@@ -133,14 +133,11 @@ async fn limit_body(
     next.run(request).await
 }
 
-/// The whole application: routes, security headers, body limit, request ids, metrics, tracing.
+/// The whole application: routes, security headers, body limit, request ids, metrics, tracing,
+/// and the anonymous page cache around them all.
 pub fn router(state: AppState) -> Router {
     let x_request_id = HeaderName::from_static("x-request-id");
     let mut router = routes::build(state.clone())
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            cache::middleware,
-        ))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -188,4 +185,9 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(PropagateRequestIdLayer::new(x_request_id.clone()))
         .layer(SetRequestIdLayer::new(x_request_id, MakeRequestUuid))
+        // Outermost, so a cache hit runs none of the layers above (see `cache`).
+        .layer(cache::CacheLayer::new(
+            state.pages.clone(),
+            state.metrics.clone(),
+        ))
 }

@@ -30,25 +30,19 @@ async fn show(ctx: &Ctx, page: Page) -> WebResult {
         page.summary.clone()
     };
     let is_home = page.slug == "home";
-    // Cache only anonymous views on the primary host (a one-society deployment answers any host).
-    let anonymous =
-        ctx.user.is_none() && ctx.pending_mfa.is_none() && ctx.host == ctx.society().primary_host;
     let events = if is_home {
         crate::events::upcoming_cards(ctx, HOME_EVENTS).await?
     } else {
         Vec::new()
     };
-    let mut response = ok(&PageView {
+    let response = ok(&PageView {
         chrome: ctx.chrome(None).await?,
         page,
         is_home,
         description,
         events,
     })?;
-    if anonymous {
-        response.extensions_mut().insert(crate::cache::Cacheable);
-    }
-    Ok(response)
+    Ok(ctx.cacheable_for_anonymous(response))
 }
 
 pub async fn home(ctx: Ctx) -> WebResult {

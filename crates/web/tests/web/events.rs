@@ -176,6 +176,101 @@ async fn the_public_sees_upcoming_and_past_events_in_the_societys_zone_with_seat
 }
 
 #[tokio::test]
+async fn a_cancelled_upcoming_event_stays_listed_marked_and_seats_left_are_fresh() {
+    let t = TestApp::new().await;
+    let s = t.society("gsco").await;
+    t.add_page(&s, "home", "Welcome", "Hello.").await;
+    let annual = published(
+        &t,
+        &s,
+        EventForm {
+            capacity: "12".into(),
+            ..meeting("Annual Meeting", "2026-12-05T18:00", "2026-12-05T21:00")
+        },
+    )
+    .await;
+    add_type(&t, &s, annual, priced("Student", "0", "")).await;
+    let dinner = published(
+        &t,
+        &s,
+        meeting("Gala Dinner", "2026-12-12T19:00", "2026-12-12T22:00"),
+    )
+    .await;
+
+    // Anonymous visitors are served the list from the page cache.
+    let mut visitor = t.client("gsco.test");
+    let before = visitor.get("/events").await.body;
+    assert!(before.contains("12 seats left"), "{before}");
+    assert!(before.contains("Gala Dinner") && !before.contains("Cancelled"));
+
+    // Staff cancel the dinner: the list keeps it, marked, so a registrant looking for it finds
+    // it; its page says so.
+    let mut owner = t.client("gsco.test");
+    owner.sign_in("owner@gsco.test", PASSWORD).await;
+    owner.get(&format!("/staff/events/{dinner}/cancel")).await;
+    let done = owner
+        .post(
+            &format!("/staff/events/{dinner}/cancel"),
+            &[("reason", "The venue closed.")],
+        )
+        .await;
+    assert!(done.status.is_redirection(), "{}", done.body);
+    let after = visitor.get("/events").await.body;
+    let card = &after[after.find("Gala Dinner").expect("still listed")..];
+    let card = &card[..card.find("</li>").unwrap()];
+    assert!(card.contains("Cancelled"), "{card}");
+    let page = visitor.get("/events/gala-dinner").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("This event has been cancelled. The venue closed.")
+    );
+    // The home page's short list is for events one can still attend.
+    assert!(!visitor.get("/").await.body.contains("Gala Dinner"));
+
+    // A visitor registers: the cached list and page show the seat gone at once.
+    let student = t.app.scoped(&s).registration_types(annual).await.unwrap()[0]
+        .id
+        .to_string();
+    assert!(
+        visitor
+            .get("/events/annual-meeting")
+            .await
+            .body
+            .contains("12 seats left")
+    );
+    visitor
+        .get(&format!("/events/annual-meeting/register?type={student}"))
+        .await;
+    let registered = visitor
+        .post(
+            "/events/annual-meeting/register",
+            &[
+                ("type", student.as_str()),
+                ("first_name", "Grace"),
+                ("last_name", "Hopper"),
+                ("email", "grace@example.org"),
+                ("profession", ""),
+            ],
+        )
+        .await;
+    assert_eq!(
+        registered.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        registered.body
+    );
+    assert!(visitor.get("/events").await.body.contains("11 seats left"));
+    assert!(
+        visitor
+            .get("/events/annual-meeting")
+            .await
+            .body
+            .contains("11 seats left")
+    );
+}
+
+#[tokio::test]
 async fn an_event_page_shows_its_agenda_and_the_types_a_visitor_may_use() {
     let t = TestApp::new().await;
     let s = t.society("gsco").await;
