@@ -561,6 +561,15 @@ pub async fn pay_invoice(
         return Err(AppError::NotFound);
     }
     let due = scoped.invoice(id).await?.ok_or(AppError::NotFound)?;
+    if due.amounts.voided {
+        return Err(AppError::field(
+            "pay",
+            &format!(
+                "Invoice {} was cancelled: there is nothing to pay on it.",
+                due.display_number()
+            ),
+        ));
+    }
     let balance = due.amounts.balance();
     if balance.0 <= 0 {
         return Err(AppError::field(

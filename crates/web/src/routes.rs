@@ -454,6 +454,7 @@ fn table() -> Routes {
         billing::issue_credit_memo,
     )
     .post("/staff/invoices/{id}/refunds", billing::refund)
+    .post("/staff/invoices/{id}/void", billing::void)
     .get("/staff/invoices/{id}/pdf", billing::invoice_pdf)
     .get("/staff/payments/{id}/receipt.pdf", billing::receipt_pdf)
     // Operator.
