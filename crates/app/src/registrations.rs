@@ -679,6 +679,8 @@ pub async fn start_payment(
         &reg.email,
         false,
         &["card"],
+        // The hosted page closes when the hold ends (within what Stripe allows).
+        reg.hold_expires_at.map(Timestamp),
         &format!("{base}{page}{sep}paid=1"),
         &format!("{base}{page}"),
     )

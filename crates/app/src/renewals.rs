@@ -292,6 +292,7 @@ pub async fn renew(
         &user.account.email,
         save,
         &[method],
+        None,
         &format!("{base}/account/membership?done=payment"),
         &format!("{base}/account/renew?membership={}", page.membership),
     )
@@ -511,6 +512,7 @@ pub async fn renew_practice(
         &user.account.email,
         false,
         &[method],
+        None,
         &format!("{base}/account/invoices?paying={}", invoice.id),
         &format!("{base}/account/renew?practice={}", page.practice),
     )

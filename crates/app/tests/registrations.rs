@@ -672,6 +672,13 @@ async fn paying_confirms_and_a_late_payment_takes_a_free_seat_or_is_refunded() {
     else {
         panic!("{outcome:?}")
     };
+    // The hosted page closes with the 30-minute hold (Stripe's shortest window is 30 minutes
+    // from its creation, so a minute more).
+    let session = pay.stripe.session(&session_of(&url)).unwrap();
+    assert_eq!(
+        session["expires_at"].as_i64().unwrap() - session["created"].as_i64().unwrap(),
+        31 * 60
+    );
     pay.stripe
         .complete_session(&session_of(&url), PayWith::Card)
         .await
