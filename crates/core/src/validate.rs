@@ -65,7 +65,7 @@ pub fn size_words(bytes: u64) -> String {
     const MB: u64 = 1024 * 1024;
     if bytes >= MB {
         let tenths = (bytes * 10).div_ceil(MB);
-        if tenths % 10 == 0 || tenths >= 100 {
+        if tenths.is_multiple_of(10) || tenths >= 100 {
             format!("{} MB", tenths.div_ceil(10))
         } else {
             format!("{}.{} MB", tenths / 10, tenths % 10)
