@@ -326,7 +326,8 @@ async fn the_qr_link_is_a_pass_for_visitors_and_a_button_for_staff() {
     assert!(back.body.contains("Checked in."));
 }
 
-/// A participants export of `rows` people past the real file's, in Zoom's column layout.
+/// The real participants export grown to `min_bytes` in Zoom's column layout: 400 more people,
+/// each leaving and rejoining many times (a row per join, as Zoom writes them).
 fn large_zoom_report(min_bytes: usize) -> Vec<u8> {
     let mut data = zoom_file("participants_meeting.csv");
     let mut n = 0;
@@ -334,10 +335,10 @@ fn large_zoom_report(min_bytes: usize) -> Vec<u8> {
         n += 1;
         data.extend_from_slice(
             format!(
-                "Participant {n},participant{n}@hospital{}.org,11/18/2026 06:0{}:00 PM,11/18/2026 06:5{}:00 PM,50,No,Y\n",
-                n % 97,
+                "Participant {p},participant{p}@hospital.org,11/18/2026 06:0{}:00 PM,11/18/2026 06:5{}:00 PM,50,No,Y\n",
                 n % 10,
-                n % 10
+                n % 10,
+                p = n % 400
             )
             .as_bytes(),
         );
@@ -364,7 +365,7 @@ async fn a_large_zoom_report_is_taken_and_one_over_the_limit_refused_in_words() 
     let preview = staff.get(&up.location()).await;
     assert_eq!(preview.status, StatusCode::OK);
     assert!(preview.body.contains("Zoom meeting participants export"));
-    assert!(preview.body.contains("participant20000@hospital"));
+    assert!(preview.body.contains("participant399@hospital.org"));
 
     // 6.2 MB: refused before the handler with the sizes in words.
     let mut huge = big;
