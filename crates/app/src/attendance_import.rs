@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chapterhouse_core::checkin::{NameMatch, default_min_minutes, match_name};
 use chapterhouse_core::events::EventKind;
-use chapterhouse_core::validate::FieldErrors;
+use chapterhouse_core::validate::{FieldErrors, file_too_large};
 use chapterhouse_core::{BlobId, EventId, EventSessionId, PersonId, Timestamp};
 use chapterhouse_import::{Layout, ZoomReport, attended, read_report};
 use chapterhouse_store::{
@@ -138,7 +138,10 @@ pub async fn upload_report(
     if data.len() > MAX_REPORT_BYTES {
         return Err(AppError::field(
             "file",
-            "The file is larger than 5 MB, which no Zoom attendance report is: check that this is the participants or attendee report.",
+            &format!(
+                "{} No Zoom attendance report is that large: check that this is the participants or attendee report.",
+                file_too_large(data.len() as u64, MAX_REPORT_BYTES as u64)
+            ),
         ));
     }
     let report = read_report(data, &zone_of(&e));

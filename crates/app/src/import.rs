@@ -9,6 +9,7 @@ use chapterhouse_core::import::{
 };
 use chapterhouse_core::signing::sha256_hex;
 use chapterhouse_core::spreadsheet::strip_bom;
+use chapterhouse_core::validate::file_too_large;
 use chapterhouse_core::{BlobId, ImportRunId};
 use chapterhouse_store::{
     ImportUpload, MAX_BLOB_BYTES, NewAudit, NewImportRun, Scoped, StoreError,
@@ -455,7 +456,10 @@ pub async fn upload(
     if data.len() > MAX_BLOB_BYTES {
         return Err(AppError::field(
             "file",
-            "The file is larger than 10 MB. Split it into smaller files, or import it with the chapterhouse import members command.",
+            &format!(
+                "{} Split it into smaller files, or import it with the chapterhouse import members command.",
+                file_too_large(data.len() as u64, MAX_BLOB_BYTES as u64)
+            ),
         ));
     }
     read_csv(data).map_err(unreadable)?;

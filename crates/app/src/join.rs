@@ -491,6 +491,7 @@ pub async fn apply(
                 &valid.email,
                 valid.auto_renew,
                 &[method],
+                None,
                 &format!("{base}{thanks_path}"),
                 &format!("{base}{thanks_path}&left=1"),
             )

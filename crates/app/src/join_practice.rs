@@ -852,6 +852,7 @@ pub async fn apply(
                 &review.bill_to.email,
                 false,
                 &[method],
+                None,
                 &format!("{base}{thanks_path}"),
                 &format!("{base}{thanks_path}&left=1"),
             )

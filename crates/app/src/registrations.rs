@@ -683,6 +683,8 @@ pub async fn start_payment(
         &reg.email,
         false,
         &["card"],
+        // The hosted page closes when the hold ends (within what Stripe allows).
+        reg.hold_expires_at.map(Timestamp),
         &format!("{base}{page}{sep}paid=1"),
         &format!("{base}{page}"),
     )
@@ -1087,6 +1089,24 @@ pub async fn expire_hold(app: &App, scoped: &Scoped, id: RegistrationId) -> AppR
         .await?;
     tx.set_registration_note(id, "The seat hold expired before payment arrived.", now)
         .await?;
+    // Nothing is owed for a seat that was given back: the unpaid invoice is voided with it. A
+    // payment that still arrives goes through `invoice_paid_in` (a free seat lifts the void).
+    // (Part paid by staff meanwhile, it is not voided: the office settles it.)
+    if let Some(invoice) = reg.invoice() {
+        match billing::void_invoice_in(
+            &mut tx,
+            &Actor::default(),
+            invoice,
+            "The seat hold expired before payment arrived.",
+            "the hold-expiry job",
+            now,
+        )
+        .await
+        {
+            Ok(_) | Err(AppError::Invalid(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let e = tx.event_in(reg.event_id).await?.ok_or(AppError::NotFound)?;
     enqueue_email(
         &mut tx,

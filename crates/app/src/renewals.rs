@@ -292,6 +292,7 @@ pub async fn renew(
         &user.account.email,
         save,
         &[method],
+        None,
         &format!("{base}/account/membership?done=payment"),
         &format!("{base}/account/renew?membership={}", page.membership),
     )
@@ -511,6 +512,7 @@ pub async fn renew_practice(
         &user.account.email,
         false,
         &[method],
+        None,
         &format!("{base}/account/invoices?paying={}", invoice.id),
         &format!("{base}/account/renew?practice={}", page.practice),
     )
@@ -561,6 +563,15 @@ pub async fn pay_invoice(
         return Err(AppError::NotFound);
     }
     let due = scoped.invoice(id).await?.ok_or(AppError::NotFound)?;
+    if due.amounts.voided {
+        return Err(AppError::field(
+            "pay",
+            &format!(
+                "Invoice {} was cancelled: there is nothing to pay on it.",
+                due.display_number()
+            ),
+        ));
+    }
     let balance = due.amounts.balance();
     if balance.0 <= 0 {
         return Err(AppError::field(

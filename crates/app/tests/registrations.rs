@@ -16,6 +16,8 @@ use chapterhouse_app::membership::{self as m, LevelForm, MemberForm};
 use chapterhouse_app::payments::{self as p, SettingsForm};
 use chapterhouse_app::registrations::{self as r, RegisterForm, Registered, Who};
 use chapterhouse_app::{Actor, App, AppError, LinkSettings};
+use chapterhouse_core::billing::InvoiceState;
+use chapterhouse_core::money::Cents;
 use chapterhouse_core::registration::{OfferState, RegStatus};
 use chapterhouse_core::signing::Signer;
 use chapterhouse_core::time::FixedClock;
@@ -670,6 +672,13 @@ async fn paying_confirms_and_a_late_payment_takes_a_free_seat_or_is_refunded() {
     else {
         panic!("{outcome:?}")
     };
+    // The hosted page closes with the 30-minute hold (Stripe's shortest window is 30 minutes
+    // from its creation, so a minute more).
+    let session = pay.stripe.session(&session_of(&url)).unwrap();
+    assert_eq!(
+        session["expires_at"].as_i64().unwrap() - session["created"].as_i64().unwrap(),
+        31 * 60
+    );
     pay.stripe
         .complete_session(&session_of(&url), PayWith::Card)
         .await
@@ -699,6 +708,25 @@ async fn paying_confirms_and_a_late_payment_takes_a_free_seat_or_is_refunded() {
     run_jobs(f).await;
     assert_eq!(status(scoped, b).await, "expired");
     assert_eq!(counters(scoped, event2, ty2).await, (0, 0, 0));
+    // The lapsed hold's invoice is void: nothing owed, left out of the bookkeeper's export.
+    let invoice_b = scoped
+        .registration(b)
+        .await
+        .unwrap()
+        .unwrap()
+        .invoice()
+        .unwrap();
+    let void_b = scoped.invoice(invoice_b).await.unwrap().unwrap();
+    assert_eq!(void_b.amounts.state(), InvoiceState::Void);
+    assert_eq!(void_b.amounts.balance(), Cents::ZERO);
+    let voided = void_b.void.as_ref().unwrap();
+    assert_eq!(voided.by, "the hold-expiry job");
+    assert!(voided.reason.contains("hold expired"));
+    let today = void_b.issued_on;
+    let export = chapterhouse_app::billing::export::invoices_csv(scoped, today, today)
+        .await
+        .unwrap();
+    assert!(!export.contains(&void_b.display_number()), "{export}");
     pay.stripe
         .complete_session(&session_of(&url_b), PayWith::Card)
         .await
@@ -706,6 +734,14 @@ async fn paying_confirms_and_a_late_payment_takes_a_free_seat_or_is_refunded() {
     deliver(&pay).await;
     assert_eq!(status(scoped, b).await, "confirmed");
     assert_eq!(counters(scoped, event2, ty2).await, (1, 1, 1));
+    // The seat taken, the void is lifted: the invoice is simply paid, and exported again.
+    let paid_b = scoped.invoice(invoice_b).await.unwrap().unwrap();
+    assert_eq!(paid_b.amounts.state(), InvoiceState::Paid);
+    assert!(paid_b.void.is_none());
+    let export = chapterhouse_app::billing::export::invoices_csv(scoped, today, today)
+        .await
+        .unwrap();
+    assert!(export.contains(&paid_b.display_number()));
 
     // Late with no seat: refunded in full, and told.
     let (event3, ty3) = meeting(f, scoped, "Third Meeting", "1", priced("Seat", "200", "")).await;
@@ -756,6 +792,9 @@ async fn paying_confirms_and_a_late_payment_takes_a_free_seat_or_is_refunded() {
     assert_eq!(detail.payments.len(), 1);
     assert_eq!(detail.refunds.len(), 1);
     assert_eq!(detail.refunds[0].amount.0, 20_000);
+    // Refunded, the invoice stays void with the payment and refund on record: nothing owed.
+    assert_eq!(detail.invoice.amounts.state(), InvoiceState::Void);
+    assert_eq!(detail.invoice.amounts.balance(), Cents::ZERO);
     // The money went back through the card processor, once despite the redelivery.
     let refunds = pay.stripe.refunds();
     assert_eq!(refunds.len(), 1, "{refunds:?}");

@@ -67,6 +67,8 @@ pub struct InvoiceAmounts {
     pub paid: Cents,
     pub refunded: Cents,
     pub credited: Cents,
+    /// Voided: cancelled, nothing owed (the documents on it still stand).
+    pub voided: bool,
 }
 
 /// Where an invoice stands.
@@ -81,6 +83,8 @@ pub enum InvoiceState {
     Credited,
     /// More paid than owed: money to refund.
     Overpaid,
+    /// Cancelled: nothing is owed on it.
+    Void,
 }
 
 impl InvoiceState {
@@ -91,6 +95,7 @@ impl InvoiceState {
             InvoiceState::Paid => "paid",
             InvoiceState::Credited => "credited",
             InvoiceState::Overpaid => "overpaid",
+            InvoiceState::Void => "void",
         }
     }
 
@@ -102,6 +107,7 @@ impl InvoiceState {
             InvoiceState::Paid => "Paid",
             InvoiceState::Credited => "Credited",
             InvoiceState::Overpaid => "Overpaid",
+            InvoiceState::Void => "Void",
         }
     }
 }
@@ -112,12 +118,26 @@ impl InvoiceAmounts {
         Cents(self.paid.0 - self.refunded.0)
     }
 
-    /// What is still owed: total − payments + refunds − credit memos. Negative when overpaid.
-    pub fn balance(&self) -> Cents {
+    /// What the documents alone leave owed: total − payments + refunds − credit memos,
+    /// whether or not the invoice is void (what a payment on it is measured against).
+    pub fn document_balance(&self) -> Cents {
         Cents(self.total.0 - self.paid.0 + self.refunded.0 - self.credited.0)
     }
 
+    /// What is still owed: the document balance, or for a void invoice nothing (less any
+    /// payment not yet refunded, which is money to give back). Negative when overpaid.
+    pub fn balance(&self) -> Cents {
+        if self.voided {
+            Cents(-self.net_paid().0)
+        } else {
+            self.document_balance()
+        }
+    }
+
     pub fn state(&self) -> InvoiceState {
+        if self.voided {
+            return InvoiceState::Void;
+        }
         let balance = self.balance();
         let net_paid = self.net_paid();
         if balance.0 < 0 {
@@ -134,6 +154,27 @@ impl InvoiceAmounts {
             InvoiceState::Open
         }
     }
+}
+
+/// Why an invoice cannot be voided, in words, or None. Only an invoice with nothing paid on it
+/// may be: money received is settled by refunds and credit memos instead.
+pub fn void_problem(amounts: &InvoiceAmounts) -> Option<&'static str> {
+    if amounts.voided {
+        Some("This invoice is already void.")
+    } else if amounts.paid.0 > 0 {
+        Some(
+            "A payment is recorded on this invoice, so it cannot be voided. Refund the payment or issue a credit memo instead.",
+        )
+    } else {
+        None
+    }
+}
+
+/// Whether a payment that leaves a void invoice paid in full lifts the void (the invoice is
+/// then simply paid): yes, unless it paid for a registration that found no seat, whose money
+/// goes back and whose invoice stays void.
+pub fn payment_lifts_void(amounts_after: &InvoiceAmounts, refunded_for_no_seat: bool) -> bool {
+    amounts_after.voided && amounts_after.document_balance().0 <= 0 && !refunded_for_no_seat
 }
 
 /// The share of `dues` not deductible because of the society's lobbying (IRC 6033(e)):
@@ -287,11 +328,52 @@ mod tests {
 
     fn amounts(total: i64, paid: i64, refunded: i64, credited: i64) -> InvoiceAmounts {
         InvoiceAmounts {
+            voided: false,
             total: Cents(total),
             paid: Cents(paid),
             refunded: Cents(refunded),
             credited: Cents(credited),
         }
+    }
+
+    #[test]
+    fn a_void_invoice_is_owed_nowhere_and_only_an_unpaid_one_may_be_voided() {
+        let open = amounts(40_000, 0, 0, 0);
+        assert_eq!(void_problem(&open), None);
+        let void = InvoiceAmounts {
+            voided: true,
+            ..open
+        };
+        assert_eq!(void.balance(), Cents::ZERO);
+        assert_eq!(void.state(), InvoiceState::Void);
+        assert_eq!(void.state().label(), "Void");
+        assert_eq!(void.document_balance(), Cents(40_000));
+        assert_eq!(void_problem(&void), Some("This invoice is already void."));
+        let part_paid = amounts(40_000, 10_000, 0, 0);
+        assert!(
+            void_problem(&part_paid)
+                .unwrap()
+                .contains("A payment is recorded")
+        );
+        // Even refunded, a payment stays on the record: settle it with documents, not a void.
+        assert!(void_problem(&amounts(40_000, 10_000, 10_000, 0)).is_some());
+
+        // A late payment on a void invoice: money to give back until it is refunded or lifts
+        // the void by taking a seat.
+        let paid_late = InvoiceAmounts {
+            voided: true,
+            ..amounts(40_000, 40_000, 0, 0)
+        };
+        assert_eq!(paid_late.balance(), Cents(-40_000));
+        assert!(payment_lifts_void(&paid_late, false));
+        assert!(!payment_lifts_void(&paid_late, true));
+        let refunded = InvoiceAmounts {
+            voided: true,
+            ..amounts(40_000, 40_000, 40_000, 0)
+        };
+        assert_eq!(refunded.balance(), Cents::ZERO);
+        assert_eq!(refunded.state(), InvoiceState::Void);
+        assert!(!payment_lifts_void(&amounts(40_000, 40_000, 0, 0), false));
     }
 
     #[test]

@@ -180,7 +180,7 @@ impl Material {
     }
 
     /// The largest file accepted.
-    pub fn max_bytes(self) -> usize {
+    pub const fn max_bytes(self) -> usize {
         match self {
             Material::Slides => 20 * MB,
             Material::Cv => 5 * MB,

@@ -122,6 +122,18 @@ pub fn verify(
 
 /// Days after the first automatic-renewal charge on which it is tried again after a failure:
 /// the first attempt on day 0, retries on days 3, 7 and 14, then the member is emailed an invoice.
+/// Stripe lets a Checkout session expire between 30 minutes and 24 hours after it is made.
+pub const CHECKOUT_MIN_SECONDS: i64 = 30 * 60;
+pub const CHECKOUT_MAX_SECONDS: i64 = 24 * 60 * 60;
+
+/// When a Checkout session made at `now` should expire to end with a seat hold ending at
+/// `until` (Unix seconds): the hold's end, brought within Stripe's window (a minute past its
+/// shortest, so the request is never refused for the seconds it takes to arrive). A payment
+/// in the minutes after a short hold is a late payment, which registration settles.
+pub fn checkout_expiry(now: i64, until: i64) -> i64 {
+    until.clamp(now + CHECKOUT_MIN_SECONDS + 60, now + CHECKOUT_MAX_SECONDS)
+}
+
 pub const RETRY_DAYS: [i64; 4] = [0, 3, 7, 14];
 
 /// When attempt `failed_attempt + 1` is due, after attempt `failed_attempt` (1-based) failed;
@@ -266,6 +278,15 @@ pub fn mode_of_secret(secret: &str) -> Option<Mode> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn checkout_expiry_follows_the_hold_within_stripes_window() {
+        use super::checkout_expiry;
+        let now = 1_700_000_000;
+        assert_eq!(checkout_expiry(now, now + 2 * 3600), now + 2 * 3600);
+        assert_eq!(checkout_expiry(now, now + 15 * 60), now + 31 * 60);
+        assert_eq!(checkout_expiry(now, now + 3 * 86_400), now + 86_400);
+    }
+
     use super::*;
 
     const SECRET: &str = "whsec_test_secret_for_chapterhouse";

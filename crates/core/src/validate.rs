@@ -58,8 +58,51 @@ pub fn password_problem(password: &str) -> Option<&'static str> {
     }
 }
 
+/// A size in words: "5 MB", "6.2 MB", "512 KB" (binary units, one decimal below 10 MB, none
+/// for whole numbers).
+pub fn size_words(bytes: u64) -> String {
+    const KB: u64 = 1024;
+    const MB: u64 = 1024 * 1024;
+    if bytes >= MB {
+        let tenths = (bytes * 10).div_ceil(MB);
+        if tenths.is_multiple_of(10) || tenths >= 100 {
+            format!("{} MB", tenths.div_ceil(10))
+        } else {
+            format!("{}.{} MB", tenths / 10, tenths % 10)
+        }
+    } else {
+        format!("{} KB", bytes.div_ceil(KB).max(1))
+    }
+}
+
+/// The sentence for an upload over its route's limit: "The file is 6.2 MB; the limit is 5 MB."
+pub fn file_too_large(size: u64, limit: u64) -> String {
+    format!(
+        "The file is {}; the limit is {}.",
+        size_words(size),
+        size_words(limit)
+    )
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sizes_in_words_round_up_so_an_oversized_file_never_reads_as_the_limit() {
+        use super::{file_too_large, size_words};
+        const MB: u64 = 1024 * 1024;
+        assert_eq!(size_words(5 * MB), "5 MB");
+        assert_eq!(size_words(20 * MB), "20 MB");
+        assert_eq!(size_words(512 * 1024), "512 KB");
+        assert_eq!(size_words(1), "1 KB");
+        assert_eq!(size_words(5 * MB + 1), "5.1 MB");
+        assert_eq!(size_words(6 * MB + MB / 5), "6.2 MB");
+        assert_eq!(size_words(12 * MB + 1), "13 MB");
+        assert_eq!(
+            file_too_large(6 * MB + MB / 5, 5 * MB),
+            "The file is 6.2 MB; the limit is 5 MB."
+        );
+    }
+
     use super::*;
 
     #[test]

@@ -47,6 +47,16 @@ pub struct Invoice {
     pub dedup_key: Option<String>,
     pub created_at: Timestamp,
     pub amounts: InvoiceAmounts,
+    /// Set while the invoice is void (`amounts.voided` says the same for the arithmetic).
+    pub void: Option<InvoiceVoid>,
+}
+
+/// Why and when an invoice was voided, and by whom (a staff member's name or a job's words).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvoiceVoid {
+    pub at: Timestamp,
+    pub reason: String,
+    pub by: String,
 }
 
 impl Invoice {
@@ -271,7 +281,13 @@ macro_rules! invoice_select {
                JOIN payment p ON p.society_id = r.society_id AND p.id = r.payment_id \
                WHERE p.society_id = i.society_id AND p.invoice_id = i.id) AS refunded_cents, \
              (SELECT CAST(COALESCE(SUM(m.amount_cents), 0) AS BIGINT) FROM credit_memo m \
-               WHERE m.society_id = i.society_id AND m.invoice_id = i.id) AS credited_cents \
+               WHERE m.society_id = i.society_id AND m.invoice_id = i.id) AS credited_cents, \
+             (SELECT v.voided_at FROM invoice_void v WHERE v.society_id = i.society_id \
+               AND v.invoice_id = i.id AND v.lifted_at IS NULL) AS voided_at, \
+             (SELECT v.reason FROM invoice_void v WHERE v.society_id = i.society_id \
+               AND v.invoice_id = i.id AND v.lifted_at IS NULL) AS void_reason, \
+             (SELECT v.voided_by FROM invoice_void v WHERE v.society_id = i.society_id \
+               AND v.invoice_id = i.id AND v.lifted_at IS NULL) AS voided_by \
              FROM invoice i ",
             $($rest),+
         )
@@ -340,6 +356,9 @@ struct InvoiceRaw {
     paid_cents: i64,
     refunded_cents: i64,
     credited_cents: i64,
+    voided_at: Option<i64>,
+    void_reason: Option<String>,
+    voided_by: Option<String>,
 }
 
 impl InvoiceRaw {
@@ -368,7 +387,13 @@ impl InvoiceRaw {
                 paid: Cents(self.paid_cents),
                 refunded: Cents(self.refunded_cents),
                 credited: Cents(self.credited_cents),
+                voided: self.voided_at.is_some(),
             },
+            void: self.voided_at.map(|at| InvoiceVoid {
+                at: Timestamp(at),
+                reason: self.void_reason.unwrap_or_default(),
+                by: self.voided_by.unwrap_or_default(),
+            }),
         })
     }
 }
@@ -812,7 +837,8 @@ impl Scoped {
         raw.into_iter().map(InvoiceRaw::into_invoice).collect()
     }
 
-    /// Every line of the invoices issued from `from` to `to`, for the accounting export.
+    /// Every line of the invoices issued from `from` to `to`, for the accounting export; a void
+    /// invoice is left out (nothing is owed on it).
     pub async fn invoice_lines_issued_between(
         &self,
         from: Date,
@@ -825,6 +851,8 @@ impl Scoped {
              JOIN invoice i ON i.society_id = l.society_id AND i.id = l.invoice_id \
              JOIN revenue_account a ON a.society_id = l.society_id AND a.id = l.revenue_account_id \
              WHERE l.society_id = $1 AND i.issued_on >= $2 AND i.issued_on <= $3 \
+             AND NOT EXISTS (SELECT 1 FROM invoice_void v WHERE v.society_id = i.society_id \
+               AND v.invoice_id = i.id AND v.lifted_at IS NULL) \
              ORDER BY i.number, l.line_no"
         )
         .bind(self.society.id.0)
@@ -1409,6 +1437,47 @@ impl ScopedTx {
         .fetch_optional(c)
         .await)?;
         raw.map(InvoiceRaw::into_invoice).transpose()
+    }
+
+    /// Void an invoice (once: a second void of the same invoice changes nothing and returns
+    /// false). The caller checks `core::billing::void_problem` on amounts read in this
+    /// transaction.
+    pub async fn void_invoice(
+        &mut self,
+        id: InvoiceId,
+        reason: &str,
+        by: &str,
+        now: Timestamp,
+    ) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let done = exec!(self.tx.conn(), |c| sqlx::query(
+            "INSERT INTO invoice_void (society_id, invoice_id, voided_at, reason, voided_by) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (society_id, invoice_id) DO NOTHING"
+        )
+        .bind(society)
+        .bind(id.0)
+        .bind(now.0)
+        .bind(reason)
+        .bind(by)
+        .execute(c)
+        .await)?;
+        Ok(done == 1)
+    }
+
+    /// Lift a void: the invoice is owed (or, paid, simply paid) again. The row stays with its
+    /// `lifted_at`, so the history keeps that it was void.
+    pub async fn lift_invoice_void(&mut self, id: InvoiceId, now: Timestamp) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let done = exec!(self.tx.conn(), |c| sqlx::query(
+            "UPDATE invoice_void SET lifted_at = $3 \
+             WHERE society_id = $1 AND invoice_id = $2 AND lifted_at IS NULL"
+        )
+        .bind(society)
+        .bind(id.0)
+        .bind(now.0)
+        .execute(c)
+        .await)?;
+        Ok(done == 1)
     }
 
     pub async fn payment_by_provider_ref(

@@ -592,6 +592,7 @@ const SESSION_PARAMS: &[&str] = &[
     "payment_intent_data[setup_future_usage]",
     "success_url",
     "cancel_url",
+    "expires_at",
 ];
 
 async fn create_session(
@@ -651,6 +652,22 @@ fn create_session_inner(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) 
     } else {
         (None, params.get("currency").map(str::to_string))
     };
+    // As Stripe: 30 minutes to 24 hours from now, by default 24 hours.
+    let created = shared.now();
+    let expires_at = match params.get("expires_at") {
+        None => created + 24 * 3600,
+        Some(raw) => match raw.parse::<i64>() {
+            Ok(at) if (created + 30 * 60..=created + 24 * 3600).contains(&at) => at,
+            _ => {
+                return error(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_request_error",
+                    None,
+                    "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout Session creation.",
+                );
+            }
+        },
+    };
     let id = shared.new_id("cs_test");
     let seq = lock(&shared.objects).counter;
     let session = json!({
@@ -674,7 +691,8 @@ fn create_session_inner(shared: &Arc<Shared>, headers: &HeaderMap, body: &[u8]) 
         "success_url": success_url,
         "cancel_url": params.get("cancel_url"),
         "livemode": false,
-        "created": shared.now(),
+        "created": created,
+        "expires_at": expires_at,
         "x_product_name": params.get("line_items[0][price_data][product_data][name]"),
         "x_intent_metadata": params.map("payment_intent_data[metadata]"),
         "x_setup_future_usage": params.get("payment_intent_data[setup_future_usage]"),

@@ -9,14 +9,18 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use chapterhouse_app::AppError;
 use chapterhouse_app::attendance_import::{self, ImportChoice, MAX_REPORT_BYTES, Preview};
+
+/// The largest report the upload takes: the route's body limit and the page's hint.
+pub const MAX_FILE: usize = MAX_REPORT_BYTES;
 use chapterhouse_core::events::{self as rules, EventKind};
-use chapterhouse_core::validate::FieldErrors;
+use chapterhouse_core::validate::{FieldErrors, size_words};
 use chapterhouse_core::{BlobId, EventId, Timestamp};
 use chapterhouse_store::Event;
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::upload_error;
 use crate::staff_events::load_event;
 use crate::views::{form_status, render};
 
@@ -108,7 +112,7 @@ async fn upload_page(
             choice,
             errors,
             imports,
-            max_upload: format!("{} MB", MAX_REPORT_BYTES / (1024 * 1024)),
+            max_upload: size_words(MAX_FILE as u64),
         },
     )
 }
@@ -154,13 +158,7 @@ pub async fn upload_form(
 }
 
 fn unreadable_upload(error: MultipartError) -> WebError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WebError::BadRequest(
-            "The file is larger than this site accepts. A Zoom attendance report is much smaller: check that you chose the right file.".into(),
-        )
-    } else {
-        WebError::BadRequest("The upload could not be read. Reload the page and try again.".into())
-    }
+    upload_error(error, MAX_FILE)
 }
 
 fn preview_href(event: EventId, blob: BlobId, choice: &ImportChoice) -> String {

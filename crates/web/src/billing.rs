@@ -145,7 +145,12 @@ pub async fn index(RequireRole { ctx, .. }: Staff, Query(q): Query<PeriodForm>) 
     let (errors, rows, total, outstanding, export_query) = match period.parse() {
         Ok((from, to)) => {
             let invoices = ctx.scoped.invoices_issued_between(from, to).await?;
-            let total: i64 = invoices.iter().map(|i| i.amounts.total.0).sum();
+            // A void invoice was not, in the end, invoiced (the export leaves it out too).
+            let total: i64 = invoices
+                .iter()
+                .filter(|i| !i.amounts.voided)
+                .map(|i| i.amounts.total.0)
+                .sum();
             let outstanding: i64 = invoices.iter().map(|i| i.amounts.balance().0.max(0)).sum();
             let query = form_urlencoded::Serializer::new(String::new())
                 .append_pair("from", &from.to_string())
@@ -465,6 +470,11 @@ pub struct InvoicePageView {
     pub methods: Vec<(String, String)>,
     /// Payments with something left to refund: (id, label).
     pub refundable: Vec<(String, String)>,
+    /// "Voided on … by …. Reason: …" while the invoice is void.
+    pub void: Option<String>,
+    /// Nothing paid and not void: the void form is offered.
+    pub can_void: bool,
+    pub void_reason: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -479,6 +489,7 @@ struct InvoiceForms {
     payment: PaymentForm,
     credit: CreditMemoForm,
     refund: RefundForm,
+    void_reason: String,
 }
 
 async fn invoice_page(
@@ -504,6 +515,7 @@ async fn invoice_page(
         },
         credit: CreditMemoForm::default(),
         refund: RefundForm::default(),
+        void_reason: String::new(),
     });
     let term = match (invoice.term_start, invoice.term_end) {
         (Some(start), Some(end)) => Some(format!("{start} to {end}")),
@@ -580,6 +592,16 @@ async fn invoice_page(
                 )
             })
             .collect(),
+        void: invoice.void.as_ref().map(|v| {
+            format!(
+                "Voided on {} by {}. Reason: {}",
+                v.at.display_in(&ctx.scoped.society().time_zone),
+                v.by,
+                v.reason
+            )
+        }),
+        can_void: chapterhouse_core::billing::void_problem(&invoice.amounts).is_none(),
+        void_reason: forms.void_reason,
         errors,
     };
     render(form_status(&view.errors), &view)
@@ -607,6 +629,7 @@ pub async fn invoice(
         (_, "payment") => Some("Payment recorded.".to_string()),
         (_, "credit") => Some("Credit memo issued.".to_string()),
         (_, "refund") => Some("Refund recorded.".to_string()),
+        (_, "void") => Some("Invoice voided: nothing is owed on it.".to_string()),
         _ => None,
     };
     invoice_page(&ctx, detail, FieldErrors::new(), None, notice).await
@@ -632,6 +655,7 @@ pub async fn record_payment(
         payment,
         credit: CreditMemoForm::default(),
         refund: RefundForm::default(),
+        void_reason: String::new(),
     };
     let (payment, seen) = match post.form.parse(invoice_id) {
         Ok(parsed) => parsed,
@@ -681,6 +705,7 @@ pub async fn issue_credit_memo(
             payment: PaymentForm::default(),
             credit,
             refund: RefundForm::default(),
+            void_reason: String::new(),
         })
     };
     let amount = match post.form.parse() {
@@ -729,6 +754,7 @@ pub async fn refund(
             payment: PaymentForm::default(),
             credit: CreditMemoForm::default(),
             refund,
+            void_reason: String::new(),
         })
     };
     let (payment, amount) = match post.form.parse() {
@@ -761,6 +787,55 @@ pub async fn refund(
                 &[("amount", "refund_amount"), ("reason", "refund_reason")],
             );
             invoice_page(&ctx, detail, errors, forms(post.form), None).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct VoidPost {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    void_reason: String,
+}
+
+/// Staff void an unpaid invoice, with a reason (422 with the reason kept, or the refusal in
+/// words when a payment is recorded).
+pub async fn void(
+    RequireRole { ctx, .. }: Staff,
+    Path(id): Path<String>,
+    Form(post): Form<VoidPost>,
+) -> WebResult {
+    ctx.check_csrf(&post.csrf)?;
+    let detail = load_detail(&ctx, &id).await?;
+    let invoice_id = detail.invoice.id;
+    let by = ctx
+        .user
+        .as_ref()
+        .map(|u| u.account.display_name.clone())
+        .unwrap_or_default();
+    match billing::void_invoice(
+        &ctx.app,
+        &ctx.scoped,
+        &ctx.actor,
+        &by,
+        invoice_id,
+        &post.void_reason,
+    )
+    .await
+    {
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/staff/invoices/{invoice_id}?done=void")).into_response())
+        }
+        Err(AppError::Invalid(errors)) => {
+            let forms = InvoiceForms {
+                payment: PaymentForm::default(),
+                credit: CreditMemoForm::default(),
+                refund: RefundForm::default(),
+                void_reason: post.void_reason,
+            };
+            invoice_page(&ctx, detail, errors, Some(forms), None).await
         }
         Err(e) => Err(e.into()),
     }

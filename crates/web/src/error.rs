@@ -18,6 +18,10 @@ pub enum WebError {
     SignIn(String),
     Redirect(String),
     BadRequest(String),
+    /// An upload over its route's limit whose size is not known (the 413 page).
+    TooLarge {
+        max_file: usize,
+    },
     RateLimited,
     Internal(anyhow::Error),
 }
@@ -92,6 +96,9 @@ impl IntoResponse for WebError {
                 String::new(),
                 true,
             ),
+            WebError::TooLarge { max_file } => {
+                crate::body_limit::too_large(None, max_file, Some(max_file))
+            }
             WebError::RateLimited => error_page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many attempts",

@@ -51,3 +51,14 @@ pub struct NextQuery {
     #[serde(default)]
     pub next: String,
 }
+
+/// What an upload handler answers when the multipart body cannot be read: over the route's
+/// limit (a body without a declared length that grew past it), the 413 page with the limit;
+/// otherwise a plain "could not be read".
+pub fn upload_error(error: axum::extract::multipart::MultipartError, max_file: usize) -> WebError {
+    if error.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+        WebError::TooLarge { max_file }
+    } else {
+        WebError::BadRequest("The upload could not be read. Reload the page and try again.".into())
+    }
+}

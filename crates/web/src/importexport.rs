@@ -11,15 +11,19 @@ use chapterhouse_app::AppError;
 use chapterhouse_app::export::members_csv;
 use chapterhouse_app::import::{self, ColumnRef, DryRun, ImportOutcome, MapOverride, NoProgress};
 use chapterhouse_core::import::{Column, Target};
-use chapterhouse_core::validate::FieldErrors;
+use chapterhouse_core::validate::{FieldErrors, size_words};
 use chapterhouse_core::{BlobId, Timestamp};
-use chapterhouse_store::{ImportRun, ImportUpload};
+use chapterhouse_store::{ImportRun, ImportUpload, MAX_BLOB_BYTES};
 use serde::Deserialize;
 
 use crate::ctx::{Admin, Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::upload_error;
 use crate::views::{form_status, render};
 use chapterhouse_app::member_list::MemberQuery;
+
+/// The largest member list the upload takes: the route's body limit and the page's hint.
+pub const MAX_FILE: usize = MAX_BLOB_BYTES;
 
 /// An import run as the list shows it.
 pub struct RunRow {
@@ -77,18 +81,9 @@ async fn import_view(ctx: &Ctx, errors: FieldErrors, notice: Option<String>) -> 
             runs,
             columns: Column::ALL.iter().map(|c| c.header()).collect(),
             custom_fields,
-            max_upload: upload_limit(ctx.state.config.max_body_bytes),
+            max_upload: size_words(MAX_FILE as u64),
         },
     )
-}
-
-/// "1 MB", "512 KB": what fits in a request (a little of it is the form around the file).
-fn upload_limit(bytes: usize) -> String {
-    if bytes >= 1024 * 1024 {
-        format!("{} MB", bytes / (1024 * 1024))
-    } else {
-        format!("{} KB", (bytes / 1024).max(1))
-    }
 }
 
 #[derive(Deserialize, Default)]
@@ -129,13 +124,7 @@ pub async fn import_page(RequireRole { ctx, .. }: Admin, Query(q): Query<RunQuer
 }
 
 fn unreadable_upload(error: MultipartError) -> WebError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WebError::BadRequest(
-            "The file is larger than this site accepts. Split it into smaller files, or import it with the chapterhouse import members command.".into(),
-        )
-    } else {
-        WebError::BadRequest("The upload could not be read. Reload the page and try again.".into())
-    }
+    upload_error(error, MAX_FILE)
 }
 
 /// The upload form: `multipart/form-data` with `csrf` and `file`. The CSRF token is checked

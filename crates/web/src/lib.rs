@@ -7,6 +7,7 @@ mod assets;
 mod attendance_import;
 mod auth;
 mod billing;
+mod body_limit;
 mod cache;
 mod cancellations;
 mod checkin;
@@ -102,37 +103,6 @@ impl AppState {
 pub(crate) const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
     connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
-/// The request body limit: the configured one, except on upload routes, which take files up
-/// to their own larger limit (`speakers::UPLOAD_LIMIT`). A declared length over it is refused
-/// at once; a body that grows past it fails its extractor with 413.
-async fn limit_body(
-    axum::extract::State(state): axum::extract::State<AppState>,
-    request: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::response::IntoResponse;
-    let limit = if speakers::is_upload_path(request.uri().path()) {
-        state.config.max_body_bytes.max(speakers::UPLOAD_LIMIT)
-    } else {
-        state.config.max_body_bytes
-    };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return (
-            axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-            "length limit exceeded",
-        )
-            .into_response();
-    }
-    let request =
-        request.map(|body| axum::body::Body::new(http_body_util::Limited::new(body, limit)));
-    next.run(request).await
-}
-
 /// The whole application: routes, security headers, body limit, request ids, metrics, tracing,
 /// and the anonymous page cache around them all.
 pub fn router(state: AppState) -> Router {
@@ -141,10 +111,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
-        ))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            limit_body,
         ))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

@@ -358,6 +358,9 @@ pub struct ShowView {
     pub join_offer: bool,
     /// The registrant's cancel page, while the registration is live.
     pub cancel_href: String,
+    /// The number of the registration's invoice when it was voided (the hold lapsed unpaid).
+    pub invoice_void: Option<String>,
+    pub register_href: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -408,6 +411,15 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Query<TokenQuery>)
     let member = usecases::standing_of_person(&ctx.scoped, reg.person_id)
         .await?
         .is_member;
+    let invoice_void = match reg.invoice() {
+        Some(invoice) => ctx
+            .scoped
+            .invoice(invoice)
+            .await?
+            .filter(|i| i.amounts.voided)
+            .map(|i| i.display_number()),
+        None => None,
+    };
     // "Pay now" is answered with a redirect to the hosted checkout page.
     let origin = chapterhouse_app::payments::checkout_origin(&ctx.app, &ctx.scoped).await?;
     let response = ok(&ShowView {
@@ -436,6 +448,8 @@ pub async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Query<TokenQuery>)
         checkin,
         join_offer: !member,
         cancel_href: crate::cancellations::cancel_href(&reg, &q.t),
+        invoice_void,
+        register_href: format!("/events/{}/register", e.slug),
         reg: line(&reg, String::new(), &e.time_zone),
     })?;
     Ok(crate::payments::allow_checkout_redirect(

@@ -2,15 +2,19 @@
 //! isolation test walks the recorded list and fails on any route it has no fixture for, so a new
 //! route cannot skip the cross-society checks.
 
+use std::sync::Arc;
+
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::handler::Handler;
 use axum::routing::{get, post};
 
 use crate::{
-    AppState, account, applications, assets, attendance_import, auth, billing, cancellations,
-    checkin, committees, custom_fields, directory, education, event_report, events, importexport,
-    join, join_practice, level_rules, members, operator, ops, payments, portal, practices,
-    registrations, site, speakers, staff, staff_events, staff_people,
+    AppState, account, applications, assets, attendance_import, auth, billing,
+    body_limit::{self, BodyLimits},
+    cancellations, checkin, committees, custom_fields, directory, education, event_report, events,
+    importexport, join, join_practice, level_rules, members, operator, ops, payments, portal,
+    practices, registrations, site, speakers, staff, staff_events, staff_people,
 };
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -22,6 +26,8 @@ pub struct RouteInfo {
 struct Routes {
     router: Router<AppState>,
     recorded: Vec<RouteInfo>,
+    /// Upload routes and the largest file each takes (`body_limit`).
+    uploads: Vec<(&'static str, usize)>,
 }
 
 impl Routes {
@@ -38,9 +44,10 @@ impl Routes {
         self
     }
 
-    /// A POST whose body may be larger than other forms' (an upload of `limit` bytes); the
-    /// global limit lets it through (`speakers::is_upload_path`).
-    fn post_upload<H, T>(mut self, path: &'static str, handler: H, limit: usize) -> Self
+    /// A POST taking a file of up to `max_file` bytes: `body_limit` lets its requests carry
+    /// the file and the form around it, and refuses a larger one with the 413 page. The page
+    /// offering the upload shows the same constant.
+    fn post_upload<H, T>(mut self, path: &'static str, handler: H, max_file: usize) -> Self
     where
         H: Handler<T, AppState>,
         T: 'static,
@@ -49,10 +56,12 @@ impl Routes {
             method: "POST",
             path,
         });
-        self.router = self.router.route(
-            path,
-            post(handler).layer(axum::extract::DefaultBodyLimit::max(limit)),
-        );
+        self.uploads.push((path, max_file));
+        // `body_limit` already bounds the body; axum's own 2 MB default for multipart must not
+        // cut it shorter.
+        self.router = self
+            .router
+            .route(path, post(handler).layer(DefaultBodyLimit::disable()));
         self
     }
 
@@ -74,6 +83,7 @@ fn table() -> Routes {
     Routes {
         router: Router::new(),
         recorded: Vec::new(),
+        uploads: Vec::new(),
     }
     // Operations: no society needed.
     .get("/healthz", ops::healthz)
@@ -106,7 +116,7 @@ fn table() -> Routes {
     .post_upload(
         "/speakers/{token}/materials",
         speakers::upload,
-        speakers::UPLOAD_LIMIT,
+        speakers::MAX_FILE,
     )
     .post("/speakers/{token}/disclosure", speakers::disclose)
     // Joining online, and the page after it.
@@ -261,7 +271,11 @@ fn table() -> Routes {
         staff_people::save_custom_fields,
     )
     .get("/staff/import", importexport::import_page)
-    .post("/staff/import", importexport::upload)
+    .post_upload(
+        "/staff/import",
+        importexport::upload,
+        importexport::MAX_FILE,
+    )
     .get("/staff/import/{blob_id}", importexport::check)
     .post("/staff/import/{blob_id}/apply", importexport::apply)
     .post("/staff/import/{blob_id}/discard", importexport::discard)
@@ -389,9 +403,10 @@ fn table() -> Routes {
         "/staff/events/{id}/attendance/import",
         attendance_import::upload_form,
     )
-    .post(
+    .post_upload(
         "/staff/events/{id}/attendance/import",
         attendance_import::upload,
+        attendance_import::MAX_FILE,
     )
     .get(
         "/staff/events/{id}/attendance/import/{blob}",
@@ -439,6 +454,7 @@ fn table() -> Routes {
         billing::issue_credit_memo,
     )
     .post("/staff/invoices/{id}/refunds", billing::refund)
+    .post("/staff/invoices/{id}/void", billing::void)
     .get("/staff/invoices/{id}/pdf", billing::invoice_pdf)
     .get("/staff/payments/{id}/receipt.pdf", billing::receipt_pdf)
     // Operator.
@@ -451,6 +467,19 @@ pub fn route_table() -> Vec<RouteInfo> {
     table().recorded
 }
 
+/// The routes with the body limit each declared (the fallback gets the configured one).
 pub(crate) fn build(state: AppState) -> Router {
-    table().router.fallback(site::fallback).with_state(state)
+    let table = table();
+    let limits = Arc::new(BodyLimits {
+        default: state.config.max_body_bytes,
+        uploads: table.uploads.into_iter().collect(),
+    });
+    table
+        .router
+        .fallback(site::fallback)
+        .layer(axum::middleware::from_fn_with_state(
+            limits,
+            body_limit::limit,
+        ))
+        .with_state(state)
 }

@@ -14,25 +14,20 @@ use chapterhouse_app::faculty::{
 };
 use chapterhouse_core::disclosure::{self as rules, FacultyRole, Material, Nature};
 use chapterhouse_core::events as event_rules;
-use chapterhouse_core::validate::FieldErrors;
+use chapterhouse_core::validate::{FieldErrors, size_words};
 use chapterhouse_core::{EventId, FacultyId, Timestamp};
 use chapterhouse_store::{Event, EventSession, Faculty};
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
-use crate::forms::parse_id;
-use crate::forms::{CsrfOnly, csrf_of};
+use crate::forms::{CsrfOnly, csrf_of, parse_id, upload_error};
 use crate::staff_events::load_event;
 use crate::views::render;
 
-/// The largest request the upload form may send: the largest file plus room for the form.
-pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024 + 256 * 1024;
-
-/// Whether a request goes to the upload route (the body limit lets larger files through).
-pub fn is_upload_path(path: &str) -> bool {
-    path.starts_with("/speakers/") && path.ends_with("/materials")
-}
+/// The largest file the materials upload takes (slides; a CV's own limit is smaller and
+/// checked by `disclosure::check_material`).
+pub const MAX_FILE: usize = Material::Slides.max_bytes();
 
 fn role_options() -> Vec<(String, String)> {
     FacultyRole::ALL
@@ -559,6 +554,8 @@ pub struct SpeakerView {
     pub cv_on_file: bool,
     pub material_errors: FieldErrors,
     pub slides_accept: &'static str,
+    pub slides_max: String,
+    pub cv_max: String,
     pub cv_accept: &'static str,
     pub submitted: String,
     pub reviewed: bool,
@@ -653,6 +650,8 @@ async fn speaker_page(ctx: &Ctx, token: &str, state: SpeakerState) -> WebResult 
             cv_on_file: f.cv_blob_id.is_some(),
             material_errors: state.material_errors,
             slides_accept: Material::Slides.accept_attr(),
+            slides_max: size_words(Material::Slides.max_bytes() as u64),
+            cv_max: size_words(Material::Cv.max_bytes() as u64),
             cv_accept: Material::Cv.accept_attr(),
             submitted: f
                 .submitted_at
@@ -719,13 +718,7 @@ pub async fn accept(ctx: Ctx, Path(token): Path<String>, Form(post): Form<CsrfOn
 }
 
 fn unreadable_upload(error: MultipartError) -> WebError {
-    if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        WebError::BadRequest(
-            "The file is larger than we accept: slides up to 20 MB, a CV up to 5 MB. Make it smaller and upload it again.".into(),
-        )
-    } else {
-        WebError::BadRequest("The upload could not be read. Reload the page and try again.".into())
-    }
+    upload_error(error, MAX_FILE)
 }
 
 /// The upload form: `multipart/form-data` with `csrf`, `material` (`slides` or `cv`) and

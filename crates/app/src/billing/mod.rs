@@ -14,7 +14,7 @@ pub mod pdf;
 
 use chapterhouse_core::billing::{
     self as rules, DocumentKind, credit_memo_problem, invoice_total, line_amount,
-    nondeductible_share, refund_problem,
+    nondeductible_share, payment_lifts_void, refund_problem, void_problem,
 };
 use chapterhouse_core::membership::{self, StatusInput, Term};
 use chapterhouse_core::money::Cents;
@@ -736,6 +736,12 @@ async fn record(
         .ok_or(AppError::NotFound)?;
     let before = invoice.amounts.balance();
     if let Some(seen) = seen_balance {
+        if invoice.amounts.voided {
+            return Err(AppError::field(
+                "amount",
+                "This invoice is void: nothing is owed on it.",
+            ));
+        }
         if seen != before {
             return Err(AppError::Stale);
         }
@@ -763,9 +769,13 @@ async fn record(
         )
         .await?;
     let after = Cents(before.0 - payment.amount.0);
+    // What the payment settles is measured against the documents, so a late payment on a
+    // voided invoice still buys its term or seat (and then lifts the void).
+    let owed_before = invoice.amounts.document_balance();
+    let owed_after = Cents(owed_before.0 - payment.amount.0);
 
-    if before.0 > 0
-        && after.0 <= 0
+    if owed_before.0 > 0
+        && owed_after.0 <= 0
         && let Some(start) = invoice.term_start
     {
         let term = Term {
@@ -785,8 +795,28 @@ async fn record(
         }
     }
     // An event registration waiting on this invoice is confirmed in this same transaction.
-    if before.0 > 0 && after.0 <= 0 && invoice.purpose == "registration" {
-        crate::registrations::invoice_paid_in(app, scoped, &mut tx, invoice.id, now).await?;
+    let mut no_seat = false;
+    if owed_before.0 > 0 && owed_after.0 <= 0 && invoice.purpose == "registration" {
+        let outcome =
+            crate::registrations::invoice_paid_in(app, scoped, &mut tx, invoice.id, now).await?;
+        no_seat = matches!(outcome, crate::registrations::PaidOutcome::NoSeat(_));
+    }
+    let amounts_after = rules::InvoiceAmounts {
+        paid: Cents(invoice.amounts.paid.0 + payment.amount.0),
+        ..invoice.amounts
+    };
+    if payment_lifts_void(&amounts_after, no_seat) && tx.lift_invoice_void(invoice.id, now).await? {
+        tx.audit(
+            NewAudit {
+                actor: actor.account,
+                action: "invoice.void_lifted",
+                subject: &invoice.display_number(),
+                detail: "paid in full after it was voided",
+                ip: &actor.ip,
+            },
+            now,
+        )
+        .await?;
     }
 
     let display = DocumentKind::Payment.display(number);
@@ -1025,6 +1055,65 @@ pub async fn credit_memo_in(
     )
     .await?;
     Ok(id)
+}
+
+/// Void an unpaid invoice inside the caller's transaction: nothing is owed on it any more
+/// (balances, lists, exports and the pay pages all read it as void). `by` is who did it in
+/// words (a staff member's name, or the job). Refused in words when any payment is recorded;
+/// a void invoice is left as it is (returns false).
+pub async fn void_invoice_in(
+    tx: &mut ScopedTx,
+    actor: &Actor,
+    invoice: InvoiceId,
+    reason: &str,
+    by: &str,
+    now: Timestamp,
+) -> AppResult<bool> {
+    let found = tx.invoice(invoice).await?.ok_or(AppError::NotFound)?;
+    if found.amounts.voided {
+        return Ok(false);
+    }
+    if let Some(problem) = void_problem(&found.amounts) {
+        return Err(AppError::field("void_reason", problem));
+    }
+    if !tx.void_invoice(invoice, reason.trim(), by, now).await? {
+        return Ok(false);
+    }
+    tx.audit(
+        NewAudit {
+            actor: actor.account,
+            action: "invoice.voided",
+            subject: &found.display_number(),
+            detail: &format!("{} by {by}: {}", found.amounts.total, reason.trim()),
+            ip: &actor.ip,
+        },
+        now,
+    )
+    .await?;
+    Ok(true)
+}
+
+/// Staff void an unpaid invoice from its page, with a reason.
+pub async fn void_invoice(
+    app: &App,
+    scoped: &Scoped,
+    actor: &Actor,
+    by: &str,
+    invoice: InvoiceId,
+    reason: &str,
+) -> AppResult<()> {
+    check_reason(reason)
+        .map_err(|e| AppError::Invalid(forms::rename_fields(e, &[("reason", "void_reason")])))?;
+    let now = app.now();
+    let mut tx = scoped.begin().await?;
+    if !void_invoice_in(&mut tx, actor, invoice, reason, by, now).await? {
+        return Err(AppError::field(
+            "void_reason",
+            "This invoice is already void.",
+        ));
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Staff add a revenue account (code and name, as in the society's chart of accounts).

@@ -84,7 +84,26 @@ pub fn invoice_pdf(society: &Society, detail: &InvoiceDetail) -> Vec<u8> {
     let invoice = &detail.invoice;
     let number = invoice.display_number();
     let mut doc = Doc::new(&format!("Invoice {number}"));
-    letterhead(&mut doc, society, "INVOICE", &number);
+    let title = if invoice.void.is_some() {
+        "INVOICE - VOID"
+    } else {
+        "INVOICE"
+    };
+    letterhead(&mut doc, society, title, &number);
+    if let Some(void) = &invoice.void {
+        doc.line(MARGIN, "VOID: nothing is owed on this invoice.", 14.0, true);
+        doc.paragraph(
+            MARGIN,
+            PAGE_WIDTH - 2.0 * MARGIN,
+            &format!(
+                "Voided on {}. {}",
+                us_long_date(void.at.local_date(&society.time_zone)),
+                void.reason
+            ),
+            9.0,
+        );
+        doc.gap(8.0);
+    }
     let mut rows = vec![
         ("Invoice number", number.clone()),
         ("Invoice date", us_long_date(invoice.issued_on)),
@@ -129,7 +148,14 @@ pub fn invoice_pdf(society: &Society, detail: &InvoiceDetail) -> Vec<u8> {
         total_line(&mut doc, "Credits", &amounts.credited.to_string(), false);
     }
     let balance = amounts.balance();
-    if balance.0 < 0 {
+    if amounts.voided {
+        total_line(
+            &mut doc,
+            "Balance due (void)",
+            &Cents(balance.0.max(0)).to_string(),
+            true,
+        );
+    } else if balance.0 < 0 {
         total_line(&mut doc, "Overpaid", &Cents(-balance.0).to_string(), true);
     } else {
         total_line(&mut doc, "Balance due", &balance.to_string(), true);
@@ -154,11 +180,16 @@ pub fn invoice_pdf(society: &Society, detail: &InvoiceDetail) -> Vec<u8> {
         }
     }
     doc.gap(12.0);
+    let ask = if amounts.voided {
+        format!("Invoice {number} was cancelled.")
+    } else {
+        format!("Please quote {number} with your payment.")
+    };
     doc.paragraph(
         MARGIN,
         PAGE_WIDTH - 2.0 * MARGIN,
         &format!(
-            "Please quote {number} with your payment. Questions: {}.",
+            "{ask} Questions: {}.",
             if society.email.is_empty() {
                 society.name.as_str()
             } else {

@@ -18,7 +18,7 @@ mod webhook;
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::stripe::{self as rules, Mode};
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::{InvoiceId, PaymentMethodId, PersonId, Role};
+use chapterhouse_core::{InvoiceId, PaymentMethodId, PersonId, Role, Timestamp};
 use chapterhouse_store::{
     ChargeAttemptRow, Invoice, NewAudit, NewChargeAttempt, PaymentMethodRow, Scoped, ScopedTx,
 };
@@ -304,6 +304,7 @@ pub async fn start_checkout(
         customer_email,
         save_method,
         &["card", "us_bank_account"],
+        None,
         success_url,
         cancel_url,
     )
@@ -321,6 +322,7 @@ pub async fn start_checkout_offering(
     customer_email: &str,
     save_method: bool,
     method_types: &[&str],
+    expires_at: Option<Timestamp>,
     success_url: &str,
     cancel_url: &str,
 ) -> AppResult<String> {
@@ -377,6 +379,13 @@ pub async fn start_checkout_offering(
     }
     if !customer_email.trim().is_empty() {
         form.push(("customer_email".into(), customer_email.trim().to_string()));
+    }
+    if let Some(until) = expires_at {
+        let expiry = chapterhouse_core::stripe::checkout_expiry(
+            app.now().0.div_euclid(1_000_000),
+            until.0.div_euclid(1_000_000),
+        );
+        form.push(("expires_at".into(), expiry.to_string()));
     }
     if save_method {
         form.extend(api::fields([

@@ -234,6 +234,11 @@ pub fn isolation_fixtures(f: &mut Fixtures, a: &SeedBilling) {
             ("refund_reason", "B".into()),
         ],
     );
+    post(
+        "/staff/invoices/{id}/void",
+        format!("/staff/invoices/{}/void", a.invoice_id),
+        vec![("void_reason", "B voids A's invoice".into())],
+    );
 }
 
 // ---- helpers ----
@@ -862,4 +867,121 @@ async fn members_download_only_their_own_and_their_practices_invoices() {
     let anonymous = t.client("gsco.test");
     let (status, ..) = get_bytes(&t, &anonymous, &format!("/account/invoices/{dues}/pdf")).await;
     assert_eq!(status, StatusCode::SEE_OTHER);
+}
+
+#[tokio::test]
+async fn staff_void_an_unpaid_invoice_and_it_is_owed_nowhere() {
+    let t = TestApp::new().await;
+    let s = t.society("gsco").await;
+    t.add_account(&s, "ada@gsco.test", Role::Member).await;
+    let ada = person(&t, &s, "ada@gsco.test").await.to_string();
+    let mut staff = t.client("gsco.test");
+    staff.sign_in("owner@gsco.test", PASSWORD).await;
+    let unpaid = issue_invoice(&t, &ada, "200").await;
+    let part_paid = issue_invoice(&t, &ada, "300").await;
+
+    // A reason is needed; the form comes back with the problem named.
+    let page = staff.get(&unpaid).await;
+    assert!(page.body.contains("Void this invoice"));
+    let no_reason = staff
+        .post(&format!("{unpaid}/void"), &[("void_reason", " ")])
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.body.contains("Say why, in a few words"));
+
+    let voided = staff
+        .post(
+            &format!("{unpaid}/void"),
+            &[("void_reason", "Billed twice by mistake")],
+        )
+        .await;
+    assert_eq!(voided.status, StatusCode::SEE_OTHER, "{}", voided.body);
+    let page = staff.get(&voided.location()).await;
+    assert!(page.body.contains("Invoice voided: nothing is owed on it."));
+    assert!(page.body.contains("<strong>VOID.</strong>"));
+    assert!(page.body.contains("Reason: Billed twice by mistake"));
+    assert!(
+        page.body
+            .contains("<dt>Balance due</dt><dd><strong>$0.00</strong></dd>")
+    );
+    assert!(!page.body.contains("Record payment"));
+    assert!(!page.body.contains("Void this invoice"));
+    let (status, _, pdf) = get_bytes(&t, &staff, &format!("{unpaid}/pdf")).await;
+    assert_eq!(status, StatusCode::OK);
+    let text = pdf_text(&pdf);
+    assert!(
+        text.contains("VOID: nothing is owed on this invoice."),
+        "{text}"
+    );
+    assert!(text.contains("Billed twice by mistake"));
+
+    // With a payment recorded, voiding is refused in words.
+    staff.get(&part_paid).await;
+    let paid = staff
+        .post(
+            &format!("{part_paid}/payments"),
+            &[
+                ("amount", "100"),
+                ("method", "check"),
+                ("received_on", "2026-11-21"),
+                ("seen_balance", "30000"),
+            ],
+        )
+        .await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.body);
+    let refused = staff
+        .post(
+            &format!("{part_paid}/void"),
+            &[("void_reason", "Changed mind")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .body
+            .contains("A payment is recorded on this invoice")
+    );
+
+    // The staff list owes only the part-paid one; Ada sees the void one as void, with nothing
+    // to pay, and paying it anyway is refused in words.
+    let list = staff.get("/staff/billing").await;
+    assert!(
+        list.body.contains("$300.00 invoiced, $200.00 outstanding"),
+        "{}",
+        list.body
+    );
+    let mut member = t.client("gsco.test");
+    member.sign_in("ada@gsco.test", PASSWORD).await;
+    let mine = member.get("/account/invoices").await;
+    assert!(mine.body.contains("Void"), "{}", mine.body);
+    let id = unpaid.rsplit('/').next().unwrap();
+    let pay = member
+        .post(&format!("/account/invoices/{id}/pay"), &[])
+        .await;
+    assert_eq!(pay.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        pay.body
+            .contains("was cancelled: there is nothing to pay on it.")
+    );
+}
+
+/// Staff issue a one-line invoice to a person; the invoice's staff page.
+async fn issue_invoice(t: &TestApp, person: &str, unit: &str) -> String {
+    let mut staff = t.client("gsco.test");
+    staff.sign_in("owner@gsco.test", PASSWORD).await;
+    let issued = staff
+        .post(
+            "/staff/invoices/new",
+            &[
+                ("person", person),
+                ("due_on", "2026-12-21"),
+                ("description_1", "Annual meeting registration"),
+                ("quantity_1", "1"),
+                ("unit_1", unit),
+                ("account_1", ""),
+            ],
+        )
+        .await;
+    assert_eq!(issued.status, StatusCode::SEE_OTHER, "{}", issued.body);
+    issued.location().split('?').next().unwrap().to_string()
 }

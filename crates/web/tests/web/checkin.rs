@@ -55,6 +55,7 @@ async fn upload(
         .method("POST")
         .uri(format!("/staff/events/{event}/attendance/import"))
         .header(header::HOST, &client.host)
+        .header(header::CONTENT_LENGTH, body.len())
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={BOUNDARY}"),
@@ -325,6 +326,89 @@ async fn the_qr_link_is_a_pass_for_visitors_and_a_button_for_staff() {
     let back = staff.get(&tap.location()).await;
     assert!(back.body.contains("Checked in at"), "{}", back.body);
     assert!(back.body.contains("Checked in."));
+}
+
+/// The real participants export grown to `min_bytes` in Zoom's column layout: 400 more people,
+/// each leaving and rejoining many times (a row per join, as Zoom writes them).
+fn large_zoom_report(min_bytes: usize) -> Vec<u8> {
+    let mut data = zoom_file("participants_meeting.csv");
+    let mut n = 0;
+    while data.len() < min_bytes {
+        n += 1;
+        data.extend_from_slice(
+            format!(
+                "Participant {p},participant{p}@hospital.org,11/18/2026 06:0{}:00 PM,11/18/2026 06:5{}:00 PM,50,No,Y\n",
+                n % 10,
+                n % 10,
+                p = n % 400
+            )
+            .as_bytes(),
+        );
+    }
+    data
+}
+
+#[tokio::test]
+async fn a_large_zoom_report_is_taken_and_one_over_the_limit_refused_in_words() {
+    let t = TestApp::new().await;
+    let s = t.society("alpha").await;
+    let scoped = t.app.scoped(&s);
+    let e = event(&t, &scoped, "webinar", "Immunotherapy webinar").await;
+    let mut staff = staff_client(&t, &s).await;
+    let form = staff
+        .get(&format!("/staff/events/{e}/attendance/import"))
+        .await;
+    assert!(form.body.contains("Files up to 5 MB."), "{}", form.body);
+
+    // 2 MB: over the site's 1 MB form limit, within the import's own.
+    let big = large_zoom_report(2 * 1024 * 1024);
+    let up = upload(&mut staff, e, &[("session", "")], "big.csv", &big).await;
+    assert_eq!(up.status, StatusCode::SEE_OTHER, "{}", up.body);
+    let preview = staff.get(&up.location()).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(preview.body.contains("Zoom meeting participants export"));
+    assert!(preview.body.contains("participant399@hospital.org"));
+
+    // 6.2 MB: refused before the handler with the sizes in words.
+    let mut huge = big;
+    huge.resize(6 * 1024 * 1024 + 1024 * 1024 / 5, b'\n');
+    let refused = upload(&mut staff, e, &[("session", "")], "huge.csv", &huge).await;
+    assert_eq!(refused.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert!(
+        refused
+            .body
+            .contains("The file is 6.2 MB; the limit is 5 MB."),
+        "{}",
+        refused.body
+    );
+    assert!(scoped.attendance_imports(e).await.unwrap().is_empty());
+
+    // Over a real socket the browser, still sending, reads the page rather than a reset.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = t.router.clone();
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.ok();
+    });
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut socket = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /staff/events/{e}/attendance/import HTTP/1.1\r\nHost: alpha.test\r\nContent-Type: multipart/form-data; boundary={BOUNDARY}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+        huge.len()
+    );
+    let (mut read, mut write) = socket.split();
+    let send = async {
+        write.write_all(head.as_bytes()).await?;
+        write.write_all(&huge).await?;
+        write.flush().await
+    };
+    let mut answer = Vec::new();
+    let (sent, received) = tokio::join!(send, read.read_to_end(&mut answer));
+    sent.expect("the whole body is taken, not reset");
+    received.expect("the answer is read, not reset");
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
+    assert!(answer.contains("The file is 6.2 MB; the limit is 5 MB."));
 }
 
 fn chapterhouse_web_path(link: &str) -> String {

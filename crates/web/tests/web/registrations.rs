@@ -545,3 +545,52 @@ async fn staff_search_filter_download_and_register_someone_on_a_complimentary_ty
         );
     }
 }
+
+#[tokio::test]
+async fn a_hold_that_lapsed_unpaid_says_its_invoice_was_cancelled_and_links_to_register_again() {
+    let m = meeting().await;
+    let mut visitor = m.t.client("gsco.test");
+    visitor.get("/events/annual-meeting/register").await;
+    let done = visitor
+        .post(
+            "/events/annual-meeting/register",
+            &visitor_fields(&m.physician, "Grace", "grace@example.org"),
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let page = done.location();
+    let held = visitor.get(&page).await;
+    assert!(
+        held.body.contains("Your seat is held until"),
+        "{}",
+        held.body
+    );
+    assert!(!held.body.contains("was cancelled"));
+
+    let id: chapterhouse_core::RegistrationId = page
+        .trim_start_matches("/registrations/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let scoped = m.t.app.scoped(&m.society);
+    m.t.clock.advance_seconds(24 * 60 * 60);
+    assert!(reg::expire_hold(&m.t.app, &scoped, id).await.unwrap());
+
+    let lapsed = visitor.get(&page).await;
+    assert_eq!(lapsed.status, StatusCode::OK);
+    assert!(
+        lapsed
+            .body
+            .contains("for this registration was cancelled: nothing is owed on it"),
+        "{}",
+        lapsed.body
+    );
+    assert!(
+        lapsed
+            .body
+            .contains(r#"<a href="/events/annual-meeting/register">Register again</a>"#)
+    );
+    assert!(!lapsed.body.contains("Pay now"));
+}
