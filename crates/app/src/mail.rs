@@ -51,11 +51,32 @@ pub async fn enqueue_email(tx: &mut ScopedTx, email: &EmailJob, now: Timestamp) 
     enqueue_email_with(tx, email, &[], now).await
 }
 
+/// [`enqueue_email`] at most once for `dedup_key` (a second enqueue with the same key is
+/// dropped).
+pub async fn enqueue_email_once(
+    tx: &mut ScopedTx,
+    email: &EmailJob,
+    dedup_key: String,
+    now: Timestamp,
+) -> AppResult<()> {
+    enqueue(tx, email, &[], Some(dedup_key), now).await
+}
+
 /// [`enqueue_email`] with files attached.
 pub async fn enqueue_email_with(
     tx: &mut ScopedTx,
     email: &EmailJob,
     attachments: &[JobAttachment],
+    now: Timestamp,
+) -> AppResult<()> {
+    enqueue(tx, email, attachments, None, now).await
+}
+
+async fn enqueue(
+    tx: &mut ScopedTx,
+    email: &EmailJob,
+    attachments: &[JobAttachment],
+    dedup_key: Option<String>,
     now: Timestamp,
 ) -> AppResult<()> {
     let payload = serde_json::to_string(&EmailPayload {
@@ -68,7 +89,7 @@ pub async fn enqueue_email_with(
             kind: SEND_EMAIL,
             payload,
             run_at: now,
-            dedup_key: None,
+            dedup_key,
             max_attempts: 8,
         },
         now,

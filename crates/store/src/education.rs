@@ -174,6 +174,8 @@ pub struct DisclosureRow {
     pub relevant: Option<bool>,
     pub mitigation: Option<String>,
     pub mitigated_at: Option<i64>,
+    /// When staff removed them from the event (withdrew); kept for the accreditation file.
+    pub removed_at: Option<i64>,
 }
 
 macro_rules! activity_select {
@@ -434,11 +436,13 @@ impl Scoped {
 
     /// The faculty of an event with their disclosures and relationships, one row per
     /// relationship (a faculty member without any has one row with the relationship columns
-    /// NULL), by name.
+    /// NULL), by name. Removed faculty are included (`removed_at`): the accreditation file
+    /// keeps what they disclosed.
     pub async fn event_disclosures(&self, event: EventId) -> StoreResult<Vec<DisclosureRow>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(
             "SELECT p.first_name, p.last_name, f.role, d.submitted_at, d.attested, d.reviewed_at, \
-             r.company, r.nature, r.has_ended, r.relevant, r.mitigation, r.mitigated_at \
+             r.company, r.nature, r.has_ended, r.relevant, r.mitigation, r.mitigated_at, \
+             f.removed_at \
              FROM event_faculty f \
              JOIN person p ON p.society_id = f.society_id AND p.id = f.person_id \
              LEFT JOIN disclosure d ON d.society_id = f.society_id AND d.faculty_id = f.id \

@@ -16,6 +16,7 @@ use jiff::civil::Date;
 use super::exports::{
     self, ActivityLearner, ActivityRecord, AttendanceRow, ClaimRow, EvaluationAnswer,
     FacultyDisclosure, JointProviderInput, LearnerCompletion, QuestionKind, Relationship,
+    role_cell,
 };
 use crate::{Actor, App, AppError, AppResult};
 
@@ -804,7 +805,7 @@ async fn joint_provider_input(
                     name: format!("{} {}", row.first_name.trim(), row.last_name.trim())
                         .trim()
                         .to_string(),
-                    role: role_label(&row.role),
+                    role: role_cell(&role_label(&row.role), local_day(row.removed_at, zone)),
                     submitted_on: local_day(row.submitted_at, zone),
                     attested: row.attested.unwrap_or(false),
                     reviewed_on: local_day(row.reviewed_at, zone),
