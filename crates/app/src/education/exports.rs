@@ -1291,6 +1291,15 @@ mod tests {
     }
 
     #[test]
+    fn a_withdrawn_role_carries_the_day() {
+        assert_eq!(role_cell("Speaker", None), "Speaker");
+        assert_eq!(
+            role_cell("Speaker", Some(date(2027, 2, 1))),
+            "Speaker (withdrawn 2027-02-01)"
+        );
+    }
+
+    #[test]
     fn averages_round_half_up() {
         assert_eq!(average(13, 3), "4.33");
         assert_eq!(average(14, 3), "4.67");
