@@ -6,6 +6,7 @@
 
 use std::time::Duration;
 
+use chapterhouse_app::education::activities::{self, ExportKind};
 use chapterhouse_app::events::{self, EventForm, SessionForm};
 use chapterhouse_app::faculty::{
     self, DisclosureForm, InviteForm, ReviewForm, event_disclosures, faculty_by_token,
@@ -625,7 +626,7 @@ async fn planners_are_told_of_each_disclosure_and_a_withdrawn_speaker_is_removed
         &InviteForm {
             email: "sam@example.org".into(),
             name: "Samuel Reyes".into(),
-            role: "moderator".into(),
+            role: "speaker".into(),
             ..Default::default()
         },
         &staff(),
@@ -695,10 +696,31 @@ async fn planners_are_told_of_each_disclosure_and_a_withdrawn_speaker_is_removed
         roles,
         vec![
             ("Dr. Ada Lee", "Speaker (withdrawn 2026-11-21)"),
-            ("Samuel Reyes", "Moderator")
+            ("Samuel Reyes", "Speaker")
         ]
     );
     assert!(export[0].submitted_on.is_some());
+    // The package staff download says the same (two speakers invited by name alone are two
+    // rows, not one).
+    let activity = activities::create_event_activity(&f.app, &scoped, event, &staff())
+        .await
+        .unwrap();
+    let csv = activities::export(
+        &scoped,
+        activity,
+        ExportKind::parse("joint-disclosures.csv").unwrap(),
+    )
+    .await
+    .unwrap()
+    .text;
+    assert!(
+        csv.contains("Dr. Ada Lee,Speaker (withdrawn 2026-11-21),2026-11-21,Yes,None"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("Samuel Reyes,Speaker,,,Not submitted"),
+        "{csv}"
+    );
 
     // Invited again, she is back with what she recorded and a working link.
     faculty::invite(&f.app, &scoped, event, &form, &staff())

@@ -162,8 +162,12 @@ pub struct LearnerClaim {
 /// A faculty member's disclosure with its relationships, for the joint-provider package.
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct DisclosureRow {
+    /// The faculty row (one person's rows share it).
+    pub faculty_id: Uuid,
     pub first_name: String,
     pub last_name: String,
+    /// The name as entered when invited by name alone (first and last may then be empty).
+    pub display_name: String,
     pub role: String,
     pub submitted_at: Option<i64>,
     pub attested: Option<bool>,
@@ -439,8 +443,9 @@ impl Scoped {
     /// NULL), by name. Removed faculty are included (`removed_at`): the accreditation file
     /// keeps what they disclosed.
     pub async fn event_disclosures(&self, event: EventId) -> StoreResult<Vec<DisclosureRow>> {
-        Ok(on!(self.db.reader(), |c| sqlx::query_as(
-            "SELECT p.first_name, p.last_name, f.role, d.submitted_at, d.attested, d.reviewed_at, \
+        Ok(on!(self.db.reader(), |c| {
+            sqlx::query_as(
+            "SELECT f.id AS faculty_id, p.first_name, p.last_name, p.display_name, f.role, d.submitted_at, d.attested, d.reviewed_at, \
              r.company, r.nature, r.has_ended, r.relevant, r.mitigation, r.mitigated_at, \
              f.removed_at \
              FROM event_faculty f \
@@ -449,12 +454,14 @@ impl Scoped {
              LEFT JOIN disclosure_relationship r ON r.society_id = d.society_id \
                AND r.disclosure_id = d.id \
              WHERE f.society_id = $1 AND f.event_id = $2 \
-             ORDER BY lower(p.last_name), lower(p.first_name), f.id, r.position, r.company"
+             ORDER BY lower(p.last_name), lower(p.first_name), lower(p.display_name), f.id, \
+             r.position, r.company"
         )
         .bind(self.society.id.0)
         .bind(event.0)
         .fetch_all(c)
-        .await)?)
+        .await
+        })?)
     }
 }
 

@@ -164,8 +164,9 @@ pub struct EditView {
     pub question_form: QuestionForm,
     pub question_kinds: Vec<(String, String)>,
     pub question_types: Vec<(String, String)>,
-    /// Faculty whose disclosure learners cannot see yet: "Name (role): what is outstanding".
-    pub missing_disclosures: Vec<String>,
+    /// Faculty whose disclosure learners cannot see yet: (faculty id, "Name (role)", what is
+    /// outstanding).
+    pub missing_disclosures: Vec<(String, String, String)>,
     /// Whether the event has started (disclosures were due before).
     pub started: bool,
 }
@@ -315,11 +316,10 @@ async fn event_page(ctx: &Ctx, event: Event, state: PageState) -> WebResult {
         .await?
         .into_iter()
         .map(|e| {
-            format!(
-                "{} ({}): {}",
-                e.name,
-                e.role.label().to_lowercase(),
-                e.progress.status_words().to_lowercase()
+            (
+                e.faculty.id.to_string(),
+                format!("{} ({})", e.name, e.role.label().to_lowercase()),
+                e.progress.status_words().to_lowercase(),
             )
         })
         .collect();

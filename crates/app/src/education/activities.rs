@@ -793,25 +793,23 @@ async fn joint_provider_input(
             })
             .collect();
         let mut disclosures: Vec<FacultyDisclosure> = Vec::new();
-        let mut last_key: Option<(String, String, String)> = None;
+        let mut last_key = None;
         for row in scoped.event_disclosures(event).await? {
-            let key = (
-                row.first_name.clone(),
-                row.last_name.clone(),
-                row.role.clone(),
-            );
-            if last_key.as_ref() != Some(&key) {
+            let key = Some(row.faculty_id);
+            if last_key != key {
                 disclosures.push(FacultyDisclosure {
-                    name: format!("{} {}", row.first_name.trim(), row.last_name.trim())
-                        .trim()
-                        .to_string(),
+                    name: match format!("{} {}", row.first_name.trim(), row.last_name.trim()).trim()
+                    {
+                        "" => row.display_name.trim().to_string(),
+                        name => name.to_string(),
+                    },
                     role: role_cell(&role_label(&row.role), local_day(row.removed_at, zone)),
                     submitted_on: local_day(row.submitted_at, zone),
                     attested: row.attested.unwrap_or(false),
                     reviewed_on: local_day(row.reviewed_at, zone),
                     relationships: Vec::new(),
                 });
-                last_key = Some(key);
+                last_key = key;
             }
             if let (Some(company), Some(current)) = (row.company, disclosures.last_mut()) {
                 current.relationships.push(Relationship {

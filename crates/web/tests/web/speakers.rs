@@ -384,7 +384,7 @@ async fn staff_see_missing_disclosures_and_remove_a_speaker_who_withdrew() {
     assert!(edit.body.contains("Disclosures missing"), "{}", edit.body);
     assert!(
         edit.body
-            .contains("Dr. Ada Lee (speaker): disclosure submitted, awaiting review")
+            .contains("Dr. Ada Lee (speaker)</a>: disclosure submitted, awaiting review")
     );
     let public = visitor.get("/events/annual-2027").await;
     assert!(!public.body.contains("Dr. Ada Lee"));
