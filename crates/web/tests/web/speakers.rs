@@ -507,6 +507,33 @@ async fn staff_see_missing_disclosures_and_remove_a_speaker_who_withdrew() {
         .map(|e| format!("{} {}", e.action, e.subject))
         .collect();
     assert!(log.contains(&"faculty.removed ada.lee@example.org".to_string()));
+
+    // Once the event has started, a disclosure still missing is said to have been missed.
+    faculty::invite(
+        &t.app,
+        &scoped,
+        event,
+        &InviteForm {
+            email: "sam@example.org".into(),
+            name: "Samuel Reyes".into(),
+            role: "moderator".into(),
+            sessions: Vec::new(),
+        },
+        &actor,
+    )
+    .await
+    .unwrap();
+    t.clock.set(chapterhouse_core::Timestamp::from_jiff(
+        "2027-03-07T12:00:00Z".parse().unwrap(),
+    ));
+    let mut late = t.client("gsco.test");
+    late.sign_in("owner@gsco.test", PASSWORD).await;
+    let edit = late.get(&format!("/staff/events/{event}")).await;
+    assert!(
+        edit.body
+            .contains("The event has started without these disclosures final")
+    );
+    assert!(edit.body.contains("Samuel Reyes (moderator)</a>: invited"));
 }
 
 // ---------------------------------------------------------------------------------------------
