@@ -13,7 +13,7 @@
 //! name. A row recorded at the door or by staff is never overwritten. Uploads never confirmed
 //! are deleted with the member-list uploads by the daily maintenance (`import::UPLOAD_KEPT_DAYS`).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use chapterhouse_core::checkin::{NameMatch, default_min_minutes, match_name};
 use chapterhouse_core::events::EventKind;
@@ -259,14 +259,24 @@ pub async fn preview(
     choice: &ImportChoice,
 ) -> AppResult<Preview> {
     let e = scoped.event(event).await?.ok_or(AppError::NotFound)?;
+    preview_of(scoped, &e, blob, choice).await
+}
+
+async fn preview_of(
+    scoped: &Scoped,
+    e: &Event,
+    blob: BlobId,
+    choice: &ImportChoice,
+) -> AppResult<Preview> {
+    let event = e.id;
     let upload = scoped
         .attendance_upload(event, blob)
         .await?
         .ok_or(AppError::NotFound)?;
     let sessions = scoped.event_sessions(event).await?;
     let mut errors = FieldErrors::new();
-    let (session, min_minutes, length_minutes) = choose(&e, &sessions, choice, &mut errors);
-    let report = read_report(upload.data.as_slice(), &zone_of(&e));
+    let (session, min_minutes, length_minutes) = choose(e, &sessions, choice, &mut errors);
+    let report = read_report(upload.data.as_slice(), &zone_of(e));
 
     // Registrants who still count (not cancelled or lapsed), for the second and third tries.
     let regs: Vec<_> = scoped
@@ -286,14 +296,29 @@ pub async fn preview(
         .map(|a| a.person_id)
         .collect();
 
+    // The society's people with the report's email addresses, in one read.
+    let emails: Vec<String> = report
+        .attendees
+        .iter()
+        .filter_map(|a| a.email.clone())
+        .filter(|e| !e.is_empty())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let people: HashMap<String, PersonId> = scoped
+        .people_by_emails(&emails)
+        .await?
+        .into_iter()
+        .collect();
+
     let mut by_person: BTreeMap<PersonId, MatchedRow> = BTreeMap::new();
     let mut order: Vec<PersonId> = Vec::new();
     let mut unmatched = Vec::new();
     for a in &report.attendees {
         let email = a.email.clone().unwrap_or_default();
         let found = if !email.is_empty() {
-            if let Some(p) = scoped.person_by_email(&email).await? {
-                Ok((p, "email"))
+            if let Some(p) = people.get(&email) {
+                Ok((*p, "email"))
             } else if let Some(r) = regs.iter().find(|r| r.email.eq_ignore_ascii_case(&email)) {
                 Ok((r.person_id, "registration email"))
             } else {
@@ -360,6 +385,7 @@ pub async fn preview(
 }
 
 /// Record the uploaded report's attendance (see the module's words) and delete the upload.
+/// The choices' problems are `Invalid` (see [`confirm_or_preview`] for the preview with them).
 pub async fn confirm(
     app: &App,
     scoped: &Scoped,
@@ -368,10 +394,25 @@ pub async fn confirm(
     choice: &ImportChoice,
     actor: &Actor,
 ) -> AppResult<ImportDone> {
+    confirm_or_preview(app, scoped, event, blob, choice, actor)
+        .await?
+        .map_err(|p| AppError::Invalid(p.errors))
+}
+
+/// [`confirm`], or, when the choices have problems, the preview that names them (read once,
+/// for the page to show again).
+pub async fn confirm_or_preview(
+    app: &App,
+    scoped: &Scoped,
+    event: EventId,
+    blob: BlobId,
+    choice: &ImportChoice,
+    actor: &Actor,
+) -> AppResult<Result<ImportDone, Box<Preview>>> {
     let e = scoped.event(event).await?.ok_or(AppError::NotFound)?;
-    let p = preview(app, scoped, event, blob, choice).await?;
+    let p = preview_of(scoped, &e, blob, choice).await?;
     if !p.errors.is_empty() {
-        return Err(AppError::Invalid(p.errors));
+        return Ok(Err(Box::new(p)));
     }
     let now = app.now();
     let mut tx = scoped.begin().await?;
@@ -458,5 +499,5 @@ pub async fn confirm(
     )
     .await?;
     tx.commit().await?;
-    Ok(done)
+    Ok(Ok(done))
 }

@@ -17,24 +17,20 @@
 //!   invitation (`METHOD:REQUEST`, same UID, the event's raised SEQUENCE); each mail carries a
 //!   dedup key, so a repeated run sends nothing twice.
 
-use chapterhouse_core::billing::DocumentKind;
-use chapterhouse_core::calendar::{self, Invitee};
 use chapterhouse_core::cancellation::{self as rules, MoneyBack, SelfCancel};
 use chapterhouse_core::events::{CancelPolicy, EventStatus};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::registration::RegStatus;
 use chapterhouse_core::validate::FieldErrors;
 use chapterhouse_core::{EventId, RegistrationId, RegistrationTypeId, Timestamp};
-use chapterhouse_store::{
-    Event, NewAudit, NewCreditMemoRow, NewJob, Registrants, Registration, Scoped, ScopedTx,
-};
+use chapterhouse_store::{Event, NewAudit, NewJob, Registrants, Registration, Scoped, ScopedTx};
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::CurrentUser;
 use crate::jobs::JobFailure;
-use crate::mail::{EmailJob, EmailPayload, JobAttachment, SEND_EMAIL};
+use crate::mail::{EmailJob, enqueue_email_once};
 use crate::membership::today;
-use crate::{Actor, App, AppError, AppResult, events, payments, registrations};
+use crate::{Actor, App, AppError, AppResult, billing, events, payments, registrations};
 
 pub const REGISTRATION_REFUND: &str = "registration_refund";
 pub const EVENT_CANCELLATION: &str = "event_cancellation";
@@ -248,15 +244,16 @@ async fn cancel_one(
             .await?;
     }
     if let Some(invoice) = reg.invoice() {
+        let invoice = tx.invoice(invoice).await?.ok_or(AppError::Stale)?;
+        let today = today(app, scoped);
         // Nothing stays owed on a cancelled registration.
         if paid.owed.0 > 0 {
-            credit_memo_in(
-                app,
-                scoped,
+            billing::credit_memo_in(
                 &mut tx,
-                invoice,
+                &invoice,
                 paid.owed,
                 &format!("Registration for {} cancelled before payment.", e.title),
+                today,
                 actor,
                 now,
             )
@@ -264,17 +261,16 @@ async fn cancel_one(
         }
         match back {
             MoneyBack::Credit(amount) => {
-                credit_memo_in(
-                    app,
-                    scoped,
+                billing::credit_memo_in(
                     &mut tx,
-                    invoice,
+                    &invoice,
                     amount,
                     &format!(
                         "Credit for the cancelled registration for {} ({}), toward a later invoice.",
                         e.title,
                         reg.name()
                     ),
+                    today,
                     actor,
                     now,
                 )
@@ -310,13 +306,8 @@ async fn cancel_one(
         _ => e.sequence + 1,
     };
     let attachments = if status == RegStatus::Confirmed {
-        let mut cal = events::calendar_event(&app.links, scoped, e);
-        cal.sequence = sequence;
-        let ics = calendar::cancellation(&cal, &invitee(scoped, reg), now);
-        vec![JobAttachment::new(
-            "cancel.ics",
-            "text/calendar; method=CANCEL; charset=utf-8",
-            ics.as_bytes(),
+        vec![crate::calendar::cancellation(
+            app, scoped, e, reg, sequence, now,
         )]
     } else {
         Vec::new()
@@ -326,7 +317,7 @@ async fn cancel_one(
         How::Event { .. } => format!("Cancelled: {}", e.title),
         _ => format!("Your registration is cancelled: {}", e.title),
     };
-    enqueue_keyed(
+    enqueue_email_once(
         &mut tx,
         &EmailJob {
             to: reg.email.clone(),
@@ -423,89 +414,6 @@ fn cancel_mail_text(
             contact_words(scoped),
         ),
     }
-}
-
-fn invitee(scoped: &Scoped, reg: &Registration) -> Invitee {
-    let society = scoped.society();
-    Invitee {
-        organizer_name: society.name.clone(),
-        organizer_email: if society.sender_address.is_empty() {
-            society.email.clone()
-        } else {
-            society.sender_address.clone()
-        },
-        attendee_name: reg.name(),
-        attendee_email: reg.email.clone(),
-    }
-}
-
-/// Enqueue a mail once per `key`: a repeated job run finds the key taken and sends nothing.
-async fn enqueue_keyed(
-    tx: &mut ScopedTx,
-    email: &EmailJob,
-    attachments: &[JobAttachment],
-    key: String,
-    now: Timestamp,
-) -> AppResult<bool> {
-    let payload = serde_json::to_string(&EmailPayload {
-        email: email.clone(),
-        attachments: attachments.to_vec(),
-    })
-    .map_err(anyhow::Error::from)?;
-    Ok(tx
-        .enqueue(
-            &NewJob {
-                kind: SEND_EMAIL,
-                payload,
-                run_at: now,
-                dedup_key: Some(key),
-                max_attempts: 8,
-            },
-            now,
-        )
-        .await?)
-}
-
-/// A credit memo written inside the caller's transaction. Unlike staff's credit memos (at most
-/// the balance), a cancellation's credit may exceed what is owed: the invoice then carries the
-/// registrant's credit.
-#[allow(clippy::too_many_arguments)]
-async fn credit_memo_in(
-    app: &App,
-    scoped: &Scoped,
-    tx: &mut ScopedTx,
-    invoice: chapterhouse_core::InvoiceId,
-    amount: Cents,
-    reason: &str,
-    actor: &Actor,
-    now: Timestamp,
-) -> AppResult<()> {
-    tx.lock_document_counter(DocumentKind::CreditMemo).await?;
-    let number = tx.next_document_number(DocumentKind::CreditMemo).await?;
-    tx.insert_credit_memo(
-        &NewCreditMemoRow {
-            number,
-            invoice,
-            issued_on: today(app, scoped),
-            amount,
-            reason: reason.to_string(),
-            created_by: actor.account,
-        },
-        now,
-    )
-    .await?;
-    tx.audit(
-        NewAudit {
-            actor: actor.account,
-            action: "credit_memo.issued",
-            subject: &DocumentKind::CreditMemo.display(number),
-            detail: &format!("{amount}: {reason}"),
-            ip: &actor.ip,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -910,11 +818,7 @@ async fn send_change_notice(app: &App, scoped: &Scoped, p: &ChangePayload) -> Ap
             let Some(reg) = tx.registration_in(*id).await? else {
                 continue;
             };
-            let mut cal = events::calendar_event(&app.links, scoped, &e);
-            if !e.online_url.is_empty() {
-                cal.description = format!("{}\n\nJoin online: {}", cal.description, e.online_url);
-            }
-            let ics = calendar::invitation(&cal, &invitee(scoped, &reg), now);
+            let invite = crate::calendar::invitation(app, scoped, &e, &reg, now);
             let text = format!(
                 "Dear {},\n\nThe details of {} have changed. You are still registered ({}).\n\n{changes}{online}\nThe attached invite.ics updates the entry in your calendar.\n\nYour registration: {base}{}\n",
                 reg.name(),
@@ -922,18 +826,14 @@ async fn send_change_notice(app: &App, scoped: &Scoped, p: &ChangePayload) -> Ap
                 reg.type_name,
                 registrations::registration_path(app, scoped, &reg),
             );
-            if enqueue_keyed(
+            if enqueue_email_once(
                 &mut tx,
                 &EmailJob {
                     to: reg.email.clone(),
                     subject: format!("Changed: {}", e.title),
                     text,
                 },
-                &[JobAttachment::new(
-                    "invite.ics",
-                    "text/calendar; method=REQUEST; charset=utf-8",
-                    ics.as_bytes(),
-                )],
+                &[invite],
                 format!("{EVENT_CHANGE_NOTICE}:{}:{}:{}", e.id, e.sequence, reg.id),
                 now,
             )

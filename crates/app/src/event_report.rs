@@ -7,10 +7,11 @@ use std::collections::{BTreeMap, HashSet};
 
 use chapterhouse_core::checkin::{PaidLine, share_paid};
 use chapterhouse_core::registration::RegStatus;
-use chapterhouse_core::spreadsheet::{UTF8_BOM, text_cell};
+use chapterhouse_core::spreadsheet::text_cell;
 use chapterhouse_core::{ActivityId, EventId, PersonId, Timestamp};
 use chapterhouse_store::Scoped;
 
+use crate::export::csv_text;
 use crate::{AppError, AppResult};
 
 /// Registrations and seats for one status.
@@ -194,45 +195,37 @@ pub fn dollars(cents: i64) -> String {
     format!("{sign}{grouped}.{:02}", c % 100)
 }
 
-fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
-
 /// The per-type table as CSV for Excel: a registrations and a seats column per status.
 pub fn types_csv(report: &EventReport) -> String {
-    let mut out = String::from(UTF8_BOM);
     let mut head = vec!["Registration type".to_string(), "Industry".to_string()];
     for s in &report.statuses {
         head.push(format!("{} registrations", s.label()));
         head.push(format!("{} seats", s.label()));
     }
     head.push("Seats taken".into());
-    out.push_str(&head.join(","));
-    out.push_str("\r\n");
-    let mut row = |name: &str, industry: &str, counts: &[Count], taken: i64| {
-        let mut cells = vec![csv_cell(&text_cell(name)), industry.to_string()];
+    let row = |name: &str, industry: &str, counts: &[Count], taken: i64| {
+        let mut cells = vec![text_cell(name).into_owned(), industry.to_string()];
         for c in counts {
             cells.push(c.registrations.to_string());
             cells.push(c.seats.to_string());
         }
         cells.push(taken.to_string());
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+        cells
     };
-    for t in &report.types {
-        row(
-            &t.name,
-            if t.is_industry { "yes" } else { "no" },
-            &t.by_status,
-            t.seats_taken,
-        );
-    }
-    row("Total", "", &report.totals, report.seats_taken);
-    out
+    let mut rows: Vec<Vec<String>> = report
+        .types
+        .iter()
+        .map(|t| {
+            row(
+                &t.name,
+                if t.is_industry { "yes" } else { "no" },
+                &t.by_status,
+                t.seats_taken,
+            )
+        })
+        .collect();
+    rows.push(row("Total", "", &report.totals, report.seats_taken));
+    csv_text(head, rows, true)
 }
 
 /// When a session starts, for the report's table.

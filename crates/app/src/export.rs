@@ -2,6 +2,9 @@
 //! as UTF-8 (byte-order mark) with every text cell made formula-safe. Its columns are the
 //! import's known columns plus the society's custom fields, so an export imports back cleanly
 //! and changes nothing.
+//!
+//! [`csv_text`] is the one CSV writer of the other downloads (accounting, education, registrant
+//! and event-report files).
 
 use std::collections::HashMap;
 
@@ -13,6 +16,34 @@ use chapterhouse_store::{MemberFilter, NewAudit, Scoped, parse_status};
 use crate::import::Progress;
 use crate::membership::today;
 use crate::{Actor, App, AppResult};
+
+/// A CSV file's text: the header, then the rows, CRLF line ends, a cell quoted where it needs
+/// to be (the `csv` crate). `bom`: starts with the UTF-8 byte-order mark, for files people open
+/// in Excel. Text cells are made formula-safe by the caller (`spreadsheet::text_cell`), so
+/// amounts stay numbers.
+pub fn csv_text(
+    header: impl IntoIterator<Item = impl AsRef<[u8]>>,
+    rows: impl IntoIterator<Item = impl IntoIterator<Item = impl AsRef<[u8]>>>,
+    bom: bool,
+) -> String {
+    let mut bytes = if bom {
+        UTF8_BOM.as_bytes().to_vec()
+    } else {
+        Vec::new()
+    };
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(&mut bytes);
+    // Writing to memory cannot fail.
+    let _ = writer.write_record(header);
+    for row in rows {
+        let _ = writer.write_record(row);
+    }
+    let _ = writer.flush();
+    drop(writer);
+    // Every cell is a `str`, so the text is UTF-8.
+    String::from_utf8(bytes).unwrap_or_default()
+}
 
 /// A finished export.
 #[derive(Clone, Debug)]

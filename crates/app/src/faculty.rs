@@ -704,6 +704,7 @@ pub async fn submit_disclosure(
         enqueue_email_once(
             &mut tx,
             &email,
+            &[],
             format!("disclosure_review:{disclosure}"),
             now,
         )

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod applications;
 pub mod attendance_import;
 pub mod billing;
+pub mod calendar;
 pub mod cancellations;
 pub mod checkin;
 pub mod committees;

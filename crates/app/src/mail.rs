@@ -51,17 +51,6 @@ pub async fn enqueue_email(tx: &mut ScopedTx, email: &EmailJob, now: Timestamp) 
     enqueue_email_with(tx, email, &[], now).await
 }
 
-/// [`enqueue_email`] at most once for `dedup_key` (a second enqueue with the same key is
-/// dropped).
-pub async fn enqueue_email_once(
-    tx: &mut ScopedTx,
-    email: &EmailJob,
-    dedup_key: String,
-    now: Timestamp,
-) -> AppResult<()> {
-    enqueue(tx, email, &[], Some(dedup_key), now).await
-}
-
 /// [`enqueue_email`] with files attached.
 pub async fn enqueue_email_with(
     tx: &mut ScopedTx,
@@ -69,7 +58,20 @@ pub async fn enqueue_email_with(
     attachments: &[JobAttachment],
     now: Timestamp,
 ) -> AppResult<()> {
-    enqueue(tx, email, attachments, None, now).await
+    enqueue(tx, email, attachments, None, now).await?;
+    Ok(())
+}
+
+/// [`enqueue_email_with`] once per `key`: a repeated job run finds the key taken and enqueues
+/// nothing. Returns whether this call enqueued the mail.
+pub async fn enqueue_email_once(
+    tx: &mut ScopedTx,
+    email: &EmailJob,
+    attachments: &[JobAttachment],
+    key: String,
+    now: Timestamp,
+) -> AppResult<bool> {
+    enqueue(tx, email, attachments, Some(key), now).await
 }
 
 async fn enqueue(
@@ -78,33 +80,38 @@ async fn enqueue(
     attachments: &[JobAttachment],
     dedup_key: Option<String>,
     now: Timestamp,
-) -> AppResult<()> {
+) -> AppResult<bool> {
     let payload = serde_json::to_string(&EmailPayload {
         email: email.clone(),
         attachments: attachments.to_vec(),
     })
     .map_err(anyhow::Error::from)?;
-    tx.enqueue(
-        &NewJob {
-            kind: SEND_EMAIL,
-            payload,
-            run_at: now,
-            dedup_key,
-            max_attempts: 8,
-        },
-        now,
-    )
-    .await?;
-    Ok(())
+    Ok(tx
+        .enqueue(
+            &NewJob {
+                kind: SEND_EMAIL,
+                payload,
+                run_at: now,
+                dedup_key,
+                max_attempts: 8,
+            },
+            now,
+        )
+        .await?)
+}
+
+/// The address the society's mail comes from: its sender address, else its contact email.
+pub fn sender_address(society: &Society) -> String {
+    if society.sender_address.is_empty() {
+        society.email.clone()
+    } else {
+        society.sender_address.clone()
+    }
 }
 
 /// The message as sent: the society's name and sender address, its postal address at the foot.
 pub fn outgoing(society: &Society, email: &EmailJob) -> OutgoingMail {
-    let from_address = if society.sender_address.is_empty() {
-        society.email.clone()
-    } else {
-        society.sender_address.clone()
-    };
+    let from_address = sender_address(society);
     let mut text = email.text.trim_end().to_string();
     text.push_str("\n\n-- \n");
     text.push_str(&society.name);

@@ -14,8 +14,9 @@
 //! arrives after its hold lapsed takes a seat if one is free, and is otherwise refunded
 //! ([`settle_late_payment`]): never a charge without a seat, never a seat without a record.
 
+use std::collections::HashMap;
+
 use base64::Engine;
-use chapterhouse_core::calendar::{self, Invitee};
 use chapterhouse_core::events::{
     self as event_rules, Audience, EventKind, EventStatus, EventTerms, GuestPolicy, QuestionKind,
     Standing, TypeTerms,
@@ -35,6 +36,7 @@ use chapterhouse_store::{
 
 use crate::accounts::CurrentUser;
 use crate::billing::{self, BillTo, NewInvoice, NewLine};
+use crate::export::csv_text;
 use crate::mail::{EmailJob, JobAttachment, enqueue_email, enqueue_email_with};
 use crate::membership::today;
 use crate::{Actor, App, AppError, AppResult, payments};
@@ -177,7 +179,8 @@ fn closes_at(e: &Event) -> Timestamp {
     )
 }
 
-fn event_terms(e: &Event) -> EventTerms {
+/// What the registration rules need of an event (`core::events::offer`).
+pub fn event_terms(e: &Event) -> EventTerms {
     EventTerms {
         status: status_of(e),
         closes_at: closes_at(e),
@@ -185,7 +188,8 @@ fn event_terms(e: &Event) -> EventTerms {
     }
 }
 
-fn type_terms(t: &RegistrationType) -> TypeTerms<'_> {
+/// What the registration rules need of a registration type.
+pub fn type_terms(t: &RegistrationType) -> TypeTerms<'_> {
     TypeTerms {
         price: Cents(t.price_cents),
         member_price: t.member_price_cents.map(Cents),
@@ -817,24 +821,7 @@ async fn send_confirmation(
     let society = scoped.society();
     let base = app.links.base_url(society);
     let checkin = checkin_link(app, scoped, reg);
-    let mut cal = crate::events::calendar_event(&app.links, scoped, e);
-    if !e.online_url.is_empty() {
-        cal.description = format!("{}\n\nJoin online: {}", cal.description, e.online_url);
-    }
-    let ics = calendar::invitation(
-        &cal,
-        &Invitee {
-            organizer_name: society.name.clone(),
-            organizer_email: if society.sender_address.is_empty() {
-                society.email.clone()
-            } else {
-                society.sender_address.clone()
-            },
-            attendee_name: reg.name(),
-            attendee_email: reg.email.clone(),
-        },
-        now,
-    );
+    let invite = crate::calendar::invitation(app, scoped, e, reg, now);
     let qr = qr_png(&checkin)?;
     let guests = if reg.seats > 1 {
         format!(
@@ -868,11 +855,7 @@ async fn send_confirmation(
             text,
         },
         &[
-            JobAttachment::new(
-                "invite.ics",
-                "text/calendar; method=REQUEST; charset=utf-8",
-                ics.as_bytes(),
-            ),
+            invite,
             JobAttachment::new("checkin-qr.png", "image/png", &qr),
         ],
         now,
@@ -1347,30 +1330,24 @@ pub async fn page_access(
 
 /// The registrant list as CSV (spreadsheet-safe cells).
 pub async fn registrants_csv(scoped: &Scoped, event: EventId) -> AppResult<String> {
-    use chapterhouse_core::spreadsheet::{UTF8_BOM, text_cell};
+    use chapterhouse_core::spreadsheet::text_cell;
     scoped.event(event).await?.ok_or(AppError::NotFound)?;
     let regs = scoped
         .event_registrations(event, &Default::default())
         .await?;
-    let mut out = String::from(UTF8_BOM);
-    out.push_str(
-        "Last name,First name,Email,Type,Status,Seats,Price,Member price,Registered (UTC),Guests\r\n",
-    );
+    let mut guests: HashMap<RegistrationId, Vec<String>> = HashMap::new();
+    for (id, g) in scoped.event_guests(event).await? {
+        guests.entry(id).or_default().push(if g.email.is_empty() {
+            g.name
+        } else {
+            format!("{} <{}>", g.name, g.email)
+        });
+    }
+    let mut rows = Vec::with_capacity(regs.len());
     for r in regs {
-        let guests: Vec<String> = scoped
-            .registration_guests(r.id)
-            .await?
-            .into_iter()
-            .map(|g| {
-                if g.email.is_empty() {
-                    g.name
-                } else {
-                    format!("{} <{}>", g.name, g.email)
-                }
-            })
-            .collect();
-        let text = |t: &str| csv_cell(&text_cell(t));
-        let cells = [
+        let guests = guests.remove(&r.id).unwrap_or_default();
+        let text = |t: &str| text_cell(t).into_owned();
+        rows.push([
             text(&r.last_name),
             text(&r.first_name),
             text(&r.email),
@@ -1387,17 +1364,20 @@ pub async fn registrants_csv(scoped: &Scoped, event: EventId) -> AppResult<Strin
                 .strftime("%Y-%m-%d %H:%M")
                 .to_string(),
             text(&guests.join("; ")),
-        ];
-        out.push_str(&cells.join(","));
-        out.push_str("\r\n");
+        ]);
     }
-    Ok(out)
+    Ok(csv_text(REGISTRANTS_HEADER, rows, true))
 }
 
-fn csv_cell(text: &str) -> String {
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
+const REGISTRANTS_HEADER: [&str; 10] = [
+    "Last name",
+    "First name",
+    "Email",
+    "Type",
+    "Status",
+    "Seats",
+    "Price",
+    "Member price",
+    "Registered (UTC)",
+    "Guests",
+];

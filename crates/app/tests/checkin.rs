@@ -214,6 +214,21 @@ async fn check_in_takes_the_guests_once_and_can_be_undone() {
     let ben = register(&f, &scoped, e, ty, "Ben Ode", "ben@example.org", &[]).await;
     set_clock(&f, "2026-12-05T13:14:00Z");
 
+    // The registrant list names each registration's own guests.
+    let csv = registrations::registrants_csv(&scoped, e).await.unwrap();
+    let line = |email: &str| {
+        csv.lines()
+            .find(|l| l.contains(email))
+            .unwrap_or_else(|| panic!("{email} in {csv}"))
+            .to_string()
+    };
+    assert!(
+        line("ana@example.org")
+            .ends_with(",Bo Lima <bo.lima@example.org>; Cy Lima <cy.lima@example.org>"),
+        "{csv}"
+    );
+    assert!(line("ben@example.org").ends_with(","), "{csv}");
+
     assert_eq!(
         checkin::check_in(&f.app, &scoped, e, ana, None, &staff())
             .await

@@ -744,3 +744,37 @@ async fn planners_are_told_of_each_disclosure_and_a_withdrawn_speaker_is_removed
         );
     }
 }
+
+#[tokio::test]
+async fn the_joint_provider_disclosures_keep_two_faculty_who_share_a_name() {
+    let f = fixture().await;
+    let s = society(&f, "twin").await;
+    let scoped = f.app.scoped(&s);
+    let (event, _) = meeting(&f, &scoped, "twins").await;
+    for email in ["alex.kim@example.org", "akim@example.net"] {
+        let form = InviteForm {
+            email: email.into(),
+            name: "Alex Kim".into(),
+            role: "speaker".into(),
+            ..Default::default()
+        };
+        faculty::invite(&f.app, &scoped, event, &form, &staff())
+            .await
+            .unwrap();
+    }
+    let activity = activities::create_event_activity(&f.app, &scoped, event, &staff())
+        .await
+        .unwrap();
+    let file = ExportKind::parse("joint-disclosures.csv").unwrap();
+    let csv = activities::export(&scoped, activity, file)
+        .await
+        .unwrap()
+        .text;
+    let rows: Vec<&str> = csv.lines().skip(1).collect();
+    assert_eq!(rows.len(), 2, "{csv}");
+    assert!(
+        rows.iter()
+            .all(|r| r.starts_with("Alex Kim,Speaker,,,Not submitted")),
+        "{csv}"
+    );
+}

@@ -141,6 +141,27 @@ impl Scoped {
         .await)?)
     }
 
+    /// Who attended one session of an event (`None`: the event as a whole): those rows alone,
+    /// for the check-in list of a series.
+    pub async fn attended_rows(
+        &self,
+        event: EventId,
+        session: Option<EventSessionId>,
+    ) -> StoreResult<Vec<Attendance>> {
+        let key = session_key(session);
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+            attendance_select!(
+                "WHERE a.society_id = $1 AND a.event_id = $2 AND a.session_key = $3 \
+             AND a.attended"
+            )
+        )
+        .bind(self.society.id.0)
+        .bind(event.0)
+        .bind(&key)
+        .fetch_all(c)
+        .await)?)
+    }
+
     /// A person's attendance rows for an event.
     pub async fn person_attendance(
         &self,

@@ -159,29 +159,6 @@ pub struct LearnerClaim {
     pub is_industry: bool,
 }
 
-/// A faculty member's disclosure with its relationships, for the joint-provider package.
-#[derive(Clone, Debug, sqlx::FromRow)]
-pub struct DisclosureRow {
-    /// The faculty row (one person's rows share it).
-    pub faculty_id: Uuid,
-    pub first_name: String,
-    pub last_name: String,
-    /// The name as entered when invited by name alone (first and last may then be empty).
-    pub display_name: String,
-    pub role: String,
-    pub submitted_at: Option<i64>,
-    pub attested: Option<bool>,
-    pub reviewed_at: Option<i64>,
-    pub company: Option<String>,
-    pub nature: Option<String>,
-    pub has_ended: Option<bool>,
-    pub relevant: Option<bool>,
-    pub mitigation: Option<String>,
-    pub mitigated_at: Option<i64>,
-    /// When staff removed them from the event (withdrew); kept for the accreditation file.
-    pub removed_at: Option<i64>,
-}
-
 macro_rules! activity_select {
     ($($rest:tt)*) => {
         concat!(
@@ -436,32 +413,6 @@ impl Scoped {
         .bind(activity.0)
         .fetch_all(c)
         .await)?)
-    }
-
-    /// The faculty of an event with their disclosures and relationships, one row per
-    /// relationship (a faculty member without any has one row with the relationship columns
-    /// NULL), by name. Removed faculty are included (`removed_at`): the accreditation file
-    /// keeps what they disclosed.
-    pub async fn event_disclosures(&self, event: EventId) -> StoreResult<Vec<DisclosureRow>> {
-        Ok(on!(self.db.reader(), |c| {
-            sqlx::query_as(
-            "SELECT f.id AS faculty_id, p.first_name, p.last_name, p.display_name, f.role, d.submitted_at, d.attested, d.reviewed_at, \
-             r.company, r.nature, r.has_ended, r.relevant, r.mitigation, r.mitigated_at, \
-             f.removed_at \
-             FROM event_faculty f \
-             JOIN person p ON p.society_id = f.society_id AND p.id = f.person_id \
-             LEFT JOIN disclosure d ON d.society_id = f.society_id AND d.faculty_id = f.id \
-             LEFT JOIN disclosure_relationship r ON r.society_id = d.society_id \
-               AND r.disclosure_id = d.id \
-             WHERE f.society_id = $1 AND f.event_id = $2 \
-             ORDER BY lower(p.last_name), lower(p.first_name), lower(p.display_name), f.id, \
-             r.position, r.company"
-        )
-        .bind(self.society.id.0)
-        .bind(event.0)
-        .fetch_all(c)
-        .await
-        })?)
     }
 }
 

@@ -263,6 +263,32 @@ impl Scoped {
         .await)?;
         Ok(id.map(PersonId))
     }
+
+    /// [`Scoped::person_by_email`] for many addresses at once (a query per 500): each email
+    /// that belongs to someone, with their id.
+    pub async fn people_by_emails(
+        &self,
+        emails: &[String],
+    ) -> StoreResult<Vec<(String, PersonId)>> {
+        let mut found = Vec::new();
+        for chunk in emails.chunks(500) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "SELECT email, id FROM person WHERE society_id = $1 AND email IN ({})",
+                marks.join(", ")
+            );
+            let rows: Vec<(String, Uuid)> = on!(self.db.reader(), |c| {
+                let mut query =
+                    sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(self.society.id.0);
+                for email in chunk {
+                    query = query.bind(email.clone());
+                }
+                query.fetch_all(c).await
+            })?;
+            found.extend(rows.into_iter().map(|(email, id)| (email, PersonId(id))));
+        }
+        Ok(found)
+    }
 }
 
 impl ScopedTx {

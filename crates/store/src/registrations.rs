@@ -233,6 +233,36 @@ impl Scoped {
         .await)?)
     }
 
+    /// Every guest of an event's registrations, by registration and position (one read for
+    /// lists that show the guests of many registrations).
+    pub async fn event_guests(
+        &self,
+        event: EventId,
+    ) -> StoreResult<Vec<(RegistrationId, RegistrationGuest)>> {
+        let rows: Vec<(Uuid, String, String, i64)> = on!(self.db.reader(), |c| sqlx::query_as(
+            "SELECT g.registration_id, g.name, g.email, g.position FROM registration_guest g \
+             JOIN registration r ON r.society_id = g.society_id AND r.id = g.registration_id \
+             WHERE g.society_id = $1 AND r.event_id = $2 ORDER BY g.registration_id, g.position"
+        )
+        .bind(self.society.id.0)
+        .bind(event.0)
+        .fetch_all(c)
+        .await)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, email, position)| {
+                (
+                    RegistrationId(id),
+                    RegistrationGuest {
+                        name,
+                        email,
+                        position,
+                    },
+                )
+            })
+            .collect())
+    }
+
     pub async fn registration_answers(
         &self,
         id: RegistrationId,

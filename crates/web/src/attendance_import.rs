@@ -17,12 +17,8 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::staff_events::load_event;
 use crate::views::{form_status, render};
-
-async fn load_event(ctx: &Ctx, raw: &str) -> Result<Event, WebError> {
-    let id: EventId = raw.parse().map_err(|_| WebError::NotFound)?;
-    ctx.scoped.event(id).await?.ok_or(WebError::NotFound)
-}
 
 pub struct ImportRowView {
     pub when: String,
@@ -352,7 +348,7 @@ pub async fn confirm(
     ctx.check_csrf(&post.csrf)?;
     let event = load_event(&ctx, &id).await?;
     let blob: BlobId = blob.parse().map_err(|_| WebError::NotFound)?;
-    match attendance_import::confirm(
+    match attendance_import::confirm_or_preview(
         &ctx.app,
         &ctx.scoped,
         event.id,
@@ -362,7 +358,7 @@ pub async fn confirm(
     )
     .await
     {
-        Ok(done) => {
+        Ok(Ok(done)) => {
             let q: String = form_urlencoded::Serializer::new(String::new())
                 .append_pair("done", "imported")
                 .append_pair("matched", &done.matched.to_string())
@@ -375,13 +371,11 @@ pub async fn confirm(
                     .into_response(),
             )
         }
-        Err(AppError::Invalid(_)) => {
-            let p = attendance_import::preview(&ctx.app, &ctx.scoped, event.id, blob, &post.choice)
-                .await?;
+        Ok(Err(p)) => {
             preview_page(
                 &ctx,
                 &event,
-                p,
+                *p,
                 &post.choice,
                 Some(StatusCode::UNPROCESSABLE_ENTITY),
             )

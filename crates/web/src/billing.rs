@@ -25,11 +25,8 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::parse_id;
 use crate::views::{form_status, render};
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 // ---- rows as pages show them ----
 

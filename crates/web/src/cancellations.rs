@@ -13,12 +13,13 @@ use chapterhouse_core::events::{EventStatus, when_words};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::registration::RegStatus;
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::{EventId, RegistrationId, Timestamp};
-use chapterhouse_store::{Event, Registrants, Registration};
+use chapterhouse_core::{RegistrationId, Timestamp};
+use chapterhouse_store::{Event, Registration};
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, Staff};
 use crate::error::{WebError, WebResult};
+use crate::staff_events::load_event;
 use crate::views::{form_status, render};
 
 fn parse_reg(id: &str) -> Result<RegistrationId, WebError> {
@@ -149,28 +150,14 @@ pub struct EventView {
     pub published: bool,
     pub cancelled: bool,
     pub cancel_reason: String,
-    pub seat_holders: usize,
-    pub waitlisted: usize,
+    pub seat_holders: i64,
+    pub waitlisted: i64,
     pub reason: String,
     pub errors: FieldErrors,
 }
 
-async fn staff_event(ctx: &Ctx, id: &str) -> Result<Event, WebError> {
-    let id: EventId = id.trim().parse().map_err(|_| WebError::NotFound)?;
-    ctx.scoped.event(id).await?.ok_or(WebError::NotFound)
-}
-
 async fn event_page(ctx: &Ctx, e: &Event, reason: String, errors: FieldErrors) -> WebResult {
-    let seat_holders = ctx
-        .scoped
-        .event_registration_ids(e.id, Registrants::SeatHolders)
-        .await?
-        .len();
-    let live = ctx
-        .scoped
-        .event_registration_ids(e.id, Registrants::Live)
-        .await?
-        .len();
+    let (seat_holders, waitlisted) = ctx.scoped.live_counts(e.id).await?;
     render(
         form_status(&errors),
         &EventView {
@@ -182,7 +169,7 @@ async fn event_page(ctx: &Ctx, e: &Event, reason: String, errors: FieldErrors) -
             cancelled: e.status == EventStatus::Cancelled.as_str(),
             cancel_reason: e.cancel_reason.clone(),
             seat_holders,
-            waitlisted: live - seat_holders,
+            waitlisted,
             reason,
             errors,
         },
@@ -190,7 +177,7 @@ async fn event_page(ctx: &Ctx, e: &Event, reason: String, errors: FieldErrors) -
 }
 
 pub async fn event_form(Staff { ctx, .. }: Staff, Path(id): Path<String>) -> WebResult {
-    let e = staff_event(&ctx, &id).await?;
+    let e = load_event(&ctx, &id).await?;
     event_page(&ctx, &e, String::new(), FieldErrors::new()).await
 }
 
@@ -208,7 +195,7 @@ pub async fn event_cancel(
     Form(post): Form<ReasonPost>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let e = staff_event(&ctx, &id).await?;
+    let e = load_event(&ctx, &id).await?;
     let form = CancelEventForm {
         reason: post.reason.clone(),
     };

@@ -4,6 +4,8 @@
 //! code: staff of the society get the same one-tap card; anyone else a plain page saying this is
 //! the check-in pass, naming nobody but by first name. No JavaScript anywhere.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -15,25 +17,18 @@ use chapterhouse_core::checkin::{checked_in_words, refusal};
 use chapterhouse_core::events::{self as rules, GuestPolicy};
 use chapterhouse_core::registration::RegStatus;
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::{EventId, EventSessionId, RegistrationId, Role, Timestamp};
-use chapterhouse_store::{CheckinRow, Event};
+use chapterhouse_core::{EventSessionId, PersonId, RegistrationId, Role, Timestamp};
+use chapterhouse_store::{Attendance, CheckinRow, Event};
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::parse_id;
+use crate::staff_events::load_event;
 use crate::views::{form_status, render};
 
 /// Registrations listed at most (search narrows it).
 const LIST_LIMIT: i64 = 100;
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
-
-async fn load_event(ctx: &Ctx, raw: &str) -> Result<Event, WebError> {
-    let id: EventId = parse_id(raw)?;
-    ctx.scoped.event(id).await?.ok_or(WebError::NotFound)
-}
 
 pub struct GuestCard {
     pub id: String,
@@ -90,23 +85,18 @@ pub struct CheckinView {
 }
 
 /// How the door sees one registration, for a series' chosen session or the whole event.
+/// `attended`: for a series, the registrant's attendance row for that session, if they attended.
 async fn card(
     ctx: &Ctx,
     event: &Event,
-    session: Option<EventSessionId>,
+    attended: Option<&Attendance>,
     r: CheckinRow,
 ) -> Result<Card, WebError> {
     let now = ctx.now();
     let zone = &event.time_zone;
     let status = RegStatus::parse(&r.status).unwrap_or(RegStatus::Cancelled);
     let (checked_in, can_undo) = if checkin::per_session(event) {
-        let row = ctx
-            .scoped
-            .person_attendance(event.id, r.person_id)
-            .await?
-            .into_iter()
-            .find(|a| a.session() == session && a.attended);
-        match row {
+        match attended {
             Some(a) if a.source == "checkin" => (
                 checked_in_words(Timestamp(a.recorded_at), None, zone, now),
                 true,
@@ -210,9 +200,21 @@ async fn checkin_page(ctx: &Ctx, event: Event, state: PageState) -> WebResult {
         .checkin_rows(event.id, &state.q, LIST_LIMIT + 1)
         .await?;
     let truncated = rows.len() as i64 > LIST_LIMIT;
+    // A series: who attended the chosen session, read once for the whole list.
+    let attended: HashMap<PersonId, Attendance> = if checkin::per_session(&event) {
+        ctx.scoped
+            .attended_rows(event.id, session)
+            .await?
+            .into_iter()
+            .map(|a| (a.person_id, a))
+            .collect()
+    } else {
+        HashMap::new()
+    };
     let mut cards = Vec::new();
     for r in rows.into_iter().take(LIST_LIMIT as usize) {
-        cards.push(card(ctx, &event, session, r).await?);
+        let a = attended.get(&r.person_id);
+        cards.push(card(ctx, &event, a, r).await?);
     }
     let (checked_in, confirmed) = ctx.scoped.checkin_counts(event.id).await?;
     let zone = event.time_zone.clone();
@@ -471,7 +473,16 @@ async fn pass_page(
         .unwrap_or_default();
     let first_name = row.first_name.clone();
     let card = if is_staff {
-        Some(card(ctx, &event, session, row).await?)
+        let attended = if checkin::per_session(&event) {
+            ctx.scoped
+                .person_attendance(event.id, row.person_id)
+                .await?
+                .into_iter()
+                .find(|a| a.session() == session && a.attended)
+        } else {
+            None
+        };
+        Some(card(ctx, &event, attended.as_ref(), row).await?)
     } else {
         None
     };

@@ -10,10 +10,10 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use chapterhouse_app::AppError;
 use chapterhouse_app::education::activities::{
-    self, ActivityForm, CreditForm, EvaluationQuestionForm, ExportKind, JOINT_PROVIDER_FILES,
-    QuestionResult,
+    self, ActivityForm, CreditForm, EvaluationQuestionForm, ExportKind,
 };
 use chapterhouse_app::education::attendance::mark_attendance;
+use chapterhouse_app::education::exports::{JointProviderFile, QuestionResult};
 use chapterhouse_app::education::learner::{self, ClaimForm, LearnerActivity};
 use chapterhouse_app::education::pdf::{date_range, transcript_pdf};
 use chapterhouse_core::education::{ActivityType, CreditType, Credits};
@@ -27,12 +27,9 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::parse_id;
 use crate::forms::{CsrfOnly, csrf_of};
 use crate::views::{form_status, render};
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 fn download(text: String, content_type: &'static str, file_name: &str, inline: bool) -> Response {
     let mut response = (StatusCode::OK, text).into_response();
@@ -332,10 +329,10 @@ async fn activity_page(ctx: &Ctx, activity: Activity, state: PageState) -> WebRe
             label: "CPE Monitor upload (CSV)".into(),
         },
     ];
-    for name in JOINT_PROVIDER_FILES {
+    for file in JointProviderFile::ALL {
         exports.push(ExportLink {
-            href: format!("{base}/joint-{name}"),
-            label: format!("Joint-provider package: {name}"),
+            href: format!("{base}/{}", ExportKind::JointProvider(file).file_name()),
+            label: format!("Joint-provider package: {}", file.name()),
         });
     }
     let has_errors = !(state.errors.is_empty()

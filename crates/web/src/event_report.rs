@@ -5,22 +5,17 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chapterhouse_app::event_report::{self, dollars, session_when};
+use chapterhouse_core::Timestamp;
 use chapterhouse_core::events as rules;
-use chapterhouse_core::{EventId, Timestamp};
-use chapterhouse_store::Event;
 
-use crate::ctx::{Chrome, Ctx, RequireRole, Staff};
-use crate::error::{WebError, WebResult};
+use crate::ctx::{Chrome, RequireRole, Staff};
+use crate::error::WebResult;
+use crate::staff_events::load_event;
 use crate::views::render;
 
 /// Where the education pages show an activity's evaluation results.
 pub fn evaluation_results_path(activity: &str) -> String {
     format!("/staff/education/{activity}/results")
-}
-
-async fn load_event(ctx: &Ctx, raw: &str) -> Result<Event, WebError> {
-    let id: EventId = raw.parse().map_err(|_| WebError::NotFound)?;
-    ctx.scoped.event(id).await?.ok_or(WebError::NotFound)
 }
 
 pub struct TypeLine {

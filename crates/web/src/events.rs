@@ -9,10 +9,10 @@ use axum::extract::Path;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chapterhouse_app::events::{self as usecases, listing_for, place_words, standing};
+use chapterhouse_app::registrations;
 use chapterhouse_core::Timestamp;
 use chapterhouse_core::events::{
-    self as rules, EventAccess, EventKind, EventStatus, EventTerms, Standing, TypeState, TypeTerms,
-    TypesLeft,
+    self as rules, EventAccess, EventKind, EventStatus, Standing, TypeState, TypesLeft,
 };
 use chapterhouse_core::money::Cents;
 use chapterhouse_store::{Event, Level};
@@ -247,28 +247,12 @@ fn type_lines(
     viewer: Standing,
     now: Timestamp,
 ) -> Vec<TypeLine> {
-    let event_terms = EventTerms {
-        status: status_of(e),
-        closes_at: closes_at(e),
-        seats_left: rules::remaining(e.capacity, e.taken),
-    };
+    let event_terms = registrations::event_terms(e);
     let zone = &e.time_zone;
     types
         .iter()
         .filter_map(|t| {
-            let terms = TypeTerms {
-                price: Cents(t.price_cents),
-                member_price: t.member_price_cents.map(Cents),
-                audience: rules::Audience::parse(&t.audience).unwrap_or(rules::Audience::Anyone),
-                levels: &t.levels,
-                opens_at: t.opens_at.map(Timestamp),
-                closes_at: t.closes_at.map(Timestamp),
-                has_code: t.access_code.is_some(),
-                cap: t.cap,
-                taken: t.taken,
-                complimentary: t.complimentary,
-            };
-            let offer = rules::offer(viewer, event_terms, &terms, now)?;
+            let offer = rules::offer(viewer, event_terms, &registrations::type_terms(t), now)?;
             let register = format!("/events/{}/register?type={}", e.slug, t.id);
             let (status, href, action) = match offer.state {
                 TypeState::Open => (offer.seats.words(), register, "Register"),

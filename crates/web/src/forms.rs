@@ -3,6 +3,13 @@
 
 use serde::Deserialize;
 
+use crate::error::WebError;
+
+/// An id from a path segment: one that does not parse is a 404, like one that is not found.
+pub fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
+    raw.trim().parse().map_err(|_| WebError::NotFound)
+}
+
 /// A form whose only field is its CSRF token (sign-out, confirmations, retries).
 #[derive(Deserialize)]
 pub struct CsrfOnly {

@@ -20,12 +20,9 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::parse_id;
 use crate::payments::allow_checkout_redirect;
 use crate::views::{MessageView, form_status, ok, render};
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 fn professions() -> Vec<(String, String)> {
     Profession::ALL

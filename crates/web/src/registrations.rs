@@ -9,18 +9,19 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect};
 use chapterhouse_app::AppError;
 use chapterhouse_app::registrations::{self as usecases, RegisterForm, Registered, Who};
+use chapterhouse_core::Timestamp;
 use chapterhouse_core::events::{self as event_rules, GuestPolicy};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::people::Profession;
 use chapterhouse_core::registration::{OfferState, RegStatus};
 use chapterhouse_core::validate::FieldErrors;
-use chapterhouse_core::{EventId, RegistrationId, Timestamp};
 use chapterhouse_store::{Event, Registration, RegistrationFilter};
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, Staff};
 use crate::error::{WebError, WebResult};
-use crate::forms::csrf_of;
+use crate::forms::{csrf_of, parse_id};
+use crate::staff_events::load_event;
 use crate::views::{MessageView, ok, render};
 
 /// A question as the form shows it.
@@ -109,35 +110,13 @@ pub(crate) async fn form_view(
     let types = ctx.scoped.registration_types(e.id).await?;
     let questions = ctx.scoped.registration_questions(e.id).await?;
     let now = ctx.now();
-    let terms = event_rules::EventTerms {
-        status: event_rules::EventStatus::parse(&e.status)
-            .unwrap_or(event_rules::EventStatus::Draft),
-        closes_at: event_rules::registration_closes_at(
-            event_rules::EventKind::parse(&e.kind).unwrap_or(event_rules::EventKind::Meeting),
-            Timestamp(e.starts_at),
-            Timestamp(e.ends_at),
-        ),
-        seats_left: event_rules::remaining(e.capacity, e.taken),
-    };
+    let terms = usecases::event_terms(e);
     let mut member_offer = false;
     let mut members_refused = e.members_only && !viewer.is_member && !viewer.is_staff;
     let choices: Vec<TypeChoice> = types
         .iter()
         .filter_map(|t| {
-            let tt = event_rules::TypeTerms {
-                price: Cents(t.price_cents),
-                member_price: t.member_price_cents.map(Cents),
-                audience: event_rules::Audience::parse(&t.audience)
-                    .unwrap_or(event_rules::Audience::Anyone),
-                levels: &t.levels,
-                opens_at: t.opens_at.map(Timestamp),
-                closes_at: t.closes_at.map(Timestamp),
-                has_code: t.access_code.is_some(),
-                cap: t.cap,
-                taken: t.taken,
-                complimentary: t.complimentary,
-            };
-            let offer = event_rules::offer(viewer, terms, &tt, now)?;
+            let offer = event_rules::offer(viewer, terms, &usecases::type_terms(t), now)?;
             if offer.state == event_rules::TypeState::MembersOnly
                 && t.id.to_string() == form.registration_type.trim()
             {
@@ -405,10 +384,6 @@ fn status_words(r: &Registration, zone: &str) -> String {
     }
 }
 
-fn parse_id(id: &str) -> Result<RegistrationId, WebError> {
-    id.trim().parse().map_err(|_| WebError::NotFound)
-}
-
 pub async fn show(ctx: Ctx, Path(id): Path<String>, Query(q): Query<TokenQuery>) -> WebResult {
     let id = parse_id(&id)?;
     let token = Some(q.t.as_str()).filter(|t| !t.is_empty());
@@ -603,17 +578,12 @@ pub struct StaffQuery {
     status: String,
 }
 
-async fn staff_event(ctx: &Ctx, id: &str) -> Result<Event, WebError> {
-    let id: EventId = id.trim().parse().map_err(|_| WebError::NotFound)?;
-    ctx.scoped.event(id).await?.ok_or(WebError::NotFound)
-}
-
 pub async fn staff_list(
     Staff { ctx, .. }: Staff,
     Path(id): Path<String>,
     Query(q): Query<StaffQuery>,
 ) -> WebResult {
-    let e = staff_event(&ctx, &id).await?;
+    let e = load_event(&ctx, &id).await?;
     let status = RegStatus::parse(q.status.trim())
         .map(|s| s.as_str().to_string())
         .unwrap_or_default();
@@ -673,7 +643,7 @@ pub async fn staff_list(
 }
 
 pub async fn staff_csv(Staff { ctx, .. }: Staff, Path(id): Path<String>) -> WebResult {
-    let e = staff_event(&ctx, &id).await?;
+    let e = load_event(&ctx, &id).await?;
     let csv = usecases::registrants_csv(&ctx.scoped, e.id).await?;
     Ok((
         [
@@ -689,7 +659,7 @@ pub async fn staff_csv(Staff { ctx, .. }: Staff, Path(id): Path<String>) -> WebR
 }
 
 pub async fn staff_new(Staff { ctx, .. }: Staff, Path(id): Path<String>) -> WebResult {
-    let e = staff_event(&ctx, &id).await?;
+    let e = load_event(&ctx, &id).await?;
     form_view(&ctx, &e, RegisterForm::default(), FieldErrors::new(), true).await
 }
 
@@ -700,7 +670,7 @@ pub async fn staff_register(
 ) -> WebResult {
     let pairs = pairs_of(&raw);
     ctx.check_csrf(csrf_of(&pairs))?;
-    let e = staff_event(&ctx, &id).await?;
+    let e = load_event(&ctx, &id).await?;
     let form = RegisterForm::from_pairs(&pairs);
     match usecases::register(
         &ctx.app,

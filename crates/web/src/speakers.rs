@@ -21,7 +21,9 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
+use crate::forms::parse_id;
 use crate::forms::{CsrfOnly, csrf_of};
+use crate::staff_events::load_event;
 use crate::views::{MessageView, render};
 
 /// The largest request the upload form may send: the largest file plus room for the form.
@@ -30,15 +32,6 @@ pub const UPLOAD_LIMIT: usize = 20 * 1024 * 1024 + 256 * 1024;
 /// Whether a request goes to the upload route (the body limit lets larger files through).
 pub fn is_upload_path(path: &str) -> bool {
     path.starts_with("/speakers/") && path.ends_with("/materials")
-}
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
-
-async fn load_event(ctx: &Ctx, raw: &str) -> Result<Event, WebError> {
-    let id: EventId = parse_id(raw)?;
-    ctx.scoped.event(id).await?.ok_or(WebError::NotFound)
 }
 
 fn role_options() -> Vec<(String, String)> {

@@ -13,6 +13,7 @@ use serde::Deserialize;
 use crate::ctx::{Admin, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
 use crate::forms::CsrfOnly;
+use crate::forms::parse_id;
 use crate::views::*;
 
 #[derive(Deserialize)]
@@ -68,10 +69,6 @@ pub struct InviteForm {
 }
 
 /// Ids in paths that don't parse are simply pages that don't exist.
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
-
 pub async fn dashboard(RequireRole { ctx, user, .. }: Staff) -> WebResult {
     let user = &user;
     ok(&DashboardView {

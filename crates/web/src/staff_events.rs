@@ -23,11 +23,8 @@ use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
 use crate::forms::CsrfOnly;
 use crate::forms::csrf_of;
+use crate::forms::parse_id;
 use crate::views::{form_status, render};
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 fn options<T: Copy>(
     all: &[T],
@@ -393,7 +390,9 @@ async fn event_page(ctx: &Ctx, event: Event, state: PageState) -> WebResult {
     )
 }
 
-async fn load(ctx: &Ctx, raw: &str) -> Result<Event, WebError> {
+/// The society's event named by a path segment (staff pages); an id that does not parse or is
+/// not the society's is a 404.
+pub(crate) async fn load_event(ctx: &Ctx, raw: &str) -> Result<Event, WebError> {
     let id: EventId = parse_id(raw)?;
     ctx.scoped.event(id).await?.ok_or(WebError::NotFound)
 }
@@ -504,7 +503,7 @@ pub async fn edit_form(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult {
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     event_page(
         &ctx,
         event,
@@ -526,7 +525,7 @@ pub async fn save(
     Form(post): Form<EventPost>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     match events::save_event(&ctx.app, &ctx.scoped, event.id, &post.form, &ctx.actor).await {
         Ok(saved) => back(
             event.id,
@@ -559,22 +558,9 @@ pub async fn publish(
     Form(post): Form<CsrfOnly>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let event = load(&ctx, &id).await?;
-    match events::publish_event(&ctx.app, &ctx.scoped, event.id, &ctx.actor).await {
-        Ok(()) => back(event.id, "published", ""),
-        Err(AppError::Invalid(errors)) => {
-            event_page(
-                &ctx,
-                event,
-                PageState {
-                    errors,
-                    ..Default::default()
-                },
-            )
-            .await
-        }
-        Err(e) => Err(e.into()),
-    }
+    let event = load_event(&ctx, &id).await?;
+    let done = events::publish_event(&ctx.app, &ctx.scoped, event.id, &ctx.actor).await;
+    status_changed(&ctx, event, done, "published").await
 }
 
 pub async fn unpublish(
@@ -583,12 +569,24 @@ pub async fn unpublish(
     Form(post): Form<CsrfOnly>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let event = load(&ctx, &id).await?;
-    match events::unpublish_event(&ctx.app, &ctx.scoped, event.id, &ctx.actor).await {
-        Ok(()) => back(event.id, "unpublished", ""),
+    let event = load_event(&ctx, &id).await?;
+    let done = events::unpublish_event(&ctx.app, &ctx.scoped, event.id, &ctx.actor).await;
+    status_changed(&ctx, event, done, "unpublished").await
+}
+
+/// After publishing or unpublishing: back to the event with `notice`, or its page with the
+/// reason it was refused.
+async fn status_changed(
+    ctx: &Ctx,
+    event: Event,
+    done: Result<(), AppError>,
+    notice: &str,
+) -> WebResult {
+    match done {
+        Ok(()) => back(event.id, notice, ""),
         Err(AppError::Invalid(errors)) => {
             event_page(
-                &ctx,
+                ctx,
                 event,
                 PageState {
                     errors,
@@ -618,7 +616,7 @@ pub async fn add_session(
     Form(post): Form<SessionPost>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     match events::add_session(&ctx.app, &ctx.scoped, event.id, &post.form, &ctx.actor).await {
         Ok(_) => back(event.id, "session", "#sessions"),
         Err(AppError::Invalid(session_errors)) => {
@@ -687,7 +685,7 @@ pub async fn session_form(
     RequireRole { ctx, .. }: Staff,
     Path((id, session)): Path<(String, String)>,
 ) -> WebResult {
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     let session: EventSessionId = parse_id(&session)?;
     session_page(&ctx, &event, session, FieldErrors::new(), None).await
 }
@@ -698,7 +696,7 @@ pub async fn save_session(
     Form(post): Form<SessionPost>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     let session: EventSessionId = parse_id(&session)?;
     match events::save_session(
         &ctx.app,
@@ -724,7 +722,7 @@ pub async fn remove_session(
     Form(post): Form<CsrfOnly>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     let session: EventSessionId = parse_id(&session)?;
     match events::remove_session(&ctx.app, &ctx.scoped, event.id, session, &ctx.actor).await {
         Ok(()) => back(event.id, "session-removed", "#sessions"),
@@ -742,7 +740,7 @@ pub async fn add_type(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult {
     ctx.check_csrf(csrf_of(&pairs))?;
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     let form = TypeForm::from_pairs(&pairs);
     match events::add_type(&ctx.app, &ctx.scoped, event.id, &form, &ctx.actor).await {
         Ok(_) => back(event.id, "type", "#types"),
@@ -818,7 +816,7 @@ pub async fn type_form(
     RequireRole { ctx, .. }: Staff,
     Path((id, ty)): Path<(String, String)>,
 ) -> WebResult {
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     let ty: RegistrationTypeId = parse_id(&ty)?;
     type_page(&ctx, &event, ty, FieldErrors::new(), None).await
 }
@@ -829,7 +827,7 @@ pub async fn save_type(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult {
     ctx.check_csrf(csrf_of(&pairs))?;
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     let ty: RegistrationTypeId = parse_id(&ty)?;
     let form = TypeForm::from_pairs(&pairs);
     match events::save_type(&ctx.app, &ctx.scoped, event.id, ty, &form, &ctx.actor).await {
@@ -845,7 +843,7 @@ pub async fn remove_type(
     Form(post): Form<CsrfOnly>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     let ty: RegistrationTypeId = parse_id(&ty)?;
     match events::remove_type(&ctx.app, &ctx.scoped, event.id, ty, &ctx.actor).await {
         Ok(()) => back(event.id, "type-removed", "#types"),
@@ -871,7 +869,7 @@ pub async fn add_question(
     Form(post): Form<QuestionPost>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     match events::add_question(&ctx.app, &ctx.scoped, event.id, &post.form, &ctx.actor).await {
         Ok(_) => back(event.id, "question", "#questions"),
         Err(AppError::Invalid(question_errors)) => {
@@ -896,7 +894,7 @@ pub async fn remove_question(
     Form(post): Form<CsrfOnly>,
 ) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
-    let event = load(&ctx, &id).await?;
+    let event = load_event(&ctx, &id).await?;
     let question: RegistrationQuestionId = parse_id(&question)?;
     match events::remove_question(&ctx.app, &ctx.scoped, event.id, question, &ctx.actor).await {
         Ok(()) => back(event.id, "question-removed", "#questions"),

@@ -24,11 +24,8 @@ use serde::Deserialize;
 use crate::ctx::{Admin, Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
 use crate::forms::CsrfOnly;
+use crate::forms::parse_id;
 use crate::views::{MessageView, form_status, render};
-
-fn parse_id<T: std::str::FromStr>(raw: &str) -> Result<T, WebError> {
-    raw.parse().map_err(|_| WebError::NotFound)
-}
 
 /// "nurse_practitioner" → "Nurse practitioner" (the label every page uses).
 pub(crate) fn profession_label(profession: &str) -> String {

@@ -7,24 +7,11 @@ use chapterhouse_core::billing::{
     DocumentKind, PAYMENTS_HEADER, PaymentExportRow, QBO_INVOICE_HEADER, QboInvoiceLine,
 };
 use chapterhouse_core::money::Cents;
-use chapterhouse_core::spreadsheet::UTF8_BOM;
 use chapterhouse_store::Scoped;
 use jiff::civil::Date;
 
 use crate::AppResult;
-
-fn csv_text<const N: usize>(header: [&str; N], rows: Vec<[String; N]>) -> AppResult<String> {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    writer.write_record(header).map_err(anyhow::Error::from)?;
-    for row in rows {
-        writer.write_record(&row).map_err(anyhow::Error::from)?;
-    }
-    let bytes = writer.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?;
-    let body = String::from_utf8(bytes).map_err(anyhow::Error::from)?;
-    Ok(format!("{UTF8_BOM}{body}"))
-}
+use crate::export::csv_text;
 
 /// Invoices issued from `from` to `to` (inclusive) in QuickBooks Online's invoice import format.
 pub async fn invoices_csv(scoped: &Scoped, from: Date, to: Date) -> AppResult<String> {
@@ -45,8 +32,8 @@ pub async fn invoices_csv(scoped: &Scoped, from: Date, to: Date) -> AppResult<St
             }
             .cells()
         })
-        .collect();
-    csv_text(QBO_INVOICE_HEADER, rows)
+        .collect::<Vec<_>>();
+    Ok(csv_text(QBO_INVOICE_HEADER, rows, true))
 }
 
 /// Payments received and refunds made from `from` to `to` (inclusive), by date then number.
@@ -88,8 +75,9 @@ pub async fn payments_csv(scoped: &Scoped, from: Date, to: Date) -> AppResult<St
         rows.push((r.refunded_on, 1, r.number, row.cells()));
     }
     rows.sort_by_key(|a| (a.0, a.1, a.2));
-    csv_text(
+    Ok(csv_text(
         PAYMENTS_HEADER,
-        rows.into_iter().map(|(_, _, _, cells)| cells).collect(),
-    )
+        rows.into_iter().map(|(_, _, _, cells)| cells),
+        true,
+    ))
 }

@@ -25,8 +25,8 @@ use chapterhouse_core::{
     RevenueAccountId, Timestamp,
 };
 use chapterhouse_store::{
-    BillToDetails, DuesBasis, NewAudit, NewCreditMemoRow, NewInvoiceLineRow, NewInvoiceRow,
-    NewPaymentRow, NewRefundRow, Scoped, ScopedTx, StoreError,
+    BillToDetails, DuesBasis, Invoice, NewAudit, NewCreditMemoRow, NewInvoiceLineRow,
+    NewInvoiceRow, NewPaymentRow, NewRefundRow, Scoped, ScopedTx, StoreError,
 };
 pub use jiff::civil::Date;
 
@@ -981,15 +981,33 @@ pub async fn issue_credit_memo(
     if let Some(problem) = credit_memo_problem(amount, found.amounts.balance()) {
         return Err(AppError::field("credit_amount", &problem));
     }
+    let id = credit_memo_in(&mut tx, &found, amount, reason.trim(), today, actor, now).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// A credit memo on `invoice` written and audited inside the caller's transaction, with no
+/// check of the amount: staff's are at most the balance ([`issue_credit_memo`]); a
+/// cancellation's may exceed what is owed, the invoice then carrying the registrant's credit.
+pub async fn credit_memo_in(
+    tx: &mut ScopedTx,
+    invoice: &Invoice,
+    amount: Cents,
+    reason: &str,
+    issued_on: Date,
+    actor: &Actor,
+    now: Timestamp,
+) -> AppResult<CreditMemoId> {
+    tx.lock_document_counter(DocumentKind::CreditMemo).await?;
     let number = tx.next_document_number(DocumentKind::CreditMemo).await?;
     let id = tx
         .insert_credit_memo(
             &NewCreditMemoRow {
                 number,
-                invoice,
-                issued_on: today,
+                invoice: invoice.id,
+                issued_on,
                 amount,
-                reason: reason.trim().to_string(),
+                reason: reason.to_string(),
                 created_by: actor.account,
             },
             now,
@@ -1000,13 +1018,12 @@ pub async fn issue_credit_memo(
             actor: actor.account,
             action: "credit_memo.issued",
             subject: &DocumentKind::CreditMemo.display(number),
-            detail: &format!("{amount} on {}: {}", found.display_number(), reason.trim()),
+            detail: &format!("{amount} on {}: {reason}", invoice.display_number()),
             ip: &actor.ip,
         },
         now,
     )
     .await?;
-    tx.commit().await?;
     Ok(id)
 }
 

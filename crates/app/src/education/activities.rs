@@ -15,10 +15,9 @@ use jiff::civil::Date;
 
 use super::exports::{
     self, ActivityLearner, ActivityRecord, AttendanceRow, ClaimRow, EvaluationAnswer,
-    FacultyDisclosure, JointProviderInput, LearnerCompletion, QuestionKind, Relationship,
-    role_cell,
+    JointProviderFile, JointProviderInput, LearnerCompletion, QuestionKind, QuestionResult,
 };
-use crate::{Actor, App, AppError, AppResult};
+use crate::{Actor, App, AppError, AppResult, faculty};
 
 const MAX_STATEMENT_CHARS: usize = 5_000;
 /// The largest maximum staff may designate (hours of a very long course).
@@ -487,64 +486,37 @@ pub async fn remove_question(
 // ---------------------------------------------------------------------------------------------
 // Evaluation results.
 
-/// One question's results (industry registrants left out).
-#[derive(Clone, Debug)]
-pub struct QuestionResult {
-    pub prompt: String,
-    pub is_scale: bool,
-    pub responses: usize,
-    /// "4.50"; empty with no ratings.
-    pub mean: String,
-    /// How many rated 1, 2, 3, 4 and 5.
-    pub counts: [usize; 5],
-    pub comments: Vec<String>,
+/// The evaluation results of an activity.
+pub async fn evaluation_results(scoped: &Scoped, id: ActivityId) -> AppResult<Vec<QuestionResult>> {
+    Ok(exports::question_results(&evaluation(scoped, id).await?))
 }
 
-/// The evaluation results of an activity, and how many learners evaluated it.
-pub async fn evaluation_results(scoped: &Scoped, id: ActivityId) -> AppResult<Vec<QuestionResult>> {
-    let questions = scoped.evaluation_questions(id).await?;
+/// An activity's questions with every answer given.
+async fn evaluation(
+    scoped: &Scoped,
+    id: ActivityId,
+) -> AppResult<Vec<exports::EvaluationQuestion>> {
     let answers = scoped.evaluation_answers(id).await?;
-    Ok(questions
+    Ok(scoped
+        .evaluation_questions(id)
+        .await?
         .into_iter()
-        .map(|q| {
-            let mine: Vec<_> = answers
-                .iter()
-                .filter(|a| a.question_id == q.id && !a.is_industry)
-                .collect();
-            let mut counts = [0usize; 5];
-            let mut sum = 0i64;
-            let mut rated = 0i64;
-            for a in &mine {
-                if let Some(s) = a.scale
-                    && (1..=5).contains(&s)
-                {
-                    counts[(s - 1) as usize] += 1;
-                    sum += s;
-                    rated += 1;
-                }
-            }
-            let mean = if rated == 0 {
-                String::new()
+        .map(|q| exports::EvaluationQuestion {
+            kind: if q.kind == "scale" {
+                QuestionKind::Scale
             } else {
-                let hundredths = (sum * 200 + rated) / (2 * rated);
-                format!("{}.{:02}", hundredths / 100, hundredths % 100)
-            };
-            let comments = mine
+                QuestionKind::Text
+            },
+            answers: answers
                 .iter()
-                .map(|a| a.text.trim().to_string())
-                .filter(|t| !t.is_empty())
-                .collect();
-            QuestionResult {
-                is_scale: q.kind == "scale",
-                responses: mine
-                    .iter()
-                    .filter(|a| a.scale.is_some() || !a.text.trim().is_empty())
-                    .count(),
-                mean,
-                counts,
-                comments,
-                prompt: q.prompt,
-            }
+                .filter(|a| a.question_id == q.id)
+                .map(|a| EvaluationAnswer {
+                    scale: small(a.scale),
+                    text: a.text.clone(),
+                    is_industry: a.is_industry,
+                })
+                .collect(),
+            prompt: q.prompt,
         })
         .collect())
 }
@@ -558,18 +530,9 @@ pub enum ExportKind {
     ParsLearners,
     ParsActivity,
     CpeMonitor,
-    /// One file of the joint-provider package, by its name.
-    JointProvider(&'static str),
+    /// One file of the joint-provider package.
+    JointProvider(JointProviderFile),
 }
-
-/// The joint-provider package's files, in the order the page lists them.
-pub const JOINT_PROVIDER_FILES: [&str; 5] = [
-    "attendance.csv",
-    "credits.csv",
-    "evaluation_summary.csv",
-    "evaluation_comments.csv",
-    "disclosures.csv",
-];
 
 impl ExportKind {
     /// From the file name in the download link.
@@ -578,10 +541,8 @@ impl ExportKind {
             "pars-learners.txt" => Some(ExportKind::ParsLearners),
             "pars-activity.txt" => Some(ExportKind::ParsActivity),
             "cpe-monitor.csv" => Some(ExportKind::CpeMonitor),
-            other => JOINT_PROVIDER_FILES
-                .iter()
-                .find(|f| **f == other.strip_prefix("joint-").unwrap_or(""))
-                .map(|f| ExportKind::JointProvider(f)),
+            other => JointProviderFile::parse(other.strip_prefix("joint-")?)
+                .map(ExportKind::JointProvider),
         }
     }
 
@@ -590,7 +551,7 @@ impl ExportKind {
             ExportKind::ParsLearners => "pars-learners.txt".into(),
             ExportKind::ParsActivity => "pars-activity.txt".into(),
             ExportKind::CpeMonitor => "cpe-monitor.csv".into(),
-            ExportKind::JointProvider(f) => format!("joint-{f}"),
+            ExportKind::JointProvider(f) => format!("joint-{}", f.name()),
         }
     }
 
@@ -619,10 +580,6 @@ fn profession(text: &str) -> Profession {
 
 fn small(value: Option<i64>) -> Option<i8> {
     value.and_then(|v| i8::try_from(v).ok())
-}
-
-fn local_day(at: Option<i64>, zone: &str) -> Option<Date> {
-    at.map(|t| Timestamp(t).local_date(zone))
 }
 
 async fn completions(scoped: &Scoped, id: ActivityId) -> AppResult<Vec<LearnerCompletion>> {
@@ -656,7 +613,6 @@ async fn completions(scoped: &Scoped, id: ActivityId) -> AppResult<Vec<LearnerCo
 /// Build one export of an activity.
 pub async fn export(scoped: &Scoped, id: ActivityId, kind: ExportKind) -> AppResult<Download> {
     let activity = scoped.activity(id).await?.ok_or(AppError::NotFound)?;
-    let zone = scoped.society().time_zone.clone();
     let (text, skipped) = match kind {
         ExportKind::ParsLearners => {
             let file = exports::pars_learners_tsv(&completions(scoped, id).await?);
@@ -729,14 +685,9 @@ pub async fn export(scoped: &Scoped, id: ActivityId, kind: ExportKind) -> AppRes
             };
             (exports::pars_activity_tsv(&[record]), Vec::new())
         }
-        ExportKind::JointProvider(name) => {
-            let input = joint_provider_input(scoped, &activity, &zone).await?;
-            let text = exports::joint_provider_package(&input)
-                .into_iter()
-                .find(|f| f.name == name)
-                .map(|f| f.text)
-                .ok_or(AppError::NotFound)?;
-            (text, Vec::new())
+        ExportKind::JointProvider(file) => {
+            let input = joint_provider_input(scoped, &activity, file).await?;
+            (exports::joint_provider_file(file, &input), Vec::new())
         }
     };
     Ok(Download {
@@ -747,123 +698,59 @@ pub async fn export(scoped: &Scoped, id: ActivityId, kind: ExportKind) -> AppRes
     })
 }
 
-fn nature_label(nature: &str) -> String {
-    match nature {
-        "consulting" => "Consulting",
-        "speakers_bureau" => "Speakers' bureau",
-        "research" => "Research",
-        "advisory_board" => "Advisory board",
-        "stock" => "Stock or ownership",
-        "employment" => "Employment",
-        "other" => "Other",
-        other => other,
-    }
-    .to_string()
-}
-
-fn role_label(role: &str) -> String {
-    let mut chars = role.chars();
-    match chars.next() {
-        Some(first) => first.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
-}
-
+/// What one file of the joint-provider package needs, read for that file alone.
 async fn joint_provider_input(
     scoped: &Scoped,
     activity: &Activity,
-    zone: &str,
+    file: JointProviderFile,
 ) -> AppResult<JointProviderInput> {
     let mut input = JointProviderInput::default();
-    if let Some(event) = activity.event() {
-        input.attendance = scoped
-            .event_attendance(event)
-            .await?
-            .into_iter()
-            .map(|a| AttendanceRow {
-                profession: profession(&a.profession),
-                first_name: a.first_name,
-                last_name: a.last_name,
-                email: a.email,
-                credentials: a.credentials,
-                session: a.session_title,
-                minutes: a.minutes,
-                attended: a.attended,
-                is_industry: a.is_industry,
-            })
-            .collect();
-        let mut disclosures: Vec<FacultyDisclosure> = Vec::new();
-        let mut last_key = None;
-        for row in scoped.event_disclosures(event).await? {
-            let key = Some(row.faculty_id);
-            if last_key != key {
-                disclosures.push(FacultyDisclosure {
-                    name: match format!("{} {}", row.first_name.trim(), row.last_name.trim()).trim()
-                    {
-                        "" => row.display_name.trim().to_string(),
-                        name => name.to_string(),
-                    },
-                    role: role_cell(&role_label(&row.role), local_day(row.removed_at, zone)),
-                    submitted_on: local_day(row.submitted_at, zone),
-                    attested: row.attested.unwrap_or(false),
-                    reviewed_on: local_day(row.reviewed_at, zone),
-                    relationships: Vec::new(),
-                });
-                last_key = key;
-            }
-            if let (Some(company), Some(current)) = (row.company, disclosures.last_mut()) {
-                current.relationships.push(Relationship {
-                    company,
-                    nature: nature_label(row.nature.as_deref().unwrap_or("")),
-                    has_ended: row.has_ended.unwrap_or(false),
-                    relevant: row.relevant,
-                    mitigation: row.mitigation.unwrap_or_default(),
-                    mitigated_on: local_day(row.mitigated_at, zone),
-                });
-            }
-        }
-        input.disclosures = disclosures;
-    }
-    input.claims = scoped
-        .activity_learner_claims(activity.id)
-        .await?
-        .into_iter()
-        .filter_map(|k| {
-            Some(ClaimRow {
-                credit_type: CreditType::parse(&k.credit_type)?,
-                profession: profession(&k.profession),
-                first_name: k.first_name,
-                last_name: k.last_name,
-                email: k.email,
-                session: k.session_title,
-                credits: Credits(k.amount_hundredths),
-                completed_on: date_or_epoch(&k.completed_on),
-                is_industry: k.is_industry,
-            })
-        })
-        .collect();
-    let answers = scoped.evaluation_answers(activity.id).await?;
-    input.evaluation = scoped
-        .evaluation_questions(activity.id)
-        .await?
-        .into_iter()
-        .map(|q| exports::EvaluationQuestion {
-            kind: if q.kind == "scale" {
-                QuestionKind::Scale
-            } else {
-                QuestionKind::Text
-            },
-            answers: answers
-                .iter()
-                .filter(|a| a.question_id == q.id)
-                .map(|a| EvaluationAnswer {
-                    scale: small(a.scale),
-                    text: a.text.clone(),
+    match (file, activity.event()) {
+        (JointProviderFile::Attendance, Some(event)) => {
+            input.attendance = scoped
+                .event_attendance(event)
+                .await?
+                .into_iter()
+                .map(|a| AttendanceRow {
+                    profession: profession(&a.profession),
+                    first_name: a.first_name,
+                    last_name: a.last_name,
+                    email: a.email,
+                    credentials: a.credentials,
+                    session: a.session_title,
+                    minutes: a.minutes,
+                    attended: a.attended,
                     is_industry: a.is_industry,
                 })
-                .collect(),
-            prompt: q.prompt,
-        })
-        .collect();
+                .collect();
+        }
+        (JointProviderFile::Disclosures, Some(event)) => {
+            input.disclosures = faculty::joint_provider_disclosures(scoped, event).await?;
+        }
+        (JointProviderFile::Attendance | JointProviderFile::Disclosures, None) => {}
+        (JointProviderFile::Credits, _) => {
+            input.claims = scoped
+                .activity_learner_claims(activity.id)
+                .await?
+                .into_iter()
+                .filter_map(|k| {
+                    Some(ClaimRow {
+                        credit_type: CreditType::parse(&k.credit_type)?,
+                        profession: profession(&k.profession),
+                        first_name: k.first_name,
+                        last_name: k.last_name,
+                        email: k.email,
+                        session: k.session_title,
+                        credits: Credits(k.amount_hundredths),
+                        completed_on: date_or_epoch(&k.completed_on),
+                        is_industry: k.is_industry,
+                    })
+                })
+                .collect();
+        }
+        (JointProviderFile::EvaluationSummary | JointProviderFile::EvaluationComments, _) => {
+            input.evaluation = evaluation(scoped, activity.id).await?;
+        }
+    }
     Ok(input)
 }

@@ -15,8 +15,10 @@
 use chapterhouse_core::education::{ActivityType, CreditType, Credits};
 use chapterhouse_core::money::Cents;
 use chapterhouse_core::people::Profession;
-use chapterhouse_core::spreadsheet::{UTF8_BOM, text_cell};
+use chapterhouse_core::spreadsheet::text_cell;
 use jiff::civil::Date;
+
+use crate::export::csv_text;
 
 /// One learner's completion of an activity for one credit type.
 #[derive(Clone, Debug)]
@@ -80,25 +82,6 @@ fn tsv(header: &[&str], rows: &[Vec<String>]) -> String {
         text.push_str("\r\n");
     }
     text
-}
-
-/// A CSV text; `bom` for files people open in Excel.
-fn csv(header: &[&str], rows: &[Vec<String>], bom: bool) -> String {
-    let mut writer = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::new());
-    // Writing to a Vec cannot fail, and every cell is valid UTF-8.
-    let _ = writer.write_record(header);
-    for row in rows {
-        let _ = writer.write_record(row);
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
-    let body = String::from_utf8(bytes).unwrap_or_default();
-    if bom {
-        format!("{UTF8_BOM}{body}")
-    } else {
-        body
-    }
 }
 
 /// A text cell of a spreadsheet CSV.
@@ -347,8 +330,8 @@ pub fn cpe_monitor_csv(acpe_uan: &str, completions: &[LearnerCompletion]) -> Exp
         ]);
     }
     ExportFile {
-        text: csv(&CPE_MONITOR_HEADER, &lines, false),
         rows: lines.len(),
+        text: csv_text(CPE_MONITOR_HEADER, lines, false),
         skipped,
     }
 }
@@ -404,6 +387,59 @@ pub struct EvaluationQuestion {
     pub answers: Vec<EvaluationAnswer>,
 }
 
+/// One question's results, industry registrants left out: the results page and the package's
+/// evaluation files are made from these.
+#[derive(Clone, Debug)]
+pub struct QuestionResult {
+    pub prompt: String,
+    pub is_scale: bool,
+    /// Ratings (1 to 5) given, or comments written.
+    pub responses: usize,
+    /// "4.50"; empty with no ratings.
+    pub mean: String,
+    /// How many rated 1, 2, 3, 4 and 5.
+    pub counts: [usize; 5],
+    pub comments: Vec<String>,
+}
+
+/// Each question's results.
+pub fn question_results(questions: &[EvaluationQuestion]) -> Vec<QuestionResult> {
+    questions
+        .iter()
+        .map(|q| {
+            let answers = q.answers.iter().filter(|a| !a.is_industry);
+            let mut counts = [0usize; 5];
+            let mut comments = Vec::new();
+            for a in answers {
+                match (q.kind, a.scale) {
+                    (QuestionKind::Scale, Some(s @ 1..=5)) => counts[(s - 1) as usize] += 1,
+                    (QuestionKind::Scale, _) => {}
+                    (QuestionKind::Text, _) => {
+                        let text = a.text.trim();
+                        if !text.is_empty() {
+                            comments.push(text.to_string());
+                        }
+                    }
+                }
+            }
+            let rated: usize = counts.iter().sum();
+            let sum: usize = counts.iter().zip(1..).map(|(n, s)| n * s).sum();
+            QuestionResult {
+                prompt: q.prompt.clone(),
+                is_scale: q.kind == QuestionKind::Scale,
+                responses: if q.kind == QuestionKind::Scale {
+                    rated
+                } else {
+                    comments.len()
+                },
+                mean: average(sum as i64, rated as i64),
+                counts,
+                comments,
+            }
+        })
+        .collect()
+}
+
 /// A financial relationship as disclosed and reviewed.
 #[derive(Clone, Debug)]
 pub struct Relationship {
@@ -449,10 +485,38 @@ pub struct JointProviderInput {
 }
 
 /// One file of the package.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PackageFile {
-    pub name: &'static str,
-    pub text: String,
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum JointProviderFile {
+    Attendance,
+    Credits,
+    EvaluationSummary,
+    EvaluationComments,
+    Disclosures,
+}
+
+impl JointProviderFile {
+    /// Every file, in the order the activity page lists them.
+    pub const ALL: [JointProviderFile; 5] = [
+        JointProviderFile::Attendance,
+        JointProviderFile::Credits,
+        JointProviderFile::EvaluationSummary,
+        JointProviderFile::EvaluationComments,
+        JointProviderFile::Disclosures,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            JointProviderFile::Attendance => "attendance.csv",
+            JointProviderFile::Credits => "credits.csv",
+            JointProviderFile::EvaluationSummary => "evaluation_summary.csv",
+            JointProviderFile::EvaluationComments => "evaluation_comments.csv",
+            JointProviderFile::Disclosures => "disclosures.csv",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<JointProviderFile> {
+        Self::ALL.into_iter().find(|f| f.name() == name)
+    }
 }
 
 pub const ATTENDANCE_HEADER: [&str; 8] = [
@@ -511,11 +575,27 @@ fn average(sum: i64, count: i64) -> String {
     format!("{}.{:02}", hundredths / 100, hundredths % 100)
 }
 
-/// The joint-provider package: `attendance.csv`, `credits.csv`, `evaluation_summary.csv`,
-/// `evaluation_comments.csv` and `disclosures.csv`.
-pub fn joint_provider_package(input: &JointProviderInput) -> Vec<PackageFile> {
-    let mut attendance: Vec<&AttendanceRow> =
-        input.attendance.iter().filter(|a| !a.is_industry).collect();
+/// One file of the joint-provider package, from the part of `input` it needs (the others may
+/// be left empty).
+pub fn joint_provider_file(file: JointProviderFile, input: &JointProviderInput) -> String {
+    let (header, rows): (&[&str], Vec<Vec<String>>) = match file {
+        JointProviderFile::Attendance => (&ATTENDANCE_HEADER, attendance_rows(&input.attendance)),
+        JointProviderFile::Credits => (&CREDITS_HEADER, claim_rows(&input.claims)),
+        JointProviderFile::EvaluationSummary => {
+            (&EVALUATION_HEADER, evaluation_rows(&input.evaluation))
+        }
+        JointProviderFile::EvaluationComments => {
+            (&COMMENTS_HEADER, comment_rows(&input.evaluation))
+        }
+        JointProviderFile::Disclosures => {
+            (&DISCLOSURES_HEADER, disclosure_rows(&input.disclosures))
+        }
+    };
+    csv_text(header, rows, true)
+}
+
+fn attendance_rows(rows: &[AttendanceRow]) -> Vec<Vec<String>> {
+    let mut attendance: Vec<&AttendanceRow> = rows.iter().filter(|a| !a.is_industry).collect();
     attendance.sort_by_key(|a| {
         (
             a.session.clone(),
@@ -523,7 +603,7 @@ pub fn joint_provider_package(input: &JointProviderInput) -> Vec<PackageFile> {
             a.first_name.to_lowercase(),
         )
     });
-    let attendance_rows: Vec<Vec<String>> = attendance
+    attendance
         .iter()
         .map(|a| {
             vec![
@@ -537,9 +617,11 @@ pub fn joint_provider_package(input: &JointProviderInput) -> Vec<PackageFile> {
                 yes_no(a.attended),
             ]
         })
-        .collect();
+        .collect()
+}
 
-    let mut claims: Vec<&ClaimRow> = input.claims.iter().filter(|c| !c.is_industry).collect();
+fn claim_rows(rows: &[ClaimRow]) -> Vec<Vec<String>> {
+    let mut claims: Vec<&ClaimRow> = rows.iter().filter(|c| !c.is_industry).collect();
     claims.sort_by_key(|c| {
         (
             c.last_name.to_lowercase(),
@@ -548,7 +630,7 @@ pub fn joint_provider_package(input: &JointProviderInput) -> Vec<PackageFile> {
             c.credit_type,
         )
     });
-    let claim_rows: Vec<Vec<String>> = claims
+    claims
         .iter()
         .map(|c| {
             vec![
@@ -562,52 +644,49 @@ pub fn joint_provider_package(input: &JointProviderInput) -> Vec<PackageFile> {
                 iso_date(Some(c.completed_on)),
             ]
         })
-        .collect();
+        .collect()
+}
 
-    let mut evaluation_rows = Vec::new();
-    let mut comment_rows = Vec::new();
-    for q in &input.evaluation {
-        let answers: Vec<&EvaluationAnswer> = q.answers.iter().filter(|a| !a.is_industry).collect();
-        match q.kind {
-            QuestionKind::Scale => {
-                let ratings: Vec<i64> = answers
-                    .iter()
-                    .filter_map(|a| a.scale)
-                    .filter(|s| (1..=5).contains(s))
-                    .map(i64::from)
-                    .collect();
-                let count = ratings.len() as i64;
-                let mut row = vec![
-                    cell(&q.prompt),
-                    "Rating (1-5)".to_string(),
-                    count.to_string(),
-                    average(ratings.iter().sum(), count),
-                ];
-                for n in 1..=5 {
-                    row.push(ratings.iter().filter(|r| **r == n).count().to_string());
+fn evaluation_rows(questions: &[EvaluationQuestion]) -> Vec<Vec<String>> {
+    question_results(questions)
+        .into_iter()
+        .map(|r| {
+            let mut row = vec![
+                cell(&r.prompt),
+                if r.is_scale {
+                    "Rating (1-5)"
+                } else {
+                    "Comment"
                 }
-                evaluation_rows.push(row);
-            }
-            QuestionKind::Text => {
-                let comments: Vec<&str> = answers
-                    .iter()
-                    .map(|a| a.text.trim())
-                    .filter(|t| !t.is_empty())
-                    .collect();
-                let mut row = vec![
-                    cell(&q.prompt),
-                    "Comment".to_string(),
-                    comments.len().to_string(),
-                ];
+                .to_string(),
+                r.responses.to_string(),
+            ];
+            if r.is_scale {
+                row.push(r.mean);
+                row.extend(r.counts.iter().map(usize::to_string));
+            } else {
                 row.extend(std::iter::repeat_n(String::new(), 6));
-                evaluation_rows.push(row);
-                comment_rows.extend(comments.iter().map(|t| vec![cell(&q.prompt), cell(t)]));
             }
-        }
-    }
+            row
+        })
+        .collect()
+}
 
+fn comment_rows(questions: &[EvaluationQuestion]) -> Vec<Vec<String>> {
+    question_results(questions)
+        .into_iter()
+        .flat_map(|r| {
+            let prompt = cell(&r.prompt);
+            r.comments
+                .into_iter()
+                .map(move |t| vec![prompt.clone(), cell(&t)])
+        })
+        .collect()
+}
+
+fn disclosure_rows(disclosures: &[FacultyDisclosure]) -> Vec<Vec<String>> {
     let mut disclosure_rows = Vec::new();
-    for f in &input.disclosures {
+    for f in disclosures {
         let head = |relationships: &str| {
             vec![
                 cell(&f.name),
@@ -652,33 +731,13 @@ pub fn joint_provider_package(input: &JointProviderInput) -> Vec<PackageFile> {
         }
     }
 
-    vec![
-        PackageFile {
-            name: "attendance.csv",
-            text: csv(&ATTENDANCE_HEADER, &attendance_rows, true),
-        },
-        PackageFile {
-            name: "credits.csv",
-            text: csv(&CREDITS_HEADER, &claim_rows, true),
-        },
-        PackageFile {
-            name: "evaluation_summary.csv",
-            text: csv(&EVALUATION_HEADER, &evaluation_rows, true),
-        },
-        PackageFile {
-            name: "evaluation_comments.csv",
-            text: csv(&COMMENTS_HEADER, &comment_rows, true),
-        },
-        PackageFile {
-            name: "disclosures.csv",
-            text: csv(&DISCLOSURES_HEADER, &disclosure_rows, true),
-        },
-    ]
+    disclosure_rows
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chapterhouse_core::spreadsheet::UTF8_BOM;
     use jiff::civil::date;
 
     fn tsv_rows(text: &str) -> Vec<Vec<String>> {
@@ -1122,16 +1181,16 @@ mod tests {
             .collect()
     }
 
-    fn file<'a>(files: &'a [PackageFile], name: &str) -> &'a str {
-        &files.iter().find(|f| f.name == name).expect(name).text
+    fn file(input: &JointProviderInput, name: &str) -> String {
+        joint_provider_file(JointProviderFile::parse(name).expect(name), input)
     }
 
     #[test]
     fn joint_provider_package_leaves_industry_out_and_is_safe_in_excel() {
-        let files = joint_provider_package(&package());
+        let files = package();
         assert_eq!(
-            files.iter().map(|f| f.name).collect::<Vec<_>>(),
-            vec![
+            JointProviderFile::ALL.map(JointProviderFile::name),
+            [
                 "attendance.csv",
                 "credits.csv",
                 "evaluation_summary.csv",
@@ -1139,9 +1198,13 @@ mod tests {
                 "disclosures.csv"
             ]
         );
-        assert!(files.iter().all(|f| f.text.starts_with(UTF8_BOM)));
+        assert!(
+            JointProviderFile::ALL
+                .iter()
+                .all(|f| joint_provider_file(*f, &files).starts_with(UTF8_BOM))
+        );
 
-        let attendance = csv_rows(file(&files, "attendance.csv"));
+        let attendance = csv_rows(&file(&files, "attendance.csv"));
         assert_eq!(attendance[0], ATTENDANCE_HEADER);
         assert_eq!(
             attendance[1..],
@@ -1173,7 +1236,7 @@ mod tests {
             "industry left out"
         );
 
-        let credits = csv_rows(file(&files, "credits.csv"));
+        let credits = csv_rows(&file(&files, "credits.csv"));
         assert_eq!(credits.len(), 2, "{credits:?}");
         assert_eq!(
             credits[1],
@@ -1189,7 +1252,7 @@ mod tests {
             ]
         );
 
-        let evaluation = csv_rows(file(&files, "evaluation_summary.csv"));
+        let evaluation = csv_rows(&file(&files, "evaluation_summary.csv"));
         assert_eq!(evaluation[0], EVALUATION_HEADER);
         // 5, 4, 4 (the industry rating of 1 is left out): 4.33.
         assert_eq!(
@@ -1210,7 +1273,7 @@ mod tests {
             evaluation[2][..3],
             ["What will you change in your practice?", "Comment", "2"]
         );
-        let comments = csv_rows(file(&files, "evaluation_comments.csv"));
+        let comments = csv_rows(&file(&files, "evaluation_comments.csv"));
         assert_eq!(
             comments[1..],
             owned(vec![
@@ -1225,7 +1288,7 @@ mod tests {
             ])[..]
         );
 
-        let disclosures = csv_rows(file(&files, "disclosures.csv"));
+        let disclosures = csv_rows(&file(&files, "disclosures.csv"));
         assert_eq!(disclosures[0], DISCLOSURES_HEADER);
         assert_eq!(
             disclosures[1..],

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chapterhouse_app::Actor;
-use chapterhouse_app::events::{self, EventForm, TypeForm};
+use chapterhouse_app::checkin;
+use chapterhouse_app::education::attendance::mark_attendance;
+use chapterhouse_app::events::{self, EventForm, SessionForm, TypeForm};
 use chapterhouse_app::registrations::{self, RegisterForm, Registered, Who};
 use chapterhouse_core::registration::Guest;
 use chapterhouse_core::{EventId, RegistrationId, RegistrationTypeId, Role};
@@ -607,6 +609,85 @@ pub fn isolation_fixtures(f: &mut Fixtures, a: &SeedCheckin) {
         ("GET", "/staff/events/{id}/report.csv"),
         vec![(format!("{event}/report.csv"), vec![])],
     );
+}
+
+#[tokio::test]
+async fn a_series_list_shows_who_attended_the_chosen_session() {
+    let t = TestApp::new().await;
+    let s = t.society("alpha").await;
+    let scoped = t.app.scoped(&s);
+    let e = event(&t, &scoped, "series", "Tumor board").await;
+    let mut sessions = Vec::new();
+    for (title, starts, ends) in [
+        ("First case", "2026-12-05T08:00", "2026-12-05T08:30"),
+        ("Second case", "2026-12-05T08:30", "2026-12-05T09:00"),
+    ] {
+        let form = SessionForm {
+            title: title.into(),
+            starts: starts.into(),
+            ends: ends.into(),
+            ..Default::default()
+        };
+        sessions.push(
+            events::add_session(&t.app, &scoped, e, &form, &Actor::default())
+                .await
+                .unwrap(),
+        );
+    }
+    let ty = free_type(&t, &scoped, e, "").await;
+    let ana = register(&t, &scoped, e, ty, ("Ana", "Lima"), "ana@example.org", &[]).await;
+    register(&t, &scoped, e, ty, ("Ben", "Ode"), "ben@example.org", &[]).await;
+    checkin::check_in(
+        &t.app,
+        &scoped,
+        e,
+        ana,
+        Some(sessions[0]),
+        &Actor::default(),
+    )
+    .await
+    .unwrap();
+    let ben = scoped
+        .person_by_email("ben@example.org")
+        .await
+        .unwrap()
+        .unwrap();
+    mark_attendance(
+        &t.app,
+        &scoped,
+        e,
+        Some(sessions[0]),
+        ben,
+        true,
+        &Actor::default(),
+    )
+    .await
+    .unwrap();
+
+    let mut staff = staff_client(&t, &s).await;
+    let first = staff
+        .get(&format!(
+            "/staff/events/{e}/checkin?session={}",
+            sessions[0]
+        ))
+        .await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.body.contains("Checked in at"), "{}", first.body);
+    assert!(first.body.contains(&format!("/checkin/{ana}/undo")));
+    assert!(
+        first.body.contains("Attended this session"),
+        "{}",
+        first.body
+    );
+    let second = staff
+        .get(&format!(
+            "/staff/events/{e}/checkin?session={}",
+            sessions[1]
+        ))
+        .await;
+    assert_eq!(second.status, StatusCode::OK);
+    assert!(!second.body.contains("Checked in at"), "{}", second.body);
+    assert!(!second.body.contains("Attended this session"));
 }
 
 #[tokio::test]
