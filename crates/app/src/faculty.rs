@@ -19,8 +19,8 @@ use chapterhouse_store::{
     NewRelationship, Scoped, StoreError,
 };
 
-use crate::education::exports::{FacultyDisclosure, Relationship};
-use crate::mail::{EmailJob, enqueue_email};
+use crate::education::exports::{FacultyDisclosure, Relationship, role_cell};
+use crate::mail::{EmailJob, enqueue_email, enqueue_email_once};
 use crate::{Actor, App, AppError, AppResult};
 
 /// How long a speaker's link keeps working from the day it was mailed.
@@ -54,8 +54,18 @@ pub fn speaker_link(app: &App, scoped: &Scoped, faculty: FacultyId) -> String {
 }
 
 /// The faculty member a token is for. A malformed, forged, expired or other society's token,
-/// or one for someone no longer on the faculty, is `NotFound`.
+/// or one for someone removed from the faculty, is `NotFound` (the speaker's page tells the
+/// removed apart through [`link_holder`]).
 pub async fn faculty_by_token(app: &App, scoped: &Scoped, token: &str) -> AppResult<Faculty> {
+    link_holder(app, scoped, token)
+        .await?
+        .filter(|f| f.removed_at.is_none())
+        .ok_or(AppError::NotFound)
+}
+
+/// Whom a genuine link was mailed to, removed from the faculty or not; `None` for a
+/// genuine link whose faculty row is gone, `NotFound` for a bad link.
+pub async fn link_holder(app: &App, scoped: &Scoped, token: &str) -> AppResult<Option<Faculty>> {
     let (id, signature) = token.trim().split_once('.').ok_or(AppError::NotFound)?;
     let id: FacultyId = id.parse().map_err(|_| AppError::NotFound)?;
     app.signer
@@ -66,7 +76,7 @@ pub async fn faculty_by_token(app: &App, scoped: &Scoped, token: &str) -> AppRes
             app.now(),
         )
         .map_err(|_| AppError::NotFound)?;
-    scoped.faculty_member(id).await?.ok_or(AppError::NotFound)
+    Ok(scoped.faculty_member(id).await?)
 }
 
 fn invitation_email(
@@ -204,6 +214,14 @@ pub async fn invite(
         );
     }
     errors.into_result()?;
+    // Someone removed earlier (a speaker who withdrew) is put back, with what they recorded.
+    let withdrawn = match existing {
+        Some(p) => scoped
+            .faculty_of_person(event_id, p)
+            .await?
+            .filter(|f| f.removed_at.is_some()),
+        None => None,
+    };
     let now = app.now();
     let mut tx = scoped.begin().await?;
     let person = match existing {
@@ -213,17 +231,25 @@ pub async fn invite(
             other => other?,
         },
     };
-    let id = match tx
-        .insert_faculty(event_id, person, role.as_str(), now)
-        .await
-    {
-        Err(StoreError::Conflict(_)) => {
-            return Err(AppError::field(
-                "email",
-                "That person is already on this event's faculty. Resend their invitation from the list instead.",
-            ));
+    let id = match &withdrawn {
+        Some(f) => {
+            if !tx.restore_faculty(f.id, now).await? {
+                return Err(AppError::Stale);
+            }
+            f.id
         }
-        other => other?,
+        None => match tx
+            .insert_faculty(event_id, person, role.as_str(), now)
+            .await
+        {
+            Err(StoreError::Conflict(_)) => {
+                return Err(AppError::field(
+                    "email",
+                    "That person is already on this event's faculty. Resend their invitation from the list instead.",
+                ));
+            }
+            other => other?,
+        },
     };
     tx.set_faculty_role_and_sessions(id, role.as_str(), &chosen)
         .await?;
@@ -244,7 +270,11 @@ pub async fn invite(
     tx.audit(
         NewAudit {
             actor: actor.account,
-            action: "faculty.invited",
+            action: if withdrawn.is_some() {
+                "faculty.reinstated"
+            } else {
+                "faculty.invited"
+            },
             subject: &email,
             detail: &format!("{} as {}", event.title, role.label().to_lowercase()),
             ip: &actor.ip,
@@ -256,13 +286,73 @@ pub async fn invite(
     Ok(id)
 }
 
-/// The faculty member of this event, or `NotFound`.
+/// The current faculty member of this event, or `NotFound` (also for someone removed).
 pub async fn member_of(scoped: &Scoped, event: EventId, faculty: FacultyId) -> AppResult<Faculty> {
+    let f = record_of(scoped, event, faculty).await?;
+    if f.removed_at.is_some() {
+        return Err(AppError::NotFound);
+    }
+    Ok(f)
+}
+
+/// The faculty member of this event, current or removed (staff read a removed person's
+/// record and materials for the accreditation file), or `NotFound`.
+pub async fn record_of(scoped: &Scoped, event: EventId, faculty: FacultyId) -> AppResult<Faculty> {
     scoped
         .faculty_member(faculty)
         .await?
         .filter(|f| f.event_id == event)
         .ok_or(AppError::NotFound)
+}
+
+/// Remove someone from the event's faculty (a speaker who withdrew). Their agreement,
+/// materials and disclosure with its review are kept for the accreditation file; they leave
+/// the event's page, learner-facing disclosures and their sessions, and their link stops
+/// working. Inviting them again puts them back.
+pub async fn remove(
+    app: &App,
+    scoped: &Scoped,
+    event_id: EventId,
+    faculty: FacultyId,
+    actor: &Actor,
+) -> AppResult<()> {
+    let event = scoped.event(event_id).await?.ok_or(AppError::NotFound)?;
+    let f = member_of(scoped, event_id, faculty).await?;
+    let now = app.now();
+    let mut tx = scoped.begin().await?;
+    if !tx.remove_faculty(faculty, now).await? {
+        return Err(AppError::Stale);
+    }
+    let kept: Vec<&str> = [
+        (f.agreement_accepted_at.is_some(), "agreement"),
+        (f.slides_blob_id.is_some(), "slides"),
+        (f.cv_blob_id.is_some(), "CV"),
+        (f.submitted_at.is_some(), "disclosure"),
+    ]
+    .into_iter()
+    .filter_map(|(has, what)| has.then_some(what))
+    .collect();
+    tx.audit(
+        NewAudit {
+            actor: actor.account,
+            action: "faculty.removed",
+            subject: &f.email,
+            detail: &format!(
+                "{}; kept: {}",
+                event.title,
+                if kept.is_empty() {
+                    "nothing recorded".to_string()
+                } else {
+                    kept.join(", ")
+                }
+            ),
+            ip: &actor.ip,
+        },
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Mail the invitation again, with a fresh link.
@@ -606,9 +696,20 @@ pub async fn submit_disclosure(
             has_ended: r.ended,
         })
         .collect();
+    let event = scoped.event(f.event_id).await?.ok_or(AppError::NotFound)?;
     let now = app.now();
     let mut tx = scoped.begin().await?;
-    tx.replace_disclosure(f.id, form.attest, &rows, now).await?;
+    let disclosure = tx.replace_disclosure(f.id, form.attest, &rows, now).await?;
+    if let Some(email) = review_request(app, scoped, &event, &f, &valid) {
+        enqueue_email_once(
+            &mut tx,
+            &email,
+            &[],
+            format!("disclosure_review:{disclosure}"),
+            now,
+        )
+        .await?;
+    }
     tx.audit(
         NewAudit {
             actor: actor.account,
@@ -634,6 +735,57 @@ pub async fn submit_disclosure(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The mail telling the society's planners (its contact address: events have no planner
+/// field, and faculty planners cannot reach staff pages) that a disclosure awaits review;
+/// `None` when the society has no contact address.
+fn review_request(
+    app: &App,
+    scoped: &Scoped,
+    event: &Event,
+    f: &Faculty,
+    relationships: &[rules::ValidRelationship],
+) -> Option<EmailJob> {
+    let society = scoped.society();
+    if society.email.trim().is_empty() {
+        return None;
+    }
+    let name = f.name_with_credentials();
+    let role = FacultyRole::label_of(&f.role).to_lowercase();
+    let verb = if f.submitted_at.is_some() {
+        "updated"
+    } else {
+        "submitted"
+    };
+    let what = if relationships.is_empty() {
+        "They have no financial relationships with ineligible companies to disclose. Nothing          needs mitigation: sign the disclosure off so learners see it."
+            .to_string()
+    } else {
+        format!(
+            "They disclosed {} financial relationship{} with ineligible companies: {}. Decide              for each whether it is relevant to the content they control; every relevant one              needs its mitigation recorded before the activity.",
+            relationships.len(),
+            if relationships.len() == 1 { "" } else { "s" },
+            relationships
+                .iter()
+                .map(|r| format!("{} ({})", r.company, r.nature.label().to_lowercase()))
+                .collect::<Vec<_>>()
+                .join("; ")
+        )
+    };
+    Some(EmailJob {
+        to: society.email.clone(),
+        subject: format!("{}: disclosure from {name} to review", event.title),
+        text: format!(
+            "{name} ({role}) {verb} their financial-relationship disclosure for {}.\n\n{what}\n\n\
+             Review it (staff sign-in):\n{}/staff/events/{}/faculty/{}#review\n\n\
+             Learners see this person's disclosure on the event's page once it is reviewed.",
+            event.title,
+            app.links.base_url(society),
+            event.id,
+            f.id,
+        ),
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -769,14 +921,30 @@ pub async fn review(
     Ok(())
 }
 
-/// A faculty member's slides or CV, for staff of the event's society, with a file name.
+/// A faculty member's slides or CV (also of someone removed: the accreditation file keeps
+/// them), for staff of the event's society, with a file name.
 pub async fn material(
     scoped: &Scoped,
     event_id: EventId,
     faculty: FacultyId,
     material: Material,
 ) -> AppResult<(Blob, String)> {
-    let f = member_of(scoped, event_id, faculty).await?;
+    let f = record_of(scoped, event_id, faculty).await?;
+    file_of(scoped, &f, material).await
+}
+
+/// The speaker's own slides or CV, through their link.
+pub async fn own_material(
+    app: &App,
+    scoped: &Scoped,
+    token: &str,
+    material: Material,
+) -> AppResult<(Blob, String)> {
+    let f = faculty_by_token(app, scoped, token).await?;
+    file_of(scoped, &f, material).await
+}
+
+async fn file_of(scoped: &Scoped, f: &Faculty, material: Material) -> AppResult<(Blob, String)> {
     let blob_id = match material {
         Material::Slides => f.slides(),
         Material::Cv => f.cv(),
@@ -823,9 +991,32 @@ impl FacultyEntry {
     }
 }
 
-/// Everyone on an event's faculty with their sessions, progress and disclosure, by name.
-/// The public page shows those whose disclosure is final ([`LearnerDisclosure::is_final`]).
+/// Everyone currently on an event's faculty with their sessions, progress and disclosure, by
+/// name (removed faculty are left out). The public page shows those whose disclosure is final
+/// ([`LearnerDisclosure::is_final`]).
 pub async fn event_disclosures(scoped: &Scoped, event: EventId) -> AppResult<Vec<FacultyEntry>> {
+    let mut all = faculty_entries(scoped, event).await?;
+    all.retain(|e| e.faculty.removed_at.is_none());
+    Ok(all)
+}
+
+/// Those removed from an event's faculty (withdrew), by name, with what they recorded.
+pub async fn removed_faculty(scoped: &Scoped, event: EventId) -> AppResult<Vec<FacultyEntry>> {
+    let mut all = faculty_entries(scoped, event).await?;
+    all.retain(|e| e.faculty.removed_at.is_some());
+    Ok(all)
+}
+
+/// The faculty still owing learners a final disclosure (not submitted, or not reviewed), by
+/// name: what staff must chase before the activity starts.
+pub async fn missing_disclosures(scoped: &Scoped, event: EventId) -> AppResult<Vec<FacultyEntry>> {
+    let mut all = event_disclosures(scoped, event).await?;
+    all.retain(|e| !e.learner.is_final());
+    Ok(all)
+}
+
+/// Everyone who was ever on an event's faculty, removed or not.
+async fn faculty_entries(scoped: &Scoped, event: EventId) -> AppResult<Vec<FacultyEntry>> {
     let faculty = scoped.event_faculty(event).await?;
     if faculty.is_empty() {
         return Ok(Vec::new());
@@ -877,19 +1068,19 @@ pub async fn event_disclosures(scoped: &Scoped, event: EventId) -> AppResult<Vec
 }
 
 /// The faculty's disclosures in the joint-provider package's shape (`disclosures.csv`), dates
-/// in the society's zone.
+/// in the society's zone; someone removed is listed with their role marked withdrawn.
 pub async fn joint_provider_disclosures(
     scoped: &Scoped,
     event: EventId,
 ) -> AppResult<Vec<FacultyDisclosure>> {
     let zone = scoped.society().time_zone.clone();
     let day = |at: Option<i64>| at.map(|t| Timestamp(t).local_date(&zone));
-    Ok(event_disclosures(scoped, event)
+    Ok(faculty_entries(scoped, event)
         .await?
         .into_iter()
         .map(|e| FacultyDisclosure {
             name: e.name.clone(),
-            role: e.role.label().to_string(),
+            role: role_cell(e.role.label(), day(e.faculty.removed_at)),
             submitted_on: day(e.faculty.submitted_at),
             attested: e.faculty.attested.unwrap_or(false),
             reviewed_on: day(e.faculty.reviewed_at),

@@ -530,6 +530,222 @@ async fn an_existing_person_is_invited_by_email_assigned_sessions_and_reinvited(
 }
 
 #[tokio::test]
+async fn planners_are_told_of_each_disclosure_and_a_withdrawn_speaker_is_removed_but_kept() {
+    let (f, sink) = with_sink().await;
+    let s = society(&f, "gsco").await;
+    let scoped = f.app.scoped(&s);
+    let (event, session) = meeting(&f, &scoped, "annual-2027").await;
+    let form = InviteForm {
+        email: "ada.lee@example.org".into(),
+        name: "Dr. Ada Lee".into(),
+        role: "speaker".into(),
+        sessions: vec![session.to_string()],
+    };
+    let id = faculty::invite(&f.app, &scoped, event, &form, &staff())
+        .await
+        .unwrap();
+    let token = faculty::speaker_token(&f.app, &scoped, id);
+    let anon = Actor::anonymous("198.51.100.7");
+    faculty::accept_agreement(&f.app, &scoped, &token, &anon)
+        .await
+        .unwrap();
+    faculty::upload_material(
+        &f.app,
+        &scoped,
+        &token,
+        Material::Slides,
+        &pdf(2_000),
+        &anon,
+    )
+    .await
+    .unwrap();
+    faculty::submit_disclosure(
+        &f.app,
+        &scoped,
+        &token,
+        &disclosure("some", &[("Genentech", "consulting", false)], true),
+        &anon,
+    )
+    .await
+    .unwrap();
+
+    // The society's contact address hears who disclosed what, with the review page's link.
+    run_jobs(&f).await;
+    let mail = sink.wait_for(2, Duration::from_secs(5)).await.unwrap();
+    let notice = mail
+        .iter()
+        .find(|m| m.rcpt_to == vec!["office@gsco.test".to_string()])
+        .expect("a notice to the planners");
+    assert_eq!(
+        notice.subject(),
+        "Annual meeting annual-2027: disclosure from Dr. Ada Lee to review"
+    );
+    let text = notice.body_text();
+    assert!(
+        text.starts_with("Dr. Ada Lee (speaker) submitted their financial-relationship disclosure"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "1 financial relationship with ineligible companies: Genentech (consulting fee)"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("needs its mitigation recorded"), "{text}");
+    assert!(
+        text.contains(&format!(
+            "https://gsco.test/staff/events/{event}/faculty/{id}#review"
+        )),
+        "{text}"
+    );
+    // An update is a new notice; nothing to disclose is said so.
+    faculty::submit_disclosure(
+        &f.app,
+        &scoped,
+        &token,
+        &disclosure("none", &[], true),
+        &anon,
+    )
+    .await
+    .unwrap();
+    run_jobs(&f).await;
+    let mail = sink.wait_for(3, Duration::from_secs(5)).await.unwrap();
+    assert_eq!(mail.len(), 3);
+    let update = mail[2].body_text();
+    assert!(
+        update.starts_with("Dr. Ada Lee (speaker) updated"),
+        "{update}"
+    );
+    assert!(update.contains("no financial relationships with ineligible companies to disclose"));
+
+    // A second speaker who has done nothing yet is the one missing.
+    let other = faculty::invite(
+        &f.app,
+        &scoped,
+        event,
+        &InviteForm {
+            email: "sam@example.org".into(),
+            name: "Samuel Reyes".into(),
+            role: "speaker".into(),
+            ..Default::default()
+        },
+        &staff(),
+    )
+    .await
+    .unwrap();
+    let missing = faculty::missing_disclosures(&scoped, event).await.unwrap();
+    let names: Vec<&str> = missing.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["Dr. Ada Lee", "Samuel Reyes"],
+        "Ada's is not reviewed yet"
+    );
+
+    // Ada withdraws: staff remove her. Her records stay; she leaves the lists, her session and
+    // her link.
+    faculty::remove(&f.app, &scoped, event, id, &staff())
+        .await
+        .unwrap();
+    let current = event_disclosures(&scoped, event).await.unwrap();
+    assert_eq!(current.len(), 1);
+    assert_eq!(current[0].faculty.id, other);
+    assert!(scoped.faculty_sessions(event).await.unwrap().is_empty());
+    assert!(matches!(
+        faculty_by_token(&f.app, &scoped, &token).await,
+        Err(AppError::NotFound)
+    ));
+    let holder = faculty::link_holder(&f.app, &scoped, &token)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(holder.removed_at.is_some());
+    assert!(matches!(
+        faculty::submit_disclosure(
+            &f.app,
+            &scoped,
+            &token,
+            &disclosure("none", &[], true),
+            &anon
+        )
+        .await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        faculty::remove(&f.app, &scoped, event, id, &staff()).await,
+        Err(AppError::NotFound)
+    ));
+    assert!(matches!(
+        faculty::resend_invitation(&f.app, &scoped, event, id, &staff()).await,
+        Err(AppError::NotFound)
+    ));
+    let (slides, _) = faculty::material(&scoped, event, id, Material::Slides)
+        .await
+        .unwrap();
+    assert_eq!(slides.data, pdf(2_000));
+    let withdrawn = faculty::removed_faculty(&scoped, event).await.unwrap();
+    assert_eq!(withdrawn.len(), 1);
+    assert!(withdrawn[0].progress.disclosure_submitted);
+    let export = faculty::joint_provider_disclosures(&scoped, event)
+        .await
+        .unwrap();
+    let roles: Vec<(&str, &str)> = export
+        .iter()
+        .map(|d| (d.name.as_str(), d.role.as_str()))
+        .collect();
+    assert_eq!(
+        roles,
+        vec![
+            ("Dr. Ada Lee", "Speaker (withdrawn 2026-11-21)"),
+            ("Samuel Reyes", "Speaker")
+        ]
+    );
+    assert!(export[0].submitted_on.is_some());
+    // The package staff download says the same (two speakers invited by name alone are two
+    // rows, not one).
+    let activity = activities::create_event_activity(&f.app, &scoped, event, &staff())
+        .await
+        .unwrap();
+    let csv = activities::export(
+        &scoped,
+        activity,
+        ExportKind::parse("joint-disclosures.csv").unwrap(),
+    )
+    .await
+    .unwrap()
+    .text;
+    assert!(
+        csv.contains("Dr. Ada Lee,Speaker (withdrawn 2026-11-21),2026-11-21,Yes,None"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("Samuel Reyes,Speaker,,,Not submitted"),
+        "{csv}"
+    );
+
+    // Invited again, she is back with what she recorded and a working link.
+    faculty::invite(&f.app, &scoped, event, &form, &staff())
+        .await
+        .unwrap();
+    assert_eq!(event_disclosures(&scoped, event).await.unwrap().len(), 2);
+    assert_eq!(
+        faculty_by_token(&f.app, &scoped, &token).await.unwrap().id,
+        id
+    );
+    assert_eq!(scoped.faculty_sessions(event).await.unwrap().len(), 1);
+
+    let log = audit(&scoped).await;
+    for action in [
+        "faculty.removed ada.lee@example.org Annual meeting annual-2027; kept: agreement, slides, disclosure",
+        "faculty.reinstated ada.lee@example.org",
+    ] {
+        assert!(
+            log.iter().any(|l| l.starts_with(action)),
+            "no audit entry {action}: {log:#?}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn the_joint_provider_disclosures_keep_two_faculty_who_share_a_name() {
     let f = fixture().await;
     let s = society(&f, "twin").await;

@@ -34,6 +34,8 @@ pub struct Faculty {
     pub has_relationships: Option<bool>,
     pub attested: Option<bool>,
     pub reviewed_at: Option<i64>,
+    /// When staff removed them (a speaker who withdrew); their records stay.
+    pub removed_at: Option<i64>,
 }
 
 impl Faculty {
@@ -96,7 +98,7 @@ macro_rules! faculty_select {
             "SELECT f.id, f.event_id, f.person_id, p.display_name, p.credentials, p.email, f.role, \
              f.invited_at, f.agreement_accepted_at, f.agreement_text, f.cv_blob_id, \
              f.slides_blob_id, d.id AS disclosure_id, d.submitted_at, d.has_relationships, \
-             d.attested, d.reviewed_at \
+             d.attested, d.reviewed_at, f.removed_at \
              FROM event_faculty f \
              JOIN person p ON p.society_id = f.society_id AND p.id = f.person_id \
              LEFT JOIN disclosure d ON d.society_id = f.society_id AND d.faculty_id = f.id ",
@@ -106,7 +108,7 @@ macro_rules! faculty_select {
 }
 
 impl Scoped {
-    /// An event's faculty, by name.
+    /// An event's faculty, by name, including anyone removed (`removed_at` says who).
     pub async fn event_faculty(&self, event: EventId) -> StoreResult<Vec<Faculty>> {
         Ok(on!(self.db.reader(), |c| sqlx::query_as(faculty_select!(
             "WHERE f.society_id = $1 AND f.event_id = $2 ORDER BY p.display_name, f.id"
@@ -123,6 +125,22 @@ impl Scoped {
         ))
         .bind(self.society.id.0)
         .bind(id.0)
+        .fetch_optional(c)
+        .await)?)
+    }
+
+    /// A person's faculty row on an event, current or removed.
+    pub async fn faculty_of_person(
+        &self,
+        event: EventId,
+        person: PersonId,
+    ) -> StoreResult<Option<Faculty>> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(faculty_select!(
+            "WHERE f.society_id = $1 AND f.event_id = $2 AND f.person_id = $3"
+        ))
+        .bind(self.society.id.0)
+        .bind(event.0)
+        .bind(person.0)
         .fetch_optional(c)
         .await)?)
     }
@@ -222,6 +240,49 @@ impl ScopedTx {
         .await)
         .map_err(conflict_on("email"))?;
         Ok(id)
+    }
+
+    /// Remove a faculty member from their event (a speaker who withdrew): the row and its
+    /// agreement, materials and disclosure stay, marked with the time; their session
+    /// assignments go. False when there is no such current faculty member.
+    pub async fn remove_faculty(&mut self, id: FacultyId, now: Timestamp) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let n = exec!(self.tx.conn(), |c| sqlx::query(
+            "UPDATE event_faculty SET removed_at = $3 \
+             WHERE society_id = $1 AND id = $2 AND removed_at IS NULL"
+        )
+        .bind(society)
+        .bind(id.0)
+        .bind(now.0)
+        .execute(c)
+        .await)?;
+        if n != 1 {
+            return Ok(false);
+        }
+        exec!(self.tx.conn(), |c| sqlx::query(
+            "DELETE FROM session_faculty WHERE society_id = $1 AND faculty_id = $2"
+        )
+        .bind(society)
+        .bind(id.0)
+        .execute(c)
+        .await)?;
+        Ok(true)
+    }
+
+    /// Put a removed faculty member back (invited again): the row, with what they had
+    /// recorded, is current again from `now`.
+    pub async fn restore_faculty(&mut self, id: FacultyId, now: Timestamp) -> StoreResult<bool> {
+        let society = self.society_id.0;
+        let n = exec!(self.tx.conn(), |c| sqlx::query(
+            "UPDATE event_faculty SET removed_at = NULL, invited_at = $3 \
+             WHERE society_id = $1 AND id = $2 AND removed_at IS NOT NULL"
+        )
+        .bind(society)
+        .bind(id.0)
+        .bind(now.0)
+        .execute(c)
+        .await)?;
+        Ok(n == 1)
     }
 
     /// Record that the invitation was sent again.

@@ -119,6 +119,7 @@ fn table() -> Routes {
         speakers::MAX_FILE,
     )
     .post("/speakers/{token}/disclosure", speakers::disclose)
+    .get("/speakers/{token}/files/{material}", speakers::own_file)
     // Joining online, and the page after it.
     .get("/join", join::join_form)
     .post("/join", join::join)
@@ -360,6 +361,14 @@ fn table() -> Routes {
     .post(
         "/staff/events/{id}/faculty/{faculty_id}/review",
         speakers::review,
+    )
+    .get(
+        "/staff/events/{id}/faculty/{faculty_id}/remove",
+        speakers::confirm_remove,
+    )
+    .post(
+        "/staff/events/{id}/faculty/{faculty_id}/remove",
+        speakers::remove,
     )
     .get(
         "/staff/events/{id}/faculty/{faculty_id}/{material}",

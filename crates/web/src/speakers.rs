@@ -16,14 +16,14 @@ use chapterhouse_core::disclosure::{self as rules, FacultyRole, Material, Nature
 use chapterhouse_core::events as event_rules;
 use chapterhouse_core::validate::{FieldErrors, size_words};
 use chapterhouse_core::{EventId, FacultyId, Timestamp};
-use chapterhouse_store::{Event, EventSession, Faculty};
+use chapterhouse_store::{Blob, Event, EventSession, Faculty};
 use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, RequireRole, Staff};
 use crate::error::{WebError, WebResult};
 use crate::forms::{CsrfOnly, csrf_of, parse_id, upload_error};
 use crate::staff_events::load_event;
-use crate::views::render;
+use crate::views::{MessageView, render};
 
 /// The largest file the materials upload takes (slides; a CV's own limit is smaller and
 /// checked by `disclosure::check_material`).
@@ -117,6 +117,8 @@ pub struct FacultyListView {
     pub event_id: String,
     pub event_title: String,
     pub rows: Vec<FacultyRow>,
+    /// Removed from the faculty (withdrew); their records stay.
+    pub withdrawn: Vec<FacultyRow>,
     pub roles: Vec<(String, String)>,
     pub sessions: Vec<(String, String)>,
     pub ip: &'static str,
@@ -139,6 +141,7 @@ struct ListState {
 
 async fn list_page(ctx: &Ctx, event: Event, state: ListState) -> WebResult {
     let entries = faculty::event_disclosures(&ctx.scoped, event.id).await?;
+    let withdrawn = faculty::removed_faculty(&ctx.scoped, event.id).await?;
     let sessions = ctx.scoped.event_sessions(event.id).await?;
     let stored_agreement = ctx
         .scoped
@@ -157,6 +160,7 @@ async fn list_page(ctx: &Ctx, event: Event, state: ListState) -> WebResult {
             event_id: event.id.to_string(),
             event_title: event.title.clone(),
             rows: entries.iter().map(faculty_row).collect(),
+            withdrawn: withdrawn.iter().map(faculty_row).collect(),
             roles: role_options(),
             sessions: session_options(&sessions, &event.time_zone),
             ip: "i-",
@@ -186,6 +190,9 @@ fn notice_for(done: &str) -> Option<String> {
         "assigned" => "Role and sessions saved.",
         "agreement" => "Speaker agreement saved. Agreements already accepted keep their text.",
         "reviewed" => "Review saved: the disclosure is final and shows on the event's page.",
+        "removed" => {
+            "Removed from the faculty. Their link no longer works; what they recorded is kept for the accreditation file."
+        }
         _ => return None,
     };
     Some(text.to_string())
@@ -316,6 +323,8 @@ pub struct MemberView {
     pub review_rows: Vec<ReviewRow>,
     pub review_errors: FieldErrors,
     pub learner: String,
+    /// When they were removed from the faculty; empty while they are on it.
+    pub withdrawn: String,
 }
 
 #[derive(Default)]
@@ -340,7 +349,8 @@ async fn load_member(
 
 async fn member_page(ctx: &Ctx, event: Event, f: Faculty, state: MemberState) -> WebResult {
     let zone = event.time_zone.clone();
-    let entries = faculty::event_disclosures(&ctx.scoped, event.id).await?;
+    let mut entries = faculty::event_disclosures(&ctx.scoped, event.id).await?;
+    entries.extend(faculty::removed_faculty(&ctx.scoped, event.id).await?);
     let entry = entries
         .into_iter()
         .find(|e| e.faculty.id == f.id)
@@ -409,6 +419,7 @@ async fn member_page(ctx: &Ctx, event: Event, f: Faculty, state: MemberState) ->
             review_rows,
             review_errors: state.review_errors,
             learner: entry.sentence(),
+            withdrawn: when(f.removed_at),
         },
     )
 }
@@ -418,7 +429,8 @@ pub async fn member(
     Path((id, faculty_id)): Path<(String, String)>,
     Query(q): Query<DoneQuery>,
 ) -> WebResult {
-    let (event, f) = load_member(&ctx, &id, &faculty_id).await?;
+    let event = load_event(&ctx, &id).await?;
+    let f = faculty::record_of(&ctx.scoped, event.id, parse_id(&faculty_id)?).await?;
     member_page(
         &ctx,
         event,
@@ -506,9 +518,16 @@ pub async fn download(
     RequireRole { ctx, .. }: Staff,
     Path((id, faculty_id, which)): Path<(String, String, String)>,
 ) -> WebResult {
-    let (event, f) = load_member(&ctx, &id, &faculty_id).await?;
+    let event = load_event(&ctx, &id).await?;
     let material = Material::parse(&which).ok_or(WebError::NotFound)?;
-    let (blob, name) = faculty::material(&ctx.scoped, event.id, f.id, material).await?;
+    let (blob, name) =
+        faculty::material(&ctx.scoped, event.id, parse_id(&faculty_id)?, material).await?;
+    Ok(file_response(blob, &name))
+}
+
+/// A stored material as a download: its stored type, an attachment with the file name, never
+/// cached. (Materials are blobs in the database, at most 20 MB, sent from memory.)
+fn file_response(blob: Blob, name: &str) -> Response {
     let mut response = (
         [(header::CONTENT_TYPE, blob.content_type.clone())],
         blob.data,
@@ -519,10 +538,68 @@ pub async fn download(
             .headers_mut()
             .insert(header::CONTENT_DISPOSITION, value);
     }
-    if let Ok(value) = "private, no-store".parse() {
-        response.headers_mut().insert(header::CACHE_CONTROL, value);
-    }
-    Ok(response)
+    no_store(response)
+}
+
+#[derive(Template)]
+#[template(path = "staff/events/faculty_remove.html")]
+pub struct RemoveView {
+    pub chrome: Chrome,
+    pub event_id: String,
+    pub event_title: String,
+    pub id: String,
+    pub name: String,
+    pub sessions: Vec<String>,
+    /// What they recorded, kept for the accreditation file.
+    pub kept: Vec<&'static str>,
+}
+
+/// The confirmation step before removing someone from the faculty: what goes and what stays.
+pub async fn confirm_remove(
+    RequireRole { ctx, .. }: Staff,
+    Path((id, faculty_id)): Path<(String, String)>,
+) -> WebResult {
+    let (event, f) = load_member(&ctx, &id, &faculty_id).await?;
+    let entry = faculty::event_disclosures(&ctx.scoped, event.id)
+        .await?
+        .into_iter()
+        .find(|e| e.faculty.id == f.id)
+        .ok_or(WebError::NotFound)?;
+    let kept = [
+        (
+            f.agreement_accepted_at.is_some(),
+            "the agreement they accepted",
+        ),
+        (f.slides_blob_id.is_some(), "their slides"),
+        (f.cv_blob_id.is_some(), "their CV"),
+        (f.submitted_at.is_some(), "their disclosure and its review"),
+    ]
+    .into_iter()
+    .filter_map(|(has, what)| has.then_some(what))
+    .collect();
+    render(
+        StatusCode::OK,
+        &RemoveView {
+            chrome: ctx.chrome(None).await?,
+            event_id: event.id.to_string(),
+            event_title: event.title.clone(),
+            id: f.id.to_string(),
+            name: entry.name.clone(),
+            sessions: entry.sessions.iter().map(|s| s.title.clone()).collect(),
+            kept,
+        },
+    )
+}
+
+pub async fn remove(
+    RequireRole { ctx, .. }: Staff,
+    Path((id, faculty_id)): Path<(String, String)>,
+    Form(post): Form<CsrfOnly>,
+) -> WebResult {
+    ctx.check_csrf(&post.csrf)?;
+    let (event, f) = load_member(&ctx, &id, &faculty_id).await?;
+    faculty::remove(&ctx.app, &ctx.scoped, event.id, f.id, &ctx.actor).await?;
+    Ok(Redirect::to(&format!("/staff/events/{}/faculty?done=removed", event.id)).into_response())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -573,6 +650,44 @@ struct SpeakerState {
     material_errors: FieldErrors,
     disclosure_errors: FieldErrors,
     disclosure: Option<DisclosureForm>,
+}
+
+/// What a removed faculty member's link shows instead of their page (410 Gone): that they
+/// are no longer on the faculty, and whom to ask. `None` for anyone else.
+async fn withdrawn_page(ctx: &Ctx, token: &str) -> Result<Option<Response>, WebError> {
+    let f = match faculty::link_holder(&ctx.app, &ctx.scoped, token).await {
+        Ok(Some(f)) if f.removed_at.is_some() => f,
+        _ => return Ok(None),
+    };
+    let title = ctx
+        .scoped
+        .event(f.event_id)
+        .await?
+        .map(|e| e.title)
+        .unwrap_or_default();
+    let society = ctx.society();
+    let ask = if society.email.is_empty() {
+        format!("If you think this is a mistake, contact {}.", society.name)
+    } else {
+        format!(
+            "If you think this is a mistake, write to {} at {}.",
+            society.name, society.email
+        )
+    };
+    let response = render(
+        StatusCode::GONE,
+        &MessageView {
+            chrome: ctx.chrome(None).await?,
+            heading: "This link no longer works".into(),
+            message: format!(
+                "You are no longer on the faculty of {title}, so this page is closed. What you \
+                 sent before is kept by the society. {ask}"
+            ),
+            link_href: String::new(),
+            link_text: String::new(),
+        },
+    )?;
+    Ok(Some(no_store(response)))
 }
 
 fn no_store(mut response: Response) -> Response {
@@ -696,6 +811,9 @@ fn speaker_notice(done: &str) -> Option<String> {
 }
 
 pub async fn speaker(ctx: Ctx, Path(token): Path<String>, Query(q): Query<DoneQuery>) -> WebResult {
+    if let Some(gone) = withdrawn_page(&ctx, &token).await? {
+        return Ok(gone);
+    }
     speaker_page(
         &ctx,
         &token,
@@ -713,6 +831,9 @@ fn back_to_speaker(token: &str, done: &str, anchor: &str) -> WebResult {
 
 pub async fn accept(ctx: Ctx, Path(token): Path<String>, Form(post): Form<CsrfOnly>) -> WebResult {
     ctx.check_csrf(&post.csrf)?;
+    if let Some(gone) = withdrawn_page(&ctx, &token).await? {
+        return Ok(gone);
+    }
     faculty::accept_agreement(&ctx.app, &ctx.scoped, &token, &ctx.actor).await?;
     back_to_speaker(&token, "accepted", "#agreement")
 }
@@ -743,6 +864,9 @@ pub async fn upload(
         }
     }
     ctx.check_csrf(&csrf)?;
+    if let Some(gone) = withdrawn_page(&ctx, &token).await? {
+        return Ok(gone);
+    }
     let material = Material::parse(which.trim()).ok_or_else(|| {
         WebError::BadRequest("The upload could not be read. Reload the page and try again.".into())
     })?;
@@ -770,6 +894,9 @@ pub async fn disclose(
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> WebResult {
     ctx.check_csrf(csrf_of(&pairs))?;
+    if let Some(gone) = withdrawn_page(&ctx, &token).await? {
+        return Ok(gone);
+    }
     let mut form = DisclosureForm::from_pairs(&pairs);
     let action = pairs
         .iter()
@@ -806,6 +933,16 @@ pub async fn disclose(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The speaker's own slides or CV, through their link (a download, never cached).
+pub async fn own_file(ctx: Ctx, Path((token, which)): Path<(String, String)>) -> WebResult {
+    if let Some(gone) = withdrawn_page(&ctx, &token).await? {
+        return Ok(gone);
+    }
+    let material = Material::parse(&which).ok_or(WebError::NotFound)?;
+    let (blob, name) = faculty::own_material(&ctx.app, &ctx.scoped, &token, material).await?;
+    Ok(file_response(blob, &name))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -161,6 +161,11 @@ pub struct EditView {
     pub question_form: QuestionForm,
     pub question_kinds: Vec<(String, String)>,
     pub question_types: Vec<(String, String)>,
+    /// Faculty whose disclosure learners cannot see yet: (faculty id, "Name (role)", what is
+    /// outstanding).
+    pub missing_disclosures: Vec<(String, String, String)>,
+    /// Whether the event has started (disclosures were due before).
+    pub started: bool,
 }
 
 /// What the event's page shows besides the stored event: the forms as typed and their errors.
@@ -304,6 +309,18 @@ async fn event_page(ctx: &Ctx, event: Event, state: PageState) -> WebResult {
             label: q.label,
         })
         .collect();
+    let missing_disclosures = chapterhouse_app::faculty::missing_disclosures(&ctx.scoped, id)
+        .await?
+        .into_iter()
+        .map(|e| {
+            (
+                e.faculty.id.to_string(),
+                format!("{} ({})", e.name, e.role.label().to_lowercase()),
+                e.progress.status_words().to_lowercase(),
+            )
+        })
+        .collect();
+    let started = ctx.app.now().0 >= event.starts_at;
     let form = state.form.unwrap_or_else(|| EventForm::from_event(&event));
     let status = EventStatus::parse(&event.status).unwrap_or(EventStatus::Draft);
     let errors_empty = state.errors.is_empty()
@@ -367,6 +384,8 @@ async fn event_page(ctx: &Ctx, event: Event, state: PageState) -> WebResult {
                 QuestionKind::label,
             ),
             question_types,
+            missing_disclosures,
+            started,
         },
     )
 }
@@ -416,6 +435,8 @@ async fn new_page(ctx: &Ctx, errors: FieldErrors, form: EventForm) -> WebResult 
             question_form: QuestionForm::default(),
             question_kinds: Vec::new(),
             question_types: Vec::new(),
+            missing_disclosures: Vec::new(),
+            started: false,
         },
     )
 }

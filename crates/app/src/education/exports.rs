@@ -453,11 +453,20 @@ pub struct Relationship {
     pub mitigated_on: Option<Date>,
 }
 
+/// The `Role` cell of `disclosures.csv`: the role, and for someone removed from the event's
+/// faculty (a speaker who withdrew) the day they were removed: "Speaker (withdrawn 2027-02-01)".
+pub fn role_cell(role: &str, withdrawn_on: Option<Date>) -> String {
+    match withdrawn_on {
+        Some(day) => format!("{role} (withdrawn {day})"),
+        None => role.to_string(),
+    }
+}
+
 /// Someone who controls content, with their disclosure (if submitted).
 #[derive(Clone, Debug)]
 pub struct FacultyDisclosure {
     pub name: String,
-    /// "Speaker", "Planner"…
+    /// "Speaker", "Planner"… ([`role_cell`]: with the day for someone withdrawn).
     pub role: String,
     /// `None` when the disclosure has not been submitted.
     pub submitted_on: Option<Date>,
@@ -1341,6 +1350,15 @@ mod tests {
                     ""
                 ],
             ])[..]
+        );
+    }
+
+    #[test]
+    fn a_withdrawn_role_carries_the_day() {
+        assert_eq!(role_cell("Speaker", None), "Speaker");
+        assert_eq!(
+            role_cell("Speaker", Some(date(2027, 2, 1))),
+            "Speaker (withdrawn 2027-02-01)"
         );
     }
 

@@ -337,6 +337,205 @@ async fn a_speaker_uses_the_emailed_link_and_learners_see_the_reviewed_disclosur
     );
 }
 
+#[tokio::test]
+async fn staff_see_missing_disclosures_and_remove_a_speaker_who_withdrew() {
+    let t = TestApp::new().await;
+    let s = t.society("gsco").await;
+    let (event, session) = annual_meeting(&t, &s, "Annual meeting 2027", "annual-2027").await;
+    let scoped = t.app.scoped(&s);
+    let actor = Actor::default();
+    let id = faculty::invite(
+        &t.app,
+        &scoped,
+        event,
+        &InviteForm {
+            email: "ada.lee@example.org".into(),
+            name: "Dr. Ada Lee".into(),
+            role: "speaker".into(),
+            sessions: vec![session],
+        },
+        &actor,
+    )
+    .await
+    .unwrap();
+    let token = faculty::speaker_token(&t.app, &scoped, id);
+    faculty::upload_material(&t.app, &scoped, &token, Material::Slides, &pdf(300), &actor)
+        .await
+        .unwrap();
+    faculty::submit_disclosure(
+        &t.app,
+        &scoped,
+        &token,
+        &DisclosureForm {
+            answer: "none".into(),
+            rows: Vec::new(),
+            attest: true,
+        },
+        &actor,
+    )
+    .await
+    .unwrap();
+    let mut staff = t.client("gsco.test");
+    staff.sign_in("owner@gsco.test", PASSWORD).await;
+    let mut visitor = t.client("gsco.test");
+
+    // Before the event: staff are told whose disclosure is not final; learners see no entry.
+    let edit = staff.get(&format!("/staff/events/{event}")).await;
+    assert!(edit.body.contains("Disclosures missing"), "{}", edit.body);
+    assert!(
+        edit.body
+            .contains("Dr. Ada Lee (speaker)</a>: disclosure submitted, awaiting review")
+    );
+    let public = visitor.get("/events/annual-2027").await;
+    assert!(!public.body.contains("Dr. Ada Lee"));
+    assert!(!public.body.contains("Disclosure pending"));
+
+    // The speaker fetches their own file through the link; a stranger's made-up link cannot.
+    let mut speaker = t.client("gsco.test");
+    let own = speaker
+        .get(&format!("/speakers/{token}/files/slides"))
+        .await;
+    assert_eq!(own.status, StatusCode::OK);
+    assert_eq!(
+        own.headers.get(header::CONTENT_TYPE).unwrap(),
+        "application/pdf"
+    );
+    assert_eq!(
+        own.headers.get(header::CONTENT_DISPOSITION).unwrap(),
+        "attachment; filename=\"Dr--Ada-Lee-slides.pdf\""
+    );
+    assert_eq!(
+        own.headers.get(header::CACHE_CONTROL).unwrap(),
+        "private, no-store"
+    );
+    assert_eq!(
+        speaker
+            .get(&format!("/speakers/{token}/files/cv"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        visitor
+            .get(&format!("/speakers/{id}.forged/files/slides"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Removing asks first, saying what stays.
+    let member = format!("/staff/events/{event}/faculty/{id}");
+    let confirm = staff.get(&format!("{member}/remove")).await;
+    assert_eq!(confirm.status, StatusCode::OK);
+    assert!(
+        confirm
+            .body
+            .contains("Remove Dr. Ada Lee from the faculty?")
+    );
+    assert!(
+        confirm
+            .body
+            .contains("they leave their sessions: Immunotherapy toxicities")
+    );
+    assert!(confirm
+        .body
+        .contains("Kept for the accreditation file, and listed as withdrawn in the joint-provider export: their slides, their disclosure and its review."));
+    let anonymous = visitor.post(&format!("{member}/remove"), &[]).await;
+    assert!(anonymous.location().starts_with("/sign-in"));
+    assert!(
+        faculty::faculty_by_token(&t.app, &scoped, &token)
+            .await
+            .is_ok()
+    );
+    let removed = staff.post(&format!("{member}/remove"), &[]).await;
+    assert_eq!(removed.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        removed.location(),
+        format!("/staff/events/{event}/faculty?done=removed")
+    );
+    let list = staff.get(&removed.location()).await;
+    assert!(
+        list.body
+            .contains("Removed from the faculty. Their link no longer works")
+    );
+    assert!(list.body.contains("Withdrawn"));
+    let record = staff.get(&member).await;
+    assert_eq!(record.status, StatusCode::OK);
+    assert!(record.body.contains("Removed from the faculty"));
+    assert!(!record.body.contains("Mark reviewed"));
+    // Their slides stay downloadable by staff for the accreditation file.
+    assert_eq!(
+        staff.get(&format!("{member}/slides")).await.status,
+        StatusCode::OK
+    );
+    // Nothing is missing any more, and a second removal finds nobody.
+    let edit = staff.get(&format!("/staff/events/{event}")).await;
+    assert!(!edit.body.contains("Disclosures missing"));
+    assert_eq!(
+        staff.post(&format!("{member}/remove"), &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    // Their link now says plainly that it is closed, and whom to ask.
+    let gone = speaker.get(&format!("/speakers/{token}")).await;
+    assert_eq!(gone.status, StatusCode::GONE);
+    assert!(gone.body.contains("This link no longer works"));
+    assert!(
+        gone.body
+            .contains("no longer on the faculty of Annual meeting 2027")
+    );
+    assert!(gone.body.contains("office@gsco.test"));
+    assert_eq!(
+        speaker
+            .get(&format!("/speakers/{token}/files/slides"))
+            .await
+            .status,
+        StatusCode::GONE
+    );
+    let refused = speaker
+        .post(
+            &format!("/speakers/{token}/disclosure"),
+            &[("answer", "none"), ("attest", "on")],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::GONE);
+    let log: Vec<String> = scoped
+        .audit_entries(50)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{} {}", e.action, e.subject))
+        .collect();
+    assert!(log.contains(&"faculty.removed ada.lee@example.org".to_string()));
+
+    // Once the event has started, a disclosure still missing is said to have been missed.
+    faculty::invite(
+        &t.app,
+        &scoped,
+        event,
+        &InviteForm {
+            email: "sam@example.org".into(),
+            name: "Samuel Reyes".into(),
+            role: "moderator".into(),
+            sessions: Vec::new(),
+        },
+        &actor,
+    )
+    .await
+    .unwrap();
+    t.clock.set(chapterhouse_core::Timestamp::from_jiff(
+        "2027-03-07T12:00:00Z".parse().unwrap(),
+    ));
+    let mut late = t.client("gsco.test");
+    late.sign_in("owner@gsco.test", PASSWORD).await;
+    let edit = late.get(&format!("/staff/events/{event}")).await;
+    assert!(
+        edit.body
+            .contains("The event has started without these disclosures final")
+    );
+    assert!(edit.body.contains("Samuel Reyes (moderator)</a>: invited"));
+}
+
 // ---------------------------------------------------------------------------------------------
 // The isolation harness's part.
 
@@ -461,7 +660,8 @@ pub async fn snapshot_speakers(scoped: &Scoped) -> String {
         .into_iter()
         .map(|f| {
             format!(
-                "{} {} {} {:?} {} {:?} {:?} {:?} {:?} {:?}",
+                "{:?} {} {} {} {:?} {} {:?} {:?} {:?} {:?} {:?}",
+                f.removed_at,
                 f.display_name,
                 f.email,
                 f.role,
@@ -560,6 +760,21 @@ pub fn isolation_fixtures(f: &mut Fixtures, a: &SeedSpeakers) {
             format!("{member}/review"),
             vec![("x1_relevant", "no".into())],
         )],
+    );
+    f.insert(
+        ("GET", "/speakers/{token}/files/{material}"),
+        vec![
+            get(format!("{speaker}/files/slides")),
+            get(format!("{speaker}/files/cv")),
+        ],
+    );
+    f.insert(
+        ("GET", "/staff/events/{id}/faculty/{faculty_id}/remove"),
+        vec![get(format!("{member}/remove"))],
+    );
+    f.insert(
+        ("POST", "/staff/events/{id}/faculty/{faculty_id}/remove"),
+        vec![(format!("{member}/remove"), vec![])],
     );
     f.insert(
         ("GET", "/staff/events/{id}/faculty/{faculty_id}/{material}"),
