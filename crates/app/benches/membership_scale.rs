@@ -1,10 +1,29 @@
-//! Membership at scale: 100,000 members and 1,000 practices, generated into a SQLite file (and
-//! into PostgreSQL when `CHAPTERHOUSE_TEST_DATABASE_URL` is set). Measures the staff members
-//! list query over ~200 mixed filters (target: p95 < 50 ms) and one full daily run (target:
-//! < 10 s), and prints the numbers.
+//! Membership at scale (issue 3): 100,000 members and 1,000 practices, generated in bulk
+//! (`store::generate_members`, multi-row inserts in one transaction) into a SQLite file, and into
+//! a fresh PostgreSQL database (`testkit::test_db`) when `CHAPTERHOUSE_TEST_DATABASE_URL` is set.
+//! Measures, per backend:
 //!
-//! Run: `cargo bench -p chapterhouse-app --bench membership_scale`
-//! (`BENCH_MEMBERS=20000` for a smaller run.)
+//! - the staff members list over 200 mixed filters (status, level, practice, specialty,
+//!   committee, state, renewal due, search; 500 rows a page), each run three times: p50/p95/max
+//!   of the first runs (target: p95 < 50 ms) and of the best of three, and p50/p95/max per kind
+//!   of filter;
+//! - the next midnight's daily run (target: < 10 s), with each step's time, then a repeated run
+//!   (which must do nothing).
+//!
+//! It ends with a summary per backend, with the load average when that backend started: other
+//! work on the machine inflates every figure, so measure on an idle machine.
+//!
+//! Run (release; the first build takes a while):
+//!
+//! ```sh
+//! CHAPTERHOUSE_TEST_DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres \
+//!   cargo bench -p chapterhouse-app --bench membership_scale
+//! ```
+//!
+//! - `BENCH_MEMBERS=20000`: a smaller run (practices are always members / 100);
+//! - `BENCH_ONLY=sqlite` or `BENCH_ONLY=postgres`: one backend;
+//! - `BENCH_SQLITE_PATH=/tmp/members.db`: keep the SQLite database for `EXPLAIN QUERY PLAN`
+//!   (the PostgreSQL database is kept too; its name is printed).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -362,7 +381,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 async fn measure(backend: &str, db: Db, members: usize, practices: usize) -> Summary {
     // Other work on the machine shows in every number: say how busy it was.
-    eprintln!("{backend} (load average {}):", load_average());
+    let load = load_average();
+    eprintln!("{backend} (load average {load}):");
     let outbox = tempfile::tempdir().expect("outbox dir");
     let clock = FixedClock::at_rfc3339("2026-11-21T15:00:00Z");
     let app = app_on(db, clock.clone(), outbox.path());
@@ -423,7 +443,7 @@ async fn measure(backend: &str, db: Db, members: usize, practices: usize) -> Sum
     }
     let summary = Summary {
         backend: backend.to_string(),
-        load: load_average(),
+        load,
         first: Spread::of(&first_times),
         best: Spread::of(&best_times),
         kinds,
