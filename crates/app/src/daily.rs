@@ -21,6 +21,8 @@
 //! Each step reads the whole society with a few queries and writes in batches; nothing runs a
 //! query per member.
 
+use std::time::{Duration, Instant};
+
 use chapterhouse_core::joining::{practice_renewal_key, renewal_key};
 use chapterhouse_core::level_rules::{self, CATCH_UP_DAYS};
 use chapterhouse_core::membership::{Status, Term, next_term};
@@ -68,15 +70,37 @@ pub struct DailyReport {
 /// The whole run for one society. Idempotent: a second run on the same day changes and sends
 /// nothing.
 pub async fn membership_daily(app: &App, scoped: &Scoped) -> AppResult<DailyReport> {
+    Ok(membership_daily_timed(app, scoped).await?.0)
+}
+
+/// [`membership_daily`], with how long each step took (wall time, in order; for the
+/// `membership_scale` benchmark).
+pub async fn membership_daily_timed(
+    app: &App,
+    scoped: &Scoped,
+) -> AppResult<(DailyReport, Vec<(&'static str, Duration)>)> {
+    let mut steps = Vec::new();
+    let mut started = Instant::now();
+    let mut lap = |step: &'static str| {
+        steps.push((step, started.elapsed()));
+        started = Instant::now();
+    };
     let practice_statuses = refresh_practice_statuses(app, scoped).await?;
+    lap("practice statuses");
     let member_statuses = crate::membership::refresh_statuses(app, scoped).await?;
+    lap("member statuses");
     let transitions = level_transitions(app, scoped).await?;
+    lap("level transitions");
     // Before the reminders, so a reminder can point at the invoice.
     let invoices = renewal_invoices(app, scoped).await?;
+    lap("renewal invoices");
     let charges = first_charges(app, scoped).await?;
+    lap("first charges");
     let reminders = member_reminders(app, scoped).await?;
+    lap("member reminders");
     let practice_reminders = practice_reminders(app, scoped).await?;
-    Ok(DailyReport {
+    lap("practice reminders");
+    let report = DailyReport {
         practice_statuses,
         member_statuses,
         transitions,
@@ -86,7 +110,8 @@ pub async fn membership_daily(app: &App, scoped: &Scoped) -> AppResult<DailyRepo
         declined_charges: charges.declined,
         reminders,
         practice_reminders,
-    })
+    };
+    Ok((report, steps))
 }
 
 /// How far back a latest term's end can be for a membership still in grace (grace is at most

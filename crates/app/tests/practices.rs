@@ -938,3 +938,70 @@ async fn practice_forms_name_each_problem() {
         Some("Another practice already has that name.")
     );
 }
+
+/// The benchmark's generated society holds what the app itself would have stored: the daily
+/// run's status steps find nothing to change the same day, each practice lists its eight seats,
+/// and a second generation is refused.
+#[tokio::test]
+async fn generated_members_have_the_statuses_the_rules_give() {
+    use chapterhouse_core::membership::RenewalAnchor;
+    use chapterhouse_store::{GENERATED_STATES, MembersScale, StoreError};
+
+    let f = fixture().await;
+    let society = society(&f, "alpha").await;
+    let scoped = f.app.scoped(&society);
+    let fixed = level(&f, &scoped, "Active", "350", "01-01").await;
+    let anniversary = level(&f, &scoped, "Early career", "175", "").await;
+    let practice_level = level(&f, &scoped, "Practice", "350", "").await;
+    edit_level(&f, &scoped, practice_level, &[("for_practices", "on")]).await;
+    let scale = MembersScale {
+        members: 400,
+        practices: 4,
+        levels: vec![
+            (fixed, RenewalAnchor::FixedDay { month: 1, day: 1 }),
+            (anniversary, RenewalAnchor::Anniversary),
+        ],
+        practice_level,
+        committees: Vec::new(),
+        grace_days: 30,
+        today: m::today(&f.app, &scoped),
+        now: f.app.now(),
+    };
+    let generated = scoped.generate_members(&scale).await.unwrap();
+    assert_eq!(generated.practices.len(), 4);
+    assert_eq!((generated.people, generated.seats), (400, 32));
+
+    assert_eq!(
+        daily::refresh_practice_statuses(&f.app, &scoped)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(m::refresh_statuses(&f.app, &scoped).await.unwrap(), 0);
+    let seats = scoped
+        .members(
+            &MemberQuery {
+                practice: generated.practices[0].to_string(),
+                ..Default::default()
+            }
+            .to_filter(scale.today, 500),
+        )
+        .await
+        .unwrap();
+    assert_eq!(seats.len(), 8);
+    let in_state = scoped
+        .members(
+            &MemberQuery {
+                state: GENERATED_STATES[0].into(),
+                ..Default::default()
+            }
+            .to_filter(scale.today, 500),
+        )
+        .await
+        .unwrap();
+    assert!(!in_state.is_empty() && in_state.len() < 400);
+    assert!(matches!(
+        scoped.generate_members(&scale).await,
+        Err(StoreError::Conflict(_))
+    ));
+}

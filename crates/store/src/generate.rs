@@ -24,7 +24,11 @@ use jiff::ToSpan;
 use jiff::civil::DateTime;
 use uuid::Uuid;
 
+use crate::import::{batch_rows, values_sql};
 use crate::{Scoped, ScopedTx, StoreResult, exec};
+
+mod members;
+pub use members::*;
 
 /// How much to generate.
 #[derive(Clone, Debug)]
@@ -180,6 +184,7 @@ enum Value {
     Id(Uuid),
     OptId(Option<Uuid>),
     Text(String),
+    OptText(Option<String>),
     Int(i64),
     OptInt(Option<i64>),
     Bool(bool),
@@ -240,36 +245,14 @@ struct TypePlan {
 }
 
 impl ScopedTx {
+    /// Write `rows` with the store's one multi-row insert (`import::values_sql`), in statements
+    /// of `import::batch_rows` rows.
     async fn write(&mut self, rows: &Rows) -> StoreResult<()> {
         let width = rows.columns.len();
-        let per_statement = (30_000 / width).clamp(1, 1_000);
-        let head = format!(
-            "INSERT INTO {} ({}) VALUES ",
-            rows.table,
-            rows.columns.join(", ")
-        );
-        // SQLite reads `$N` as a named parameter and finds each by a linear search of the
-        // names so far, so thousands of them cost quadratic time there; `?` is positional.
-        let postgres = self.tx.is_postgres();
-        for chunk in rows.values.chunks(per_statement * width) {
-            let mut sql = head.clone();
-            for row in 0..chunk.len() / width {
-                if row > 0 {
-                    sql.push_str(", ");
-                }
-                sql.push('(');
-                for column in 0..width {
-                    if column > 0 {
-                        sql.push_str(", ");
-                    }
-                    if postgres {
-                        sql.push_str(&format!("${}", row * width + column + 1));
-                    } else {
-                        sql.push('?');
-                    }
-                }
-                sql.push(')');
-            }
+        let head = format!("INSERT INTO {} ({})", rows.table, rows.columns.join(", "));
+        let numbered = self.tx.is_postgres();
+        for chunk in rows.values.chunks(batch_rows(width) * width) {
+            let sql = values_sql(&head, width, chunk.len() / width, "", numbered);
             exec!(self.tx.conn(), |c| {
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
                 for value in chunk {
@@ -277,6 +260,7 @@ impl ScopedTx {
                         Value::Id(v) => query.bind(*v),
                         Value::OptId(v) => query.bind(*v),
                         Value::Text(v) => query.bind(v.clone()),
+                        Value::OptText(v) => query.bind(v.clone()),
                         Value::Int(v) => query.bind(*v),
                         Value::OptInt(v) => query.bind(*v),
                         Value::Bool(v) => query.bind(*v),

@@ -829,7 +829,11 @@ impl ScopedTx {
     /// (a society's first big import) has none, and each check would then scan the table:
     /// 50,000 practice links took 5–10 s instead of 1. Analysing the table first keeps a big
     /// import linear. SQLite needs nothing of the kind; small imports skip it.
-    async fn analyze_after_bulk(&mut self, table: BulkTable, inserted: usize) -> StoreResult<()> {
+    pub(crate) async fn analyze_after_bulk(
+        &mut self,
+        table: BulkTable,
+        inserted: usize,
+    ) -> StoreResult<()> {
         if !self.tx.is_postgres() || inserted < 1000 {
             return Ok(());
         }
@@ -844,7 +848,7 @@ impl ScopedTx {
 }
 
 /// Tables an import may fill in bulk before rows that refer to them.
-enum BulkTable {
+pub(crate) enum BulkTable {
     Practice,
     Person,
     Membership,
