@@ -215,7 +215,7 @@ async fn staff_search_tap_check_in_once_and_undo() {
     let reg = scoped.registration(ana).await.unwrap().unwrap();
     assert!(reg.checked_in_at.is_some());
     assert!(
-        scoped.checkin_guests(ana).await.unwrap()[0]
+        scoped.checkin_guests(ana, None).await.unwrap()[0]
             .checked_in_at
             .is_some()
     );
@@ -593,7 +593,7 @@ pub async fn seed_checkin(t: &TestApp, scoped: &Scoped, event: &str) -> SeedChec
     SeedCheckin {
         event_id: event.to_string(),
         registration_id: id.to_string(),
-        guest_id: scoped.checkin_guests(id).await.unwrap()[0].id.to_string(),
+        guest_id: scoped.checkin_guests(id, None).await.unwrap()[0].id.to_string(),
         token: link.rsplit('/').next().unwrap().to_string(),
         upload_id: blob.to_string(),
     }
@@ -605,7 +605,7 @@ pub async fn snapshot_checkin(scoped: &Scoped) -> String {
     for e in scoped.staff_events().await.unwrap() {
         for r in scoped.checkin_rows(e.id, "", 1000).await.unwrap() {
             let guests: Vec<_> = scoped
-                .checkin_guests(r.id)
+                .checkin_guests(r.id, None)
                 .await
                 .unwrap()
                 .into_iter()
