@@ -147,7 +147,9 @@ pub async fn check_in(
         None => tx.mark_checked_in(reg.id, actor.account, now).await?,
         Some(_) => false,
     };
-    let guests = tx.mark_guests_checked_in(reg.id, None, session, now).await?;
+    let guests = tx
+        .mark_guests_checked_in(reg.id, None, session, now)
+        .await?;
     let existing = tx.attendance_row_in(event, session, reg.person_id).await?;
     // A row from staff or an earlier tap already saying they attended stays as it is; an
     // imported one becomes the door's (keeping its minutes), so a later import leaves it.

@@ -413,7 +413,10 @@ async fn a_series_checks_in_undoes_and_counts_each_session_on_its_own() {
     .await;
     register(&f, &scoped, e, ty, "Ben Ode", "ben@example.org", &[]).await;
     let ana_person = person(&scoped, "ana@example.org").await;
-    let both_out = vec![("Bo Lima".to_string(), false), ("Cy Lima".to_string(), false)];
+    let both_out = vec![
+        ("Bo Lima".to_string(), false),
+        ("Cy Lima".to_string(), false),
+    ];
     let both_in = vec![("Bo Lima".to_string(), true), ("Cy Lima".to_string(), true)];
 
     // At the first session's door (its evening in Boston): the default session is today's.
@@ -456,7 +459,10 @@ async fn a_series_checks_in_undoes_and_counts_each_session_on_its_own() {
             .unwrap(),
         CheckedIn::Already
     );
-    assert_eq!(scoped.checkin_counts(e, Some(second)).await.unwrap(), (1, 2));
+    assert_eq!(
+        scoped.checkin_counts(e, Some(second)).await.unwrap(),
+        (1, 2)
+    );
     assert_eq!(guests_in(&scoped, ana, Some(second)).await, both_in);
 
     // A wrong tap at the second session is undone: the first session keeps her and her
@@ -466,7 +472,10 @@ async fn a_series_checks_in_undoes_and_counts_each_session_on_its_own() {
             .await
             .unwrap()
     );
-    assert_eq!(scoped.checkin_counts(e, Some(second)).await.unwrap(), (0, 2));
+    assert_eq!(
+        scoped.checkin_counts(e, Some(second)).await.unwrap(),
+        (0, 2)
+    );
     assert_eq!(scoped.checkin_counts(e, Some(first)).await.unwrap(), (1, 2));
     assert_eq!(guests_in(&scoped, ana, Some(second)).await, both_out);
     assert_eq!(guests_in(&scoped, ana, Some(first)).await, both_in);
@@ -495,7 +504,10 @@ async fn a_series_checks_in_undoes_and_counts_each_session_on_its_own() {
     );
     assert_eq!(
         guests_in(&scoped, ana, Some(second)).await,
-        vec![("Bo Lima".to_string(), true), ("Cy Lima".to_string(), false)]
+        vec![
+            ("Bo Lima".to_string(), true),
+            ("Cy Lima".to_string(), false)
+        ]
     );
     assert_eq!(
         scoped.checkin_counts(e, Some(second)).await.unwrap(),
