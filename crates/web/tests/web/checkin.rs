@@ -783,7 +783,7 @@ async fn a_series_list_shows_who_attended_the_chosen_session() {
 }
 
 /// One registration's card on the door's list.
-fn card_of<'a>(body: &'a str, id: RegistrationId) -> &'a str {
+fn card_of(body: &str, id: RegistrationId) -> &str {
     let start = body
         .find(&format!("id=\"r-{id}\""))
         .unwrap_or_else(|| panic!("no card for {id} in {body}"));
