@@ -1,11 +1,15 @@
 //! Check-in at the door: staff find a registrant (by name on the event's check-in page, or by
 //! opening the QR link of their confirmation email) and check them in with one tap.
 //!
-//! One transaction sets `registration.checked_in_at/by`, the guests' `checked_in_at`, and
-//! records attendance (source `checkin`) through the attendance store, the same call staff
-//! marking and imports use. A meeting's check-in counts for the whole event; a series' is for
-//! one session (the one on today's date by default), since a series' attendance is per session.
-//! Tapping again changes nothing; only a confirmed registration can be checked in.
+//! A meeting's check-in counts for the whole event: one transaction sets
+//! `registration.checked_in_at/by`, the guests' `checked_in_at`, and records attendance
+//! (source `checkin`) for the event. A series' (a tumor board: one registration, many sessions)
+//! is for one session (the one on today's date by default), and everything about it is per
+//! session: the registrant's state is their attendance row for the session, the guests' their
+//! `guest_session_checkin` rows, and undo at one session leaves the others; the registration's
+//! own `checked_in_at` is not used. Attendance goes through the attendance store, the same call
+//! staff marking and imports use, so credit claims see it either way. Tapping again changes
+//! nothing; only a confirmed registration can be checked in.
 
 use chapterhouse_core::checkin::refusal;
 use chapterhouse_core::events::EventKind;
@@ -138,8 +142,14 @@ pub async fn check_in(
         }
         None => return Err(AppError::NotFound),
     }
-    let registrant = tx.mark_checked_in(reg.id, actor.account, now).await?;
-    let guests = tx.mark_guests_checked_in(reg.id, None, now).await?;
+    // A series' session: the registrant's check-in is the attendance row below alone.
+    let registrant = match session {
+        None => tx.mark_checked_in(reg.id, actor.account, now).await?,
+        Some(_) => false,
+    };
+    let guests = tx
+        .mark_guests_checked_in(reg.id, None, session, now)
+        .await?;
     let existing = tx.attendance_row_in(event, session, reg.person_id).await?;
     // A row from staff or an earlier tap already saying they attended stays as it is; an
     // imported one becomes the door's (keeping its minutes), so a later import leaves it.
@@ -191,26 +201,36 @@ pub async fn check_in(
     Ok(CheckedIn::Now)
 }
 
-/// Check in one named guest of a confirmed registration (the registrant need not be in).
+/// Check in one named guest of a confirmed registration (the registrant need not be in), for
+/// the event, or for `session` of a series (None picks [`default_session`]).
 pub async fn check_in_guest(
     app: &App,
     scoped: &Scoped,
     event: EventId,
     registration: RegistrationId,
     guest: Uuid,
+    session: Option<EventSessionId>,
     actor: &Actor,
 ) -> AppResult<CheckedIn> {
-    let Loaded { event: e, reg, .. } = load(app, scoped, event, registration, None).await?;
+    let Loaded {
+        event: e,
+        reg,
+        session,
+    } = load(app, scoped, event, registration, session).await?;
     refuse(&reg)?;
     let found = scoped
-        .checkin_guests(reg.id)
+        .checkin_guests(reg.id, session)
         .await?
         .into_iter()
         .find(|g| g.id == guest)
         .ok_or(AppError::NotFound)?;
     let now = app.now();
     let mut tx = scoped.begin().await?;
-    if tx.mark_guests_checked_in(reg.id, Some(guest), now).await? == 0 {
+    if tx
+        .mark_guests_checked_in(reg.id, Some(guest), session, now)
+        .await?
+        == 0
+    {
         return Ok(CheckedIn::Already);
     }
     tx.audit(
@@ -229,8 +249,8 @@ pub async fn check_in_guest(
 }
 
 /// Undo a check-in (a wrong tap): the registrant's and the guests', and the attendance row
-/// check-in wrote for the event or session (a row imported or marked by staff stays).
-/// Returns whether anything changed.
+/// check-in wrote, for the event or for `session` of a series (other sessions keep theirs; a
+/// row imported or marked by staff stays). Returns whether anything changed.
 pub async fn undo_check_in(
     app: &App,
     scoped: &Scoped,
@@ -246,7 +266,7 @@ pub async fn undo_check_in(
     } = load(app, scoped, event, registration, session).await?;
     let now = app.now();
     let mut tx = scoped.begin().await?;
-    let cleared = tx.clear_checked_in(reg.id, now).await?;
+    let cleared = tx.clear_checked_in(reg.id, session, now).await?;
     let removed = tx
         .delete_checkin_attendance(event, session, reg.person_id)
         .await?;

@@ -237,7 +237,7 @@ async fn check_in_takes_the_guests_once_and_can_be_undone() {
     );
     let reg = scoped.registration(ana).await.unwrap().unwrap();
     let first_time = reg.checked_in_at.expect("checked in");
-    let guests = scoped.checkin_guests(ana).await.unwrap();
+    let guests = scoped.checkin_guests(ana, None).await.unwrap();
     assert_eq!(guests.len(), 2);
     assert!(guests.iter().all(|g| g.checked_in_at == Some(first_time)));
     let rows = scoped.event_attendance(e).await.unwrap();
@@ -283,7 +283,7 @@ async fn check_in_takes_the_guests_once_and_can_be_undone() {
     );
     assert!(
         scoped
-            .checkin_guests(ana)
+            .checkin_guests(ana, None)
             .await
             .unwrap()
             .iter()
@@ -299,18 +299,18 @@ async fn check_in_takes_the_guests_once_and_can_be_undone() {
     // One guest on their own.
     let bo = guests[0].id;
     assert_eq!(
-        checkin::check_in_guest(&f.app, &scoped, e, ana, bo, &staff())
+        checkin::check_in_guest(&f.app, &scoped, e, ana, bo, None, &staff())
             .await
             .unwrap(),
         CheckedIn::Now
     );
     assert_eq!(
-        checkin::check_in_guest(&f.app, &scoped, e, ana, bo, &staff())
+        checkin::check_in_guest(&f.app, &scoped, e, ana, bo, None, &staff())
             .await
             .unwrap(),
         CheckedIn::Already
     );
-    let guests = scoped.checkin_guests(ana).await.unwrap();
+    let guests = scoped.checkin_guests(ana, None).await.unwrap();
     assert!(guests[0].checked_in_at.is_some());
     assert!(guests[1].checked_in_at.is_none());
     assert_eq!(
@@ -342,6 +342,213 @@ async fn check_in_takes_the_guests_once_and_can_be_undone() {
             .checked_in_at
             .is_some()
     );
+}
+
+/// A guest's name and whether they are in, for one session or the whole event.
+async fn guests_in(
+    scoped: &Scoped,
+    reg: RegistrationId,
+    session: Option<EventSessionId>,
+) -> Vec<(String, bool)> {
+    scoped
+        .checkin_guests(reg, session)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|g| (g.name, g.checked_in_at.is_some()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_series_checks_in_undoes_and_counts_each_session_on_its_own() {
+    let f = fixture().await;
+    let s = society(&f, "alpha").await;
+    let scoped = f.app.scoped(&s);
+    let e = event(
+        &f,
+        &scoped,
+        "series",
+        "2026-12-01T18:00",
+        "2026-12-15T19:00",
+    )
+    .await;
+    let first = session(
+        &f,
+        &scoped,
+        e,
+        "December 1 board",
+        "2026-12-01T18:00",
+        "2026-12-01T19:00",
+    )
+    .await;
+    let second = session(
+        &f,
+        &scoped,
+        e,
+        "December 15 board",
+        "2026-12-15T18:00",
+        "2026-12-15T19:00",
+    )
+    .await;
+    let ty = reg_type(
+        &f,
+        &scoped,
+        e,
+        TypeForm {
+            guests: "details".into(),
+            max_guests: "2".into(),
+            ..type_form("Attendee")
+        },
+    )
+    .await;
+    let ana = register(
+        &f,
+        &scoped,
+        e,
+        ty,
+        "Ana Lima",
+        "ana@example.org",
+        &["Bo Lima", "Cy Lima"],
+    )
+    .await;
+    register(&f, &scoped, e, ty, "Ben Ode", "ben@example.org", &[]).await;
+    let ana_person = person(&scoped, "ana@example.org").await;
+    let both_out = vec![
+        ("Bo Lima".to_string(), false),
+        ("Cy Lima".to_string(), false),
+    ];
+    let both_in = vec![("Bo Lima".to_string(), true), ("Cy Lima".to_string(), true)];
+
+    // At the first session's door (its evening in Boston): the default session is today's.
+    set_clock(&f, "2026-12-01T23:10:00Z");
+    assert_eq!(
+        checkin::check_in(&f.app, &scoped, e, ana, None, &staff())
+            .await
+            .unwrap(),
+        CheckedIn::Now
+    );
+    assert_eq!(scoped.checkin_counts(e, Some(first)).await.unwrap(), (1, 2));
+    assert_eq!(
+        scoped.checkin_counts(e, Some(second)).await.unwrap(),
+        (0, 2),
+        "checked in at the first session is not checked in at the second"
+    );
+    assert_eq!(guests_in(&scoped, ana, Some(first)).await, both_in);
+    assert_eq!(guests_in(&scoped, ana, Some(second)).await, both_out);
+    assert!(scoped.attended(e, Some(first), ana_person).await.unwrap());
+    assert!(!scoped.attended(e, Some(second), ana_person).await.unwrap());
+    assert!(
+        scoped
+            .attended_rows(e, Some(second))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Two weeks later, the second session: a tap checks her (and her guests) in again.
+    set_clock(&f, "2026-12-15T23:05:00Z");
+    assert_eq!(
+        checkin::check_in(&f.app, &scoped, e, ana, Some(second), &staff())
+            .await
+            .unwrap(),
+        CheckedIn::Now
+    );
+    assert_eq!(
+        checkin::check_in(&f.app, &scoped, e, ana, Some(second), &staff())
+            .await
+            .unwrap(),
+        CheckedIn::Already
+    );
+    assert_eq!(
+        scoped.checkin_counts(e, Some(second)).await.unwrap(),
+        (1, 2)
+    );
+    assert_eq!(guests_in(&scoped, ana, Some(second)).await, both_in);
+
+    // A wrong tap at the second session is undone: the first session keeps her and her
+    // guests, and her credit for it.
+    assert!(
+        checkin::undo_check_in(&f.app, &scoped, e, ana, Some(second), &staff())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        scoped.checkin_counts(e, Some(second)).await.unwrap(),
+        (0, 2)
+    );
+    assert_eq!(scoped.checkin_counts(e, Some(first)).await.unwrap(), (1, 2));
+    assert_eq!(guests_in(&scoped, ana, Some(second)).await, both_out);
+    assert_eq!(guests_in(&scoped, ana, Some(first)).await, both_in);
+    assert!(scoped.attended(e, Some(first), ana_person).await.unwrap());
+    assert!(!scoped.attended(e, Some(second), ana_person).await.unwrap());
+    assert!(
+        !checkin::undo_check_in(&f.app, &scoped, e, ana, Some(second), &staff())
+            .await
+            .unwrap(),
+        "nothing left to undo there"
+    );
+
+    // One guest on their own at the second session: only that guest, only there.
+    let bo = scoped.checkin_guests(ana, None).await.unwrap()[0].id;
+    assert_eq!(
+        checkin::check_in_guest(&f.app, &scoped, e, ana, bo, Some(second), &staff())
+            .await
+            .unwrap(),
+        CheckedIn::Now
+    );
+    assert_eq!(
+        checkin::check_in_guest(&f.app, &scoped, e, ana, bo, Some(second), &staff())
+            .await
+            .unwrap(),
+        CheckedIn::Already
+    );
+    assert_eq!(
+        guests_in(&scoped, ana, Some(second)).await,
+        vec![
+            ("Bo Lima".to_string(), true),
+            ("Cy Lima".to_string(), false)
+        ]
+    );
+    assert_eq!(
+        scoped.checkin_counts(e, Some(second)).await.unwrap(),
+        (0, 2),
+        "a guest is not the registrant"
+    );
+    assert_eq!(guests_in(&scoped, ana, Some(first)).await, both_in);
+    // The whole-event columns a meeting uses are untouched by a series.
+    assert_eq!(guests_in(&scoped, ana, None).await, both_out);
+    assert_eq!(
+        scoped
+            .registration(ana)
+            .await
+            .unwrap()
+            .unwrap()
+            .checked_in_at,
+        None
+    );
+
+    // A session of another event is not found through this one.
+    let other = event(
+        &f,
+        &scoped,
+        "series",
+        "2026-12-02T18:00",
+        "2026-12-02T19:00",
+    )
+    .await;
+    let elsewhere = session(
+        &f,
+        &scoped,
+        other,
+        "Elsewhere",
+        "2026-12-02T18:00",
+        "2026-12-02T19:00",
+    )
+    .await;
+    assert!(matches!(
+        checkin::check_in_guest(&f.app, &scoped, e, ana, bo, Some(elsewhere), &staff()).await,
+        Err(AppError::NotFound)
+    ));
 }
 
 #[tokio::test]
@@ -1003,7 +1210,7 @@ async fn the_demo_has_imported_series_attendance_and_people_checked_in() {
         .unwrap();
     assert!(report.attendance.iter().filter(|s| s.learners > 0).count() >= 2);
     let briefing = events.iter().find(|e| e.kind == "webinar").unwrap();
-    let (checked_in, confirmed) = scoped.checkin_counts(briefing.id).await.unwrap();
+    let (checked_in, confirmed) = scoped.checkin_counts(briefing.id, None).await.unwrap();
     assert_eq!((checked_in, confirmed), (1, 5));
     // Seeding again adds nothing.
     chapterhouse_app::demo::seed(&f.app).await.unwrap();

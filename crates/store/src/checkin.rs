@@ -1,8 +1,10 @@
 //! Check-in at the door, uploaded attendance reports and the event report's reads.
 //!
-//! Check-in marks `registration.checked_in_at/by` (and its guests' `checked_in_at`); the
-//! attendance row it also writes goes through `ScopedTx::record_attendance` like every other
-//! source. An attendance report waits as a blob named by an `attendance_upload` row (migration
+//! Check-in for the whole event (a meeting) marks `registration.checked_in_at/by` and its
+//! guests' `checked_in_at`; check-in at one session of a series is the registrant's attendance
+//! row for the session and a `guest_session_checkin` row per guest (migration 0019), so each
+//! session has its own state. The attendance row goes through `ScopedTx::record_attendance`
+//! like every other source. An attendance report waits as a blob named by an `attendance_upload` row (migration
 //! 0015) between upload, preview and confirm.
 
 use chapterhouse_core::{
@@ -159,31 +161,74 @@ impl Scoped {
         .await)?)
     }
 
-    /// (checked in, confirmed) registrations of an event, for the page's head count.
-    pub async fn checkin_counts(&self, event: EventId) -> StoreResult<(i64, i64)> {
-        let row: (i64, i64) = on!(self.db.reader(), |c| {
-            sqlx::query_as(
-            "SELECT CAST(COALESCE(SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 END), 0) \
-             AS BIGINT), COUNT(*) FROM registration \
-             WHERE society_id = $1 AND event_id = $2 AND status = 'confirmed'"
-        )
-        .bind(self.society.id.0)
-        .bind(event.0)
-        .fetch_one(c)
-        .await
-        })?;
+    /// (checked in, confirmed) registrations of an event, for the page's head count. `session`
+    /// None: checked in for the whole event (`registration.checked_in_at`); a session of a
+    /// series: those whose attendance row for that session says they attended (the door's,
+    /// an import's or staff's, as the list shows them).
+    pub async fn checkin_counts(
+        &self,
+        event: EventId,
+        session: Option<EventSessionId>,
+    ) -> StoreResult<(i64, i64)> {
+        let row: (i64, i64) = match session {
+            None => on!(self.db.reader(), |c| {
+                sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(CASE WHEN checked_in_at IS NOT NULL THEN 1 ELSE 0 \
+                     END), 0) AS BIGINT), COUNT(*) FROM registration \
+                     WHERE society_id = $1 AND event_id = $2 AND status = 'confirmed'",
+                )
+                .bind(self.society.id.0)
+                .bind(event.0)
+                .fetch_one(c)
+                .await
+            })?,
+            Some(s) => on!(self.db.reader(), |c| {
+                sqlx::query_as(
+                    "SELECT CAST(COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM attendance a \
+                       WHERE a.society_id = r.society_id AND a.event_id = r.event_id \
+                       AND a.session_key = $3 AND a.person_id = r.person_id AND a.attended) \
+                     THEN 1 ELSE 0 END), 0) AS BIGINT), COUNT(*) FROM registration r \
+                     WHERE r.society_id = $1 AND r.event_id = $2 AND r.status = 'confirmed'",
+                )
+                .bind(self.society.id.0)
+                .bind(event.0)
+                .bind(crate::attendance::session_key(Some(s)))
+                .fetch_one(c)
+                .await
+            })?,
+        };
         Ok(row)
     }
 
-    pub async fn checkin_guests(&self, id: RegistrationId) -> StoreResult<Vec<GuestCheckin>> {
-        Ok(on!(self.db.reader(), |c| sqlx::query_as(
-            "SELECT id, name, email, position, checked_in_at FROM registration_guest \
-             WHERE society_id = $1 AND registration_id = $2 ORDER BY position"
-        )
-        .bind(self.society.id.0)
-        .bind(id.0)
-        .fetch_all(c)
-        .await)?)
+    /// A registration's guests with their check-in: for the whole event (`session` None) or
+    /// for one session of a series.
+    pub async fn checkin_guests(
+        &self,
+        id: RegistrationId,
+        session: Option<EventSessionId>,
+    ) -> StoreResult<Vec<GuestCheckin>> {
+        Ok(match session {
+            None => on!(self.db.reader(), |c| sqlx::query_as(
+                "SELECT id, name, email, position, checked_in_at FROM registration_guest \
+                 WHERE society_id = $1 AND registration_id = $2 ORDER BY position"
+            )
+            .bind(self.society.id.0)
+            .bind(id.0)
+            .fetch_all(c)
+            .await)?,
+            Some(s) => on!(self.db.reader(), |c| sqlx::query_as(
+                "SELECT g.id, g.name, g.email, g.position, gs.checked_in_at \
+                 FROM registration_guest g \
+                 LEFT JOIN guest_session_checkin gs ON gs.society_id = g.society_id \
+                   AND gs.guest_id = g.id AND gs.session_id = $3 \
+                 WHERE g.society_id = $1 AND g.registration_id = $2 ORDER BY g.position"
+            )
+            .bind(self.society.id.0)
+            .bind(id.0)
+            .bind(s.0)
+            .fetch_all(c)
+            .await)?,
+        })
     }
 
     /// An uploaded attendance report of this event (never another kind of blob).
@@ -291,35 +336,69 @@ impl ScopedTx {
         Ok(n == 1)
     }
 
-    /// Mark a registration's guests checked in (all, or the one with `guest`'s id), each once.
-    /// Returns how many changed.
+    /// Mark a registration's guests checked in (all, or the one with `guest`'s id), each once:
+    /// for the whole event (`session` None) or for one session of a series. Returns how many
+    /// changed.
     pub async fn mark_guests_checked_in(
         &mut self,
         id: RegistrationId,
         guest: Option<Uuid>,
+        session: Option<EventSessionId>,
         now: Timestamp,
     ) -> StoreResult<u64> {
         let society = self.society_id.0;
-        Ok(exec!(self.tx.conn(), |c| sqlx::query(
-            "UPDATE registration_guest SET checked_in_at = $4 \
-             WHERE society_id = $1 AND registration_id = $2 AND checked_in_at IS NULL \
-             AND ($3 IS NULL OR id = $3)"
-        )
-        .bind(society)
-        .bind(id.0)
-        .bind(guest)
-        .bind(now.0)
-        .execute(c)
-        .await)?)
+        Ok(match session {
+            None => exec!(self.tx.conn(), |c| sqlx::query(
+                "UPDATE registration_guest SET checked_in_at = $4 \
+                 WHERE society_id = $1 AND registration_id = $2 AND checked_in_at IS NULL \
+                 AND ($3 IS NULL OR id = $3)"
+            )
+            .bind(society)
+            .bind(id.0)
+            .bind(guest)
+            .bind(now.0)
+            .execute(c)
+            .await)?,
+            Some(s) => exec!(self.tx.conn(), |c| sqlx::query(
+                "INSERT INTO guest_session_checkin (society_id, guest_id, registration_id, \
+                 session_id, checked_in_at) \
+                 SELECT g.society_id, g.id, g.registration_id, $4, $5 FROM registration_guest g \
+                 WHERE g.society_id = $1 AND g.registration_id = $2 AND ($3 IS NULL OR g.id = $3) \
+                 ON CONFLICT (society_id, guest_id, session_id) DO NOTHING"
+            )
+            .bind(society)
+            .bind(id.0)
+            .bind(guest)
+            .bind(s.0)
+            .bind(now.0)
+            .execute(c)
+            .await)?,
+        })
     }
 
-    /// Undo a check-in: the registration's and its guests'. Returns whether anything changed.
+    /// Undo a check-in: the registration's and its guests' for the whole event (`session`
+    /// None), or the guests' for one session of a series (the registrant's is their attendance
+    /// row, see `delete_checkin_attendance`), leaving other sessions alone. Returns whether
+    /// anything changed.
     pub async fn clear_checked_in(
         &mut self,
         id: RegistrationId,
+        session: Option<EventSessionId>,
         now: Timestamp,
     ) -> StoreResult<bool> {
         let society = self.society_id.0;
+        if let Some(s) = session {
+            let g = exec!(self.tx.conn(), |c| sqlx::query(
+                "DELETE FROM guest_session_checkin \
+                 WHERE society_id = $1 AND registration_id = $2 AND session_id = $3"
+            )
+            .bind(society)
+            .bind(id.0)
+            .bind(s.0)
+            .execute(c)
+            .await)?;
+            return Ok(g > 0);
+        }
         let n = exec!(self.tx.conn(), |c| {
             sqlx::query(
             "UPDATE registration SET checked_in_at = NULL, checked_in_by = NULL, updated_at = $3 \

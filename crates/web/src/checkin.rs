@@ -85,10 +85,12 @@ pub struct CheckinView {
 }
 
 /// How the door sees one registration, for a series' chosen session or the whole event.
-/// `attended`: for a series, the registrant's attendance row for that session, if they attended.
+/// `attended`: for a series, the registrant's attendance row for that session, if they attended;
+/// the guests are shown checked in for that `session` (None: the whole event).
 async fn card(
     ctx: &Ctx,
     event: &Event,
+    session: Option<EventSessionId>,
     attended: Option<&Attendance>,
     r: CheckinRow,
 ) -> Result<Card, WebError> {
@@ -123,7 +125,7 @@ async fn card(
     };
     let guests = if GuestPolicy::parse(&r.guests) == Some(GuestPolicy::Details) && r.seats > 1 {
         ctx.scoped
-            .checkin_guests(r.id)
+            .checkin_guests(r.id, session)
             .await?
             .into_iter()
             .map(|g| GuestCard {
@@ -214,9 +216,9 @@ async fn checkin_page(ctx: &Ctx, event: Event, state: PageState) -> WebResult {
     let mut cards = Vec::new();
     for r in rows.into_iter().take(LIST_LIMIT as usize) {
         let a = attended.get(&r.person_id);
-        cards.push(card(ctx, &event, a, r).await?);
+        cards.push(card(ctx, &event, session, a, r).await?);
     }
-    let (checked_in, confirmed) = ctx.scoped.checkin_counts(event.id).await?;
+    let (checked_in, confirmed) = ctx.scoped.checkin_counts(event.id, session).await?;
     let zone = event.time_zone.clone();
     let session_title = session
         .and_then(|id| sessions.iter().find(|s| s.id == id))
@@ -381,7 +383,17 @@ pub async fn check_in_guest(
     let event = load_event(&ctx, &id).await?;
     let reg: RegistrationId = parse_id(&registration)?;
     let guest: uuid::Uuid = parse_id(&guest)?;
-    match checkin::check_in_guest(&ctx.app, &ctx.scoped, event.id, reg, guest, &ctx.actor).await {
+    match checkin::check_in_guest(
+        &ctx.app,
+        &ctx.scoped,
+        event.id,
+        reg,
+        guest,
+        session_of(&post.session),
+        &ctx.actor,
+    )
+    .await
+    {
         Ok(CheckedIn::Now) => back(&event, &post, "guest", reg),
         Ok(CheckedIn::Already) => back(&event, &post, "already", reg),
         Err(AppError::Invalid(errors)) => refused(&ctx, event, post, reg, errors).await,
@@ -482,7 +494,7 @@ async fn pass_page(
         } else {
             None
         };
-        Some(card(ctx, &event, attended.as_ref(), row).await?)
+        Some(card(ctx, &event, session, attended.as_ref(), row).await?)
     } else {
         None
     };

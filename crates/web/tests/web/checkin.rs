@@ -215,7 +215,7 @@ async fn staff_search_tap_check_in_once_and_undo() {
     let reg = scoped.registration(ana).await.unwrap().unwrap();
     assert!(reg.checked_in_at.is_some());
     assert!(
-        scoped.checkin_guests(ana).await.unwrap()[0]
+        scoped.checkin_guests(ana, None).await.unwrap()[0]
             .checked_in_at
             .is_some()
     );
@@ -593,7 +593,9 @@ pub async fn seed_checkin(t: &TestApp, scoped: &Scoped, event: &str) -> SeedChec
     SeedCheckin {
         event_id: event.to_string(),
         registration_id: id.to_string(),
-        guest_id: scoped.checkin_guests(id).await.unwrap()[0].id.to_string(),
+        guest_id: scoped.checkin_guests(id, None).await.unwrap()[0]
+            .id
+            .to_string(),
         token: link.rsplit('/').next().unwrap().to_string(),
         upload_id: blob.to_string(),
     }
@@ -605,14 +607,20 @@ pub async fn snapshot_checkin(scoped: &Scoped) -> String {
     for e in scoped.staff_events().await.unwrap() {
         for r in scoped.checkin_rows(e.id, "", 1000).await.unwrap() {
             let guests: Vec<_> = scoped
-                .checkin_guests(r.id)
+                .checkin_guests(r.id, None)
                 .await
                 .unwrap()
                 .into_iter()
                 .map(|g| (g.name, g.checked_in_at))
                 .collect();
+            let mut per_session = Vec::new();
+            for session in scoped.event_sessions(e.id).await.unwrap() {
+                for g in scoped.checkin_guests(r.id, Some(session.id)).await.unwrap() {
+                    per_session.push((session.id, g.name, g.checked_in_at));
+                }
+            }
             out.push(format!(
-                "{} {} {:?} {guests:?}",
+                "{} {} {:?} {guests:?} {per_session:?}",
                 r.id, r.status, r.checked_in_at
             ));
         }
@@ -772,6 +780,140 @@ async fn a_series_list_shows_who_attended_the_chosen_session() {
     assert_eq!(second.status, StatusCode::OK);
     assert!(!second.body.contains("Checked in at"), "{}", second.body);
     assert!(!second.body.contains("Attended this session"));
+}
+
+/// One registration's card on the door's list.
+fn card_of(body: &str, id: RegistrationId) -> &str {
+    let start = body
+        .find(&format!("id=\"r-{id}\""))
+        .unwrap_or_else(|| panic!("no card for {id} in {body}"));
+    let rest = &body[start..];
+    let end = rest[1..]
+        .find("class=\"checkin-card")
+        .map(|i| i + 1)
+        .unwrap_or(rest.len());
+    &rest[..end]
+}
+
+#[tokio::test]
+async fn a_series_door_counts_checks_in_and_undoes_per_session() {
+    let t = TestApp::new().await;
+    let s = t.society("alpha").await;
+    let scoped = t.app.scoped(&s);
+    let e = event(&t, &scoped, "series", "Tumor board").await;
+    let mut sessions = Vec::new();
+    for (title, starts, ends) in [
+        ("First case", "2026-12-05T08:00", "2026-12-05T08:30"),
+        ("Second case", "2026-12-05T08:30", "2026-12-05T09:00"),
+    ] {
+        let form = SessionForm {
+            title: title.into(),
+            starts: starts.into(),
+            ends: ends.into(),
+            ..Default::default()
+        };
+        sessions.push(
+            events::add_session(&t.app, &scoped, e, &form, &Actor::default())
+                .await
+                .unwrap()
+                .to_string(),
+        );
+    }
+    let (first, second) = (sessions[0].as_str(), sessions[1].as_str());
+    let ty = free_type(&t, &scoped, e, "").await;
+    let ana = register(
+        &t,
+        &scoped,
+        e,
+        ty,
+        ("Ana", "Lima"),
+        "ana@example.org",
+        &[("Bo Lima", "bo@example.org")],
+    )
+    .await;
+    register(&t, &scoped, e, ty, ("Ben", "Ode"), "ben@example.org", &[]).await;
+    let bo = scoped.checkin_guests(ana, None).await.unwrap()[0].id;
+    t.clock.set(chapterhouse_core::Timestamp::from_jiff(
+        "2026-12-05T14:10:00Z".parse().unwrap(),
+    ));
+    let mut staff = staff_client(&t, &s).await;
+    let page = format!("/staff/events/{e}/checkin");
+    let at = |session: &str| format!("{page}?session={session}");
+    let tap = format!("{page}/{ana}");
+    let guest_tap = format!("{page}/{ana}/guests/{bo}");
+
+    // Ana and her guest are checked in at the first session.
+    let done = staff.post(&tap, &[("session", first)]).await;
+    assert!(done.location().contains("done=in"), "{}", done.location());
+    assert!(done.location().contains(first), "back to the same session");
+    let one = staff.get(&at(first)).await;
+    assert!(
+        one.body
+            .contains("1</strong> of 2 confirmed registrations checked in for this session"),
+        "{}",
+        one.body
+    );
+    let card = card_of(&one.body, ana);
+    assert!(card.contains("Checked in at 8:10 am"), "{card}");
+    assert!(
+        !card.contains(&format!("action=\"{guest_tap}\"")),
+        "Bo is in: {card}"
+    );
+
+    // At the second session nobody is in yet: Ana and Bo both have their buttons.
+    let two = staff.get(&at(second)).await;
+    assert!(
+        two.body.contains("0</strong> of 2 confirmed"),
+        "{}",
+        two.body
+    );
+    let card = card_of(&two.body, ana);
+    assert!(!card.contains("Checked in at"), "{card}");
+    assert!(card.contains(&format!("action=\"{tap}\"")), "{card}");
+    assert!(card.contains(&format!("action=\"{guest_tap}\"")), "{card}");
+
+    // A wrong tap at the second session, undone there: the first session keeps her.
+    t.clock.advance_seconds(1800);
+    staff.post(&tap, &[("session", second)]).await;
+    assert!(
+        staff
+            .get(&at(second))
+            .await
+            .body
+            .contains("1</strong> of 2 confirmed")
+    );
+    let undo = staff
+        .post(&format!("{tap}/undo"), &[("session", second)])
+        .await;
+    assert!(undo.location().contains("done=undone"));
+    let two = staff.get(&at(second)).await;
+    assert!(
+        two.body.contains("0</strong> of 2 confirmed"),
+        "{}",
+        two.body
+    );
+    assert!(card_of(&two.body, ana).contains(&format!("action=\"{guest_tap}\"")));
+    let one = staff.get(&at(first)).await;
+    assert!(
+        one.body.contains("1</strong> of 2 confirmed"),
+        "{}",
+        one.body
+    );
+    assert!(card_of(&one.body, ana).contains("Checked in at 8:10 am"));
+    assert!(!card_of(&one.body, ana).contains(&format!("action=\"{guest_tap}\"")));
+
+    // Bo alone at the second session: he is in there, Ana is not.
+    let guest = staff.post(&guest_tap, &[("session", second)]).await;
+    assert!(
+        guest.location().contains("done=guest"),
+        "{}",
+        guest.location()
+    );
+    let two = staff.get(&at(second)).await;
+    let card = card_of(&two.body, ana);
+    assert!(!card.contains(&format!("action=\"{guest_tap}\"")), "{card}");
+    assert!(card.contains(&format!("action=\"{tap}\"")), "{card}");
+    assert!(two.body.contains("0</strong> of 2 confirmed"));
 }
 
 #[tokio::test]
