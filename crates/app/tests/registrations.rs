@@ -896,6 +896,56 @@ async fn paying_confirms_and_a_late_payment_takes_a_free_seat_or_is_refunded() {
             .iter()
             .any(|m| m.contains("cy@example.org") && m.contains("is being refunded"))
     );
+    // Her receipt says the payment is refunded and nothing is owed, not that it paid in full.
+    let mail = outbox_texts(f);
+    let receipt = mail
+        .iter()
+        .find(|m| m.contains("cy@example.org") && m.contains("Receipt for your payment"))
+        .expect("a receipt for Cy");
+    let receipt = unfold(receipt);
+    assert!(!receipt.contains("paid in full"), "{receipt}");
+    for words in [
+        "$200.00, is refunded in full (refund issued November 21, 2026)",
+        "your registration was not kept",
+        "No balance is due",
+    ] {
+        assert!(receipt.contains(words), "{words:?} in {receipt}");
+    }
+    let pdf = pdf_text(&chapterhouse_app::billing::pdf::receipt_pdf(
+        scoped.society(),
+        &detail.payments[0],
+        &detail.invoice,
+        &detail.refunds,
+    ));
+    for words in [
+        "Refunded $200.00 on November 21, 2026",
+        "This payment was refunded in full ($200.00 on November 21, 2026)",
+        "no seat was free",
+        "Nothing is owed on it",
+        "Balance due $0.00",
+    ] {
+        assert!(pdf.contains(words), "{words:?} in {pdf}");
+    }
+    assert!(!pdf.contains("acknowledges this payment"), "{pdf}");
+}
+
+/// A stored message's text with quoted-printable soft line breaks and encoded characters joined
+/// back, and runs of whitespace as one space.
+fn unfold(raw: &str) -> String {
+    raw.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=E2=80=99", "\u{2019}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let doc = lopdf::Document::load_mem(bytes).expect("a readable PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).expect("text extracts");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Find an attachment's bytes in a raw MIME message by its filename.
