@@ -1089,24 +1089,14 @@ pub async fn expire_hold(app: &App, scoped: &Scoped, id: RegistrationId) -> AppR
         .await?;
     tx.set_registration_note(id, "The seat hold expired before payment arrived.", now)
         .await?;
-    // Nothing is owed for a seat that was given back: the unpaid invoice is voided with it. A
-    // payment that still arrives goes through `invoice_paid_in` (a free seat lifts the void).
-    // (Part paid by staff meanwhile, it is not voided: the office settles it.)
-    if let Some(invoice) = reg.invoice() {
-        match billing::void_invoice_in(
-            &mut tx,
-            &Actor::default(),
-            invoice,
-            "The seat hold expired before payment arrived.",
-            "the hold-expiry job",
-            now,
-        )
-        .await
-        {
-            Ok(_) | Err(AppError::Invalid(_)) => {}
-            Err(e) => return Err(e),
-        }
-    }
+    void_lapsed_invoice_in(
+        &mut tx,
+        &reg,
+        "The seat hold expired before payment arrived.",
+        "the hold-expiry job",
+        now,
+    )
+    .await?;
     let e = tx.event_in(reg.event_id).await?.ok_or(AppError::NotFound)?;
     enqueue_email(
         &mut tx,
@@ -1128,6 +1118,26 @@ pub async fn expire_hold(app: &App, scoped: &Scoped, id: RegistrationId) -> AppR
     offer_freed_seats_in(app, scoped, &mut tx, &e, now).await?;
     tx.commit().await?;
     Ok(true)
+}
+
+/// A lapsed hold or offer gave its seats back, so nothing is owed for them: the registration's
+/// unpaid invoice, if it has one, is voided in the caller's transaction (the one that frees the
+/// seats). A payment that still arrives goes through [`invoice_paid_in`] (a free seat lifts the
+/// void). Part paid by staff meanwhile, it is not voided: the office settles it.
+async fn void_lapsed_invoice_in(
+    tx: &mut ScopedTx,
+    reg: &Registration,
+    reason: &str,
+    by: &str,
+    now: Timestamp,
+) -> AppResult<()> {
+    let Some(invoice) = reg.invoice() else {
+        return Ok(());
+    };
+    match billing::void_invoice_in(tx, &Actor::default(), invoice, reason, by, now).await {
+        Ok(_) | Err(AppError::Invalid(_)) => Ok(()),
+        Err(e) => Err(e),
+    }
 }
 
 /// The offer-expiry job: an offer not accepted in time lapses, its seats go back, and the next
@@ -1159,6 +1169,14 @@ pub async fn expire_offer(app: &App, scoped: &Scoped, id: RegistrationId) -> App
         .await?;
     tx.set_registration_note(id, "The waitlist offer was not accepted in time.", now)
         .await?;
+    void_lapsed_invoice_in(
+        &mut tx,
+        &reg,
+        "The waitlist offer was not accepted in time.",
+        "the offer-expiry job",
+        now,
+    )
+    .await?;
     let e = tx.event_in(reg.event_id).await?.ok_or(AppError::NotFound)?;
     offer_freed_seats_in(app, scoped, &mut tx, &e, now).await?;
     tx.commit().await?;

@@ -750,7 +750,7 @@ async fn invoice_and_receipt_pdfs_carry_the_numbers_amounts_names_and_the_6033e_
 
     let paid = scoped.payment(payment).await.unwrap().unwrap();
     let invoice = scoped.invoice(id).await.unwrap().unwrap();
-    let receipt = pdf_text(&b::pdf::receipt_pdf(&s, &paid, &invoice));
+    let receipt = pdf_text(&b::pdf::receipt_pdf(&s, &paid, &invoice, &[]));
     for expected in [
         "RECEIPT",
         "PMT-000001",

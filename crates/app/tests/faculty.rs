@@ -778,3 +778,64 @@ async fn the_joint_provider_disclosures_keep_two_faculty_who_share_a_name() {
         "{csv}"
     );
 }
+
+#[tokio::test]
+async fn the_demo_annual_meeting_has_a_withdrawn_speaker() {
+    let f = fixture().await;
+    chapterhouse_app::demo::seed(&f.app).await.unwrap();
+    let first = f
+        .app
+        .store
+        .society_by_slug(chapterhouse_app::demo::SOCIETIES[0].slug)
+        .await
+        .unwrap()
+        .unwrap();
+    let scoped = f.app.scoped(&first);
+    let annual = scoped
+        .staff_events()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|e| e.title.contains("Annual Meeting"))
+        .unwrap();
+    // Listed as withdrawn for staff, and not among the faculty learners are shown.
+    let withdrawn = faculty::removed_faculty(&scoped, annual.id).await.unwrap();
+    let names: Vec<&str> = withdrawn.iter().map(|e| e.name.as_str()).collect();
+    assert_eq!(names, vec!["Dr. Lena Fischer"]);
+    assert!(withdrawn[0].progress.disclosure_submitted);
+    assert!(
+        !event_disclosures(&scoped, annual.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.name == "Dr. Lena Fischer")
+    );
+    // The joint-provider disclosures say when she withdrew (the demo runs on 21 November 2026).
+    let export = faculty::joint_provider_disclosures(&scoped, annual.id)
+        .await
+        .unwrap();
+    let row = export
+        .iter()
+        .find(|d| d.name == "Dr. Lena Fischer")
+        .unwrap();
+    assert_eq!(row.role, "Speaker (withdrawn 2026-11-21)");
+    let activity = scoped
+        .activities()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|a| a.event_id == Some(annual.id.0))
+        .expect("the annual meeting's activity");
+    let csv = activities::export(
+        &scoped,
+        activity.id,
+        ExportKind::parse("joint-disclosures.csv").unwrap(),
+    )
+    .await
+    .unwrap()
+    .text;
+    assert!(
+        csv.contains("Dr. Lena Fischer,Speaker (withdrawn 2026-11-21),2026-11-21,Yes,None"),
+        "{csv}"
+    );
+}

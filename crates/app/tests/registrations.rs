@@ -599,6 +599,97 @@ async fn an_expired_hold_frees_the_seat_for_the_waitlist_and_a_lapsed_offer_move
         Err(OfferState::Used)
     );
     assert_eq!(counters(&scoped, event, ty).await, (1, 1, 1));
+
+    // Cy never pays: the hold lapses, the seat is free again and nothing is owed on the invoice.
+    let invoice_c = reg_c.invoice().unwrap();
+    set_clock(&f, "2026-11-23T16:05:00Z");
+    run_jobs(&f).await;
+    assert_eq!(status(&scoped, c).await, "expired");
+    assert_eq!(counters(&scoped, event, ty).await, (0, 0, 0));
+    let void_c = scoped.invoice(invoice_c).await.unwrap().unwrap();
+    assert_eq!(void_c.amounts.state(), InvoiceState::Void);
+    assert_eq!(void_c.amounts.balance(), Cents::ZERO);
+}
+
+/// An offer that lapses while its registration carries an unpaid invoice (one issued for an
+/// earlier hold) leaves nothing owed: the offer-expiry job voids the invoice in the transaction
+/// that frees the seats, as the hold-expiry job does.
+#[tokio::test]
+async fn a_lapsed_offer_voids_the_invoice_it_carried() {
+    let f = fixture().await;
+    let s = society(&f, "alpha").await;
+    let scoped = f.app.scoped(&s);
+    let (event, ty) = meeting(
+        &f,
+        &scoped,
+        "Small Workshop",
+        "1",
+        priced("Seat", "100", ""),
+    )
+    .await;
+    let (a, st) = new_id(
+        &visit(
+            &f,
+            &scoped,
+            event,
+            &visitor_form(ty, "Ann", "ann@example.org"),
+        )
+        .await
+        .unwrap(),
+    );
+    assert_eq!(st, RegStatus::Held);
+    let invoice = scoped
+        .registration(a)
+        .await
+        .unwrap()
+        .unwrap()
+        .invoice()
+        .unwrap();
+    // Ann's held seat is turned into a 48-hour offer (her invoice stays with it).
+    let offer_ends =
+        chapterhouse_core::Timestamp::from_jiff("2026-11-23T15:00:00Z".parse().unwrap());
+    let now = f.app.now();
+    let mut tx = scoped.begin().await.unwrap();
+    assert!(
+        tx.move_registration(a, "held", "offered", None, Some(offer_ends), now)
+            .await
+            .unwrap()
+    );
+    tx.enqueue(
+        &chapterhouse_store::NewJob {
+            kind: r::OFFER_EXPIRY,
+            payload: serde_json::json!({ "registration": a }).to_string(),
+            run_at: offer_ends,
+            dedup_key: None,
+            max_attempts: 3,
+        },
+        now,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        scoped
+            .invoice(invoice)
+            .await
+            .unwrap()
+            .unwrap()
+            .amounts
+            .balance(),
+        Cents(10_000)
+    );
+
+    // She lets it lapse: the seat is free and nothing is owed.
+    set_clock(&f, "2026-11-23T15:01:00Z");
+    run_jobs(&f).await;
+    assert_eq!(status(&scoped, a).await, "expired");
+    assert_eq!(counters(&scoped, event, ty).await, (0, 0, 0));
+    let void = scoped.invoice(invoice).await.unwrap().unwrap();
+    assert_eq!(void.amounts.state(), InvoiceState::Void);
+    assert_eq!(void.amounts.balance(), Cents::ZERO);
+    let voided = void.void.as_ref().unwrap();
+    assert_eq!(voided.by, "the offer-expiry job");
+    assert!(voided.reason.contains("offer was not accepted"));
 }
 
 struct Paying {
@@ -805,6 +896,56 @@ async fn paying_confirms_and_a_late_payment_takes_a_free_seat_or_is_refunded() {
             .iter()
             .any(|m| m.contains("cy@example.org") && m.contains("is being refunded"))
     );
+    // Her receipt says the payment is refunded and nothing is owed, not that it paid in full.
+    let mail = outbox_texts(f);
+    let receipt = mail
+        .iter()
+        .find(|m| m.contains("cy@example.org") && m.contains("Receipt for your payment"))
+        .expect("a receipt for Cy");
+    let receipt = unfold(receipt);
+    assert!(!receipt.contains("paid in full"), "{receipt}");
+    for words in [
+        "$200.00, is refunded in full (refund issued November 21, 2026)",
+        "your registration was not kept",
+        "No balance is due",
+    ] {
+        assert!(receipt.contains(words), "{words:?} in {receipt}");
+    }
+    let pdf = pdf_text(&chapterhouse_app::billing::pdf::receipt_pdf(
+        scoped.society(),
+        &detail.payments[0],
+        &detail.invoice,
+        &detail.refunds,
+    ));
+    for words in [
+        "Refunded $200.00 on November 21, 2026",
+        "This payment was refunded in full ($200.00 on November 21, 2026)",
+        "no seat was free",
+        "Nothing is owed on it",
+        "Balance due $0.00",
+    ] {
+        assert!(pdf.contains(words), "{words:?} in {pdf}");
+    }
+    assert!(!pdf.contains("acknowledges this payment"), "{pdf}");
+}
+
+/// A stored message's text with quoted-printable soft line breaks and encoded characters joined
+/// back, and runs of whitespace as one space.
+fn unfold(raw: &str) -> String {
+    raw.replace("=\r\n", "")
+        .replace("=\n", "")
+        .replace("=E2=80=99", "\u{2019}")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn pdf_text(bytes: &[u8]) -> String {
+    assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+    let doc = lopdf::Document::load_mem(bytes).expect("a readable PDF");
+    let pages: Vec<u32> = doc.get_pages().keys().copied().collect();
+    let text = doc.extract_text(&pages).expect("text extracts");
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// Find an attachment's bytes in a raw MIME message by its filename.

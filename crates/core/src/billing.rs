@@ -177,6 +177,25 @@ pub fn payment_lifts_void(amounts_after: &InvoiceAmounts, refunded_for_no_seat: 
     amounts_after.voided && amounts_after.document_balance().0 <= 0 && !refunded_for_no_seat
 }
 
+/// What a payment receipt (the email) says is left after the payment: the balance still due,
+/// paid in full, or, for a payment that arrived for a registration that found no seat, that
+/// the payment is refunded (amount and date) and nothing is owed.
+pub fn receipt_balance_words(
+    balance_after: Cents,
+    refunded_for_no_seat: Option<(Cents, Date)>,
+) -> String {
+    match refunded_for_no_seat {
+        Some((amount, on)) => format!(
+            "It arrived after the seat hold ended and no seat was free, so your registration was \
+             not kept: the payment, {amount}, is refunded in full (refund issued {}). No balance \
+             is due.",
+            on.strftime("%B %-d, %Y")
+        ),
+        None if balance_after.0 > 0 => format!("The balance still due is {balance_after}."),
+        None => "This invoice is now paid in full.".to_string(),
+    }
+}
+
 /// The share of `dues` not deductible because of the society's lobbying (IRC 6033(e)):
 /// `basis_points` of 10,000, rounded half-up to the cent, clamped to 0..=dues.
 pub fn nondeductible_share(dues: Cents, basis_points: i64) -> Cents {
@@ -325,6 +344,30 @@ impl PaymentExportRow<'_> {
 mod tests {
     use super::*;
     use jiff::civil::date;
+
+    #[test]
+    fn a_receipt_says_what_is_left_and_a_refund_for_want_of_a_seat_is_not_paid_in_full() {
+        assert_eq!(
+            receipt_balance_words(Cents(5_000), None),
+            "The balance still due is $50.00."
+        );
+        assert_eq!(
+            receipt_balance_words(Cents::ZERO, None),
+            "This invoice is now paid in full."
+        );
+        let refunded =
+            receipt_balance_words(Cents::ZERO, Some((Cents(20_000), date(2026, 11, 21))));
+        assert!(!refunded.contains("paid in full"), "{refunded}");
+        for words in [
+            "$200.00",
+            "refunded in full",
+            "November 21, 2026",
+            "No balance is due",
+            "not kept",
+        ] {
+            assert!(refunded.contains(words), "{words:?} in {refunded}");
+        }
+    }
 
     fn amounts(total: i64, paid: i64, refunded: i64, credited: i64) -> InvoiceAmounts {
         InvoiceAmounts {

@@ -852,14 +852,14 @@ pub async fn invoice_pdf(RequireRole { ctx, .. }: Staff, Path(id): Path<String>)
 
 async fn receipt(ctx: &Ctx, id: PaymentId) -> WebResult {
     let payment = ctx.scoped.payment(id).await?.ok_or(WebError::NotFound)?;
-    let invoice = ctx
+    let detail = ctx
         .scoped
-        .invoice(payment.invoice)
+        .invoice_detail(payment.invoice)
         .await?
         .ok_or(WebError::NotFound)?;
     let name = payment.display_number();
     Ok(pdf_response(
-        pdf::receipt_pdf(ctx.society(), &payment, &invoice),
+        pdf::receipt_pdf(ctx.society(), &payment, &detail.invoice, &detail.refunds),
         &name,
     ))
 }

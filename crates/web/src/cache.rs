@@ -6,7 +6,10 @@
 //!   request renders it again while concurrent requests are given the previous body (for at most
 //!   `stale` beyond the lifetime; older than that it counts as missing). On a cold miss,
 //!   concurrent requests for the same key wait for the one render rather than all rendering; if
-//!   that render fails, panics or is not cacheable, each waiter renders for itself.
+//!   that render fails, panics or is not cacheable, each waiter renders for itself. A key whose
+//!   render was not cacheable is remembered as such for the entry lifetime: requests for it
+//!   meanwhile go straight to the handler without waiting on each other (those marks count
+//!   towards the entry limit, so unknown paths cannot grow the map).
 //! - Invalidation: any staff or operator POST on this node empties the whole cache; a successful
 //!   POST that changes seat counts (registering, paying, cancelling, accepting an offer, a
 //!   processor's webhook) empties that host's entries. Other nodes see a change within the
@@ -71,12 +74,23 @@ struct Slot {
     /// While one request renders this key: its flight number, and a receiver that wakes when
     /// that request's `Fill` is dropped (stored, not cacheable, failed, panicked or cancelled).
     filling: Option<(u64, watch::Receiver<()>)>,
+    /// The last render of this key was not cacheable: until then, requests for it go straight
+    /// through (no single flight).
+    not_cacheable_until: Option<Instant>,
+}
+
+impl Slot {
+    fn known_not_cacheable(&self, now: Instant) -> bool {
+        self.not_cacheable_until.is_some_and(|until| now < until)
+    }
 }
 
 #[derive(Default)]
 struct Inner {
     hosts: HashMap<Box<str>, HashMap<Box<str>, Slot>>,
     pages: usize,
+    /// Slots marked `not_cacheable_until` (in force or not yet swept).
+    marks: usize,
 }
 
 pub struct PageCache {
@@ -100,6 +114,8 @@ enum Lookup {
     Wait(watch::Receiver<()>),
     /// This request renders the key (a cold miss, or the one refresh of a stale entry).
     Render(Fill),
+    /// The key's page is known not to be cacheable: render without taking part in a flight.
+    Pass,
 }
 
 impl PageCache {
@@ -125,6 +141,7 @@ impl PageCache {
             (Some(page), Some(age), Some(_)) if age < self.ttl + self.stale => {
                 Some(Lookup::Hit(page.response()))
             }
+            _ if slot.known_not_cacheable(now) => Some(Lookup::Pass),
             (_, _, Some((_, done))) => Some(Lookup::Wait(done.clone())),
             _ => None,
         }
@@ -176,6 +193,7 @@ impl PageCache {
         self.generation.fetch_add(1, Ordering::AcqRel);
         inner.hosts.clear();
         inner.pages = 0;
+        inner.marks = 0;
     }
 
     /// Forget one host's pages (seat counts changed on that society's site).
@@ -185,36 +203,49 @@ impl PageCache {
         if let Some(paths) = inner.hosts.remove(host) {
             let gone = paths.values().filter(|s| s.page.is_some()).count();
             inner.pages -= gone;
+            let marks = paths
+                .values()
+                .filter(|s| s.not_cacheable_until.is_some())
+                .count();
+            inner.marks -= marks;
         }
     }
 
     fn evict(&self, inner: &mut Inner) {
         let keep = self.ttl + self.stale;
-        let mut pages = 0;
+        let now = Instant::now();
+        let (mut pages, mut marks) = (0, 0);
         for paths in inner.hosts.values_mut() {
             paths.retain(|_, slot| {
                 if slot
                     .page
                     .as_ref()
-                    .is_some_and(|p| p.stored.elapsed() >= keep)
+                    .is_some_and(|p| now.saturating_duration_since(p.stored) >= keep)
                 {
                     slot.page = None;
                 }
+                if !slot.known_not_cacheable(now) {
+                    slot.not_cacheable_until = None;
+                }
                 pages += usize::from(slot.page.is_some());
-                slot.page.is_some() || slot.filling.is_some()
+                marks += usize::from(slot.not_cacheable_until.is_some());
+                slot.page.is_some() || slot.filling.is_some() || slot.not_cacheable_until.is_some()
             });
         }
         inner.hosts.retain(|_, paths| !paths.is_empty());
         inner.pages = pages;
-        if inner.pages >= MAX_ENTRIES {
+        inner.marks = marks;
+        if inner.pages + inner.marks >= MAX_ENTRIES {
             for paths in inner.hosts.values_mut() {
                 paths.retain(|_, slot| {
                     slot.page = None;
+                    slot.not_cacheable_until = None;
                     slot.filling.is_some()
                 });
             }
             inner.hosts.retain(|_, paths| !paths.is_empty());
             inner.pages = 0;
+            inner.marks = 0;
         }
     }
 }
@@ -256,10 +287,12 @@ impl Fill {
         if cache.generation.load(Ordering::Acquire) != self.generation {
             return;
         }
-        if inner.pages >= MAX_ENTRIES {
+        if inner.pages + inner.marks >= MAX_ENTRIES {
             cache.evict(&mut inner);
         }
+        let mut unmarked = false;
         self.with_slot(&mut inner, |slot| {
+            unmarked = slot.not_cacheable_until.take().is_some();
             let added = isize::from(slot.page.is_none());
             slot.page = Some(Page {
                 body,
@@ -268,13 +301,32 @@ impl Fill {
             });
             added
         });
+        if unmarked {
+            inner.marks -= 1;
+        }
     }
 
-    /// The page is no longer one to cache (gone, moved, an error): drop the stale copy.
+    /// The page is no longer one to cache (gone, moved, an error, a page for one visitor): drop
+    /// the stale copy, and let requests for the key go straight through for the entry lifetime
+    /// (when there is room for the mark).
     fn forget(self) {
         let cache = self.cache.clone();
         let mut inner = cache.inner.write().unwrap_or_else(PoisonError::into_inner);
-        self.with_slot(&mut inner, |slot| -isize::from(slot.page.take().is_some()));
+        if inner.pages + inner.marks >= MAX_ENTRIES {
+            cache.evict(&mut inner);
+        }
+        let room = inner.pages + inner.marks < MAX_ENTRIES;
+        let until = Instant::now() + cache.ttl;
+        let mut marked = false;
+        self.with_slot(&mut inner, |slot| {
+            if room {
+                marked = slot.not_cacheable_until.replace(until).is_none();
+            }
+            -isize::from(slot.page.take().is_some())
+        });
+        if marked {
+            inner.marks += 1;
+        }
     }
 }
 
@@ -295,7 +347,7 @@ impl Drop for Fill {
                 .is_some_and(|(id, _)| *id == self.flight)
         {
             slot.filling = None;
-            if slot.page.is_none() {
+            if slot.page.is_none() && slot.not_cacheable_until.is_none() {
                 paths.remove(&*self.path);
                 if paths.is_empty() {
                     inner.hosts.remove(&*self.host);
@@ -486,6 +538,7 @@ where
         CacheFuture::Inner(Box::pin(async move {
             match lookup {
                 Lookup::Hit(response) => response,
+                Lookup::Pass => run(inner, request).await,
                 Lookup::Wait(mut done) => {
                     // Resolves when the rendering request's `Fill` is dropped, however it ended.
                     let _ = done.changed().await;
@@ -689,11 +742,89 @@ mod tests {
         for task in tasks {
             assert_eq!(task.await.unwrap(), StatusCode::INTERNAL_SERVER_ERROR);
         }
+        let inner = cache.inner.read().unwrap();
         assert_eq!(
-            cache.inner.read().unwrap().hosts.len(),
-            0,
+            inner.pages, 0,
             "nothing kept for a page that is not cacheable"
         );
+        assert!(
+            inner
+                .hosts
+                .values()
+                .flat_map(|paths| paths.values())
+                .all(|slot| slot.page.is_none() && slot.filling.is_none())
+        );
+    }
+
+    /// A router whose `/personal` page (200, but not marked cacheable: say, one that depends on
+    /// the visitor) takes `delay` and counts how many of its renders run at the same time.
+    fn personal(cache: &Arc<PageCache>, delay: Duration) -> (Router, Arc<AtomicUsize>) {
+        let running = Arc::new(AtomicUsize::new(0));
+        let most = Arc::new(AtomicUsize::new(0));
+        let (r, m) = (running.clone(), most.clone());
+        let page = move || {
+            let (running, most) = (r.clone(), m.clone());
+            async move {
+                let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+                most.fetch_max(now, Ordering::SeqCst);
+                tokio::time::sleep(delay).await;
+                running.fetch_sub(1, Ordering::SeqCst);
+                "for you".into_response()
+            }
+        };
+        let router = Router::new()
+            .route("/personal", get(page))
+            .layer(CacheLayer::new(cache.clone(), Arc::new(Metrics::default())));
+        (router, most)
+    }
+
+    #[tokio::test]
+    async fn once_a_page_is_known_not_cacheable_concurrent_visitors_do_not_wait_on_each_other() {
+        let cache = Arc::new(PageCache::new(Duration::from_secs(60), STALE));
+        let delay = Duration::from_millis(200);
+        let (router, most) = personal(&cache, delay);
+        // The first visit finds out the page is not one to cache.
+        assert_eq!(
+            body_of(&router, get_req("/personal", "a.test")).await,
+            "for you"
+        );
+        // Eight at once now all render together: one render's time, not two.
+        let started = Instant::now();
+        let bodies = concurrent(&router, "/personal", 8).await;
+        let took = started.elapsed();
+        assert!(bodies.iter().all(|b| b == "for you"), "{bodies:?}");
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            8,
+            "every visitor rendered at once, none waited for another"
+        );
+        assert!(
+            took < delay * 2 - Duration::from_millis(50),
+            "no request waited for another's render: {took:?}"
+        );
+        // The mark counts towards the entries and goes with an invalidation.
+        assert_eq!(cache.inner.read().unwrap().marks, 1);
+        cache.clear_host("a.test");
+        assert_eq!(cache.inner.read().unwrap().marks, 0);
+    }
+
+    #[tokio::test]
+    async fn the_not_cacheable_mark_lasts_the_entry_lifetime_then_single_flight_resumes() {
+        let cache = Arc::new(PageCache::new(Duration::from_millis(100), STALE));
+        let delay = Duration::from_millis(150);
+        let (router, most) = personal(&cache, delay);
+        body_of(&router, get_req("/personal", "a.test")).await;
+        tokio::time::sleep(Duration::from_millis(120)).await;
+        // The mark has lapsed: the page might be cacheable again, so one request finds out
+        // while the others wait for it (then render for themselves, all at once).
+        let bodies = concurrent(&router, "/personal", 4).await;
+        assert!(bodies.iter().all(|b| b == "for you"), "{bodies:?}");
+        assert_eq!(
+            most.load(Ordering::SeqCst),
+            3,
+            "one, then the three waiters"
+        );
+        assert_eq!(cache.inner.read().unwrap().marks, 1);
     }
 
     #[tokio::test]

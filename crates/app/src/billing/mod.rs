@@ -839,11 +839,10 @@ async fn record(
     if !invoice.bill_to_email.is_empty() {
         let society = scoped.society();
         let base = app.links.base_url(society);
-        let balance_line = if after.0 > 0 {
-            format!("The balance still due is {after}.")
-        } else {
-            "This invoice is now paid in full.".to_string()
-        };
+        // A payment for a registration that found no seat is refunded right after this
+        // transaction (`registrations::settle_late_payment`, dated today): not paid in full.
+        let balance_line =
+            rules::receipt_balance_words(after, no_seat.then_some((payment.amount, today)));
         enqueue_email(
             &mut tx,
             &EmailJob {

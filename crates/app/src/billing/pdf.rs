@@ -3,7 +3,7 @@
 
 use chapterhouse_core::billing::{DocumentKind, nondeductible_notice};
 use chapterhouse_core::money::Cents;
-use chapterhouse_store::{Invoice, InvoiceDetail, Payment, Society};
+use chapterhouse_store::{Invoice, InvoiceDetail, Payment, Refund, Society};
 
 pub use crate::pdf::us_long_date;
 use crate::pdf::{Doc, MARGIN, PAGE_WIDTH, wrap};
@@ -201,9 +201,17 @@ pub fn invoice_pdf(society: &Society, detail: &InvoiceDetail) -> Vec<u8> {
     doc.finish()
 }
 
-/// A receipt for one payment: who paid, how much, how and when, for which invoice, and what
-/// is still due on it.
-pub fn receipt_pdf(society: &Society, payment: &Payment, invoice: &Invoice) -> Vec<u8> {
+/// A receipt for one payment: who paid, how much, how and when, for which invoice, what was
+/// refunded of it and when (`refunds`: the invoice's refunds; those of other payments are left
+/// out), and what is still due on it.
+pub fn receipt_pdf(
+    society: &Society,
+    payment: &Payment,
+    invoice: &Invoice,
+    refunds: &[Refund],
+) -> Vec<u8> {
+    let refunds: Vec<&Refund> = refunds.iter().filter(|r| r.payment == payment.id).collect();
+    let last_refund = refunds.iter().map(|r| r.refunded_on).max();
     let number = payment.display_number();
     let mut doc = Doc::new(&format!("Receipt {number}"));
     letterhead(&mut doc, society, "RECEIPT", &number);
@@ -227,7 +235,13 @@ pub fn receipt_pdf(society: &Society, payment: &Payment, invoice: &Invoice) -> V
         ("Invoice total", invoice.amounts.total.to_string()),
     ];
     if payment.refunded.0 > 0 {
-        rows.push(("Refunded", payment.refunded.to_string()));
+        rows.push((
+            "Refunded",
+            match last_refund {
+                Some(on) => format!("{} on {}", payment.refunded, us_long_date(on)),
+                None => payment.refunded.to_string(),
+            },
+        ));
     }
     let balance = invoice.amounts.balance();
     rows.push((
@@ -243,11 +257,38 @@ pub fn receipt_pdf(society: &Society, payment: &Payment, invoice: &Invoice) -> V
     bill_to(&mut doc, "Received from", invoice);
     notice_6033e(&mut doc, invoice);
     doc.gap(12.0);
-    doc.paragraph(
-        MARGIN,
-        PAGE_WIDTH - 2.0 * MARGIN,
-        &format!("Thank you. {} acknowledges this payment.", society.name),
-        9.0,
-    );
+    if payment.refunded.0 > 0 && payment.refundable().0 <= 0 {
+        // Refunded in full (a late payment for a registration that found no seat, say): the
+        // receipt says so, with why, rather than reading as a payment that settled the invoice.
+        let why: Vec<&str> = refunds
+            .iter()
+            .map(|r| r.reason.trim())
+            .filter(|r| !r.is_empty())
+            .collect();
+        doc.paragraph(
+            MARGIN,
+            PAGE_WIDTH - 2.0 * MARGIN,
+            &format!(
+                "This payment was refunded in full ({}{}).{} Nothing is owed on it.",
+                payment.refunded,
+                last_refund
+                    .map(|on| format!(" on {}", us_long_date(on)))
+                    .unwrap_or_default(),
+                if why.is_empty() {
+                    String::new()
+                } else {
+                    format!(" {}", why.join(" "))
+                },
+            ),
+            9.0,
+        );
+    } else {
+        doc.paragraph(
+            MARGIN,
+            PAGE_WIDTH - 2.0 * MARGIN,
+            &format!("Thank you. {} acknowledges this payment.", society.name),
+            9.0,
+        );
+    }
     doc.finish()
 }

@@ -1,8 +1,9 @@
 //! Demo faculty on each membership society's annual meeting, through the same use-cases staff
 //! and speakers use: a keynote speaker with no financial relationships (reviewed), a speaker
 //! with a relevant relationship that was mitigated and one that was not relevant (reviewed),
-//! and a planner who has accepted the agreement but not yet disclosed (pending, so learners do
-//! not see them yet).
+//! a planner who has accepted the agreement but not yet disclosed (pending, so learners do
+//! not see them yet), and a speaker who disclosed and then withdrew (removed: off the event's
+//! page, listed as withdrawn on the staff faculty page and in the joint-provider export).
 
 use chapterhouse_core::disclosure::{Material, RowInput};
 use chapterhouse_store::Society;
@@ -143,6 +144,36 @@ pub(super) async fn seed(app: &App, society: &Society) -> AppResult<()> {
     .await?;
     let token = faculty::speaker_token(app, &scoped, planner);
     faculty::accept_agreement(app, &scoped, &token, &staff).await?;
+
+    // A speaker who accepted and disclosed, then withdrew: removed, what she recorded kept.
+    let withdrawn = faculty::invite(
+        app,
+        &scoped,
+        annual.id,
+        &InviteForm {
+            email: format!("withdrawn.speaker@{domain}"),
+            name: "Dr. Lena Fischer".into(),
+            role: "speaker".into(),
+            sessions: session("Breast cancer"),
+        },
+        &staff,
+    )
+    .await?;
+    let token = faculty::speaker_token(app, &scoped, withdrawn);
+    faculty::accept_agreement(app, &scoped, &token, &staff).await?;
+    faculty::submit_disclosure(
+        app,
+        &scoped,
+        &token,
+        &DisclosureForm {
+            answer: "none".into(),
+            rows: Vec::new(),
+            attest: true,
+        },
+        &staff,
+    )
+    .await?;
+    faculty::remove(app, &scoped, annual.id, withdrawn, &staff).await?;
     Ok(())
 }
 
