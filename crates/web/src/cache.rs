@@ -788,19 +788,13 @@ mod tests {
             body_of(&router, get_req("/personal", "a.test")).await,
             "for you"
         );
-        // Eight at once now all render together: one render's time, not two.
-        let started = Instant::now();
+        // Eight at once now all render together.
         let bodies = concurrent(&router, "/personal", 8).await;
-        let took = started.elapsed();
         assert!(bodies.iter().all(|b| b == "for you"), "{bodies:?}");
         assert_eq!(
             most.load(Ordering::SeqCst),
             8,
             "every visitor rendered at once, none waited for another"
-        );
-        assert!(
-            took < delay * 2 - Duration::from_millis(50),
-            "no request waited for another's render: {took:?}"
         );
         // The mark counts towards the entries and goes with an invalidation.
         assert_eq!(cache.inner.read().unwrap().marks, 1);
