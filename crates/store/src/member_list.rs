@@ -7,10 +7,10 @@
 //! member being checked in name order. No value is ever written into the SQL text.
 
 use chapterhouse_core::membership::Status;
-use chapterhouse_core::{CommitteeId, PracticeId};
+use chapterhouse_core::{CommitteeId, MembershipId, PracticeId};
 use uuid::Uuid;
 
-use crate::{MemberFilter, MemberRow, Scoped, StoreResult, on};
+use crate::{MemberFilter, MemberRow, PageFrom, Scoped, StoreResult, on};
 
 /// The page is chosen first (ids and names only), then completed: the level, the dates and the
 /// latest term's end are looked up for the page's rows, not for every row that matched.
@@ -49,7 +49,13 @@ struct Large {
 /// index; a large one is a check on each row (SQLite's unary `+` keeps a column off its index),
 /// so when every filter is large the page is read in name order. SQLite's statistics cannot
 /// tell a 20-member status from an 80,000-member one, hence the counts in [`Large`].
-fn statement(filter: &MemberFilter, large: Large) -> (String, Vec<Value>) {
+///
+/// `key` is the (display name, email) the page starts after, or ends before when `before`.
+fn statement(
+    filter: &MemberFilter,
+    large: Large,
+    key: Option<(&str, &str, bool)>,
+) -> (String, Vec<Value>) {
     let mut sql = String::from(PAGE);
     let mut values = Vec::new();
     let mut add = |fragment: &str, new: Vec<Value>| {
@@ -88,6 +94,8 @@ fn statement(filter: &MemberFilter, large: Large) -> (String, Vec<Value>) {
         );
     }
     if let Some(search) = &filter.search {
+        // Case-insensitive on both backends although PostgreSQL's LIKE is not: the pattern is
+        // lowercased, and so are stored emails (`normalize_email`), so only names need LOWER.
         let pattern = format!("%{}%", search.to_lowercase());
         add(
             " AND (LOWER(p.display_name) LIKE ? OR p.email LIKE ?)",
@@ -154,7 +162,22 @@ fn statement(filter: &MemberFilter, large: Large) -> (String, Vec<Value>) {
             vec![Value::Text(from.to_string()), Value::Text(to.to_string())],
         );
     }
-    add(" ORDER BY p.display_name, p.email LIMIT ?", Vec::new());
+    match key {
+        Some((name, email, before)) => {
+            // A row value comparison, which both backends match against the name index.
+            add(
+                if before {
+                    " AND (p.display_name, p.email) < (?, ?) \
+                     ORDER BY p.display_name DESC, p.email DESC LIMIT ?"
+                } else {
+                    " AND (p.display_name, p.email) > (?, ?) \
+                     ORDER BY p.display_name, p.email LIMIT ?"
+                },
+                vec![Value::Text(name.into()), Value::Text(email.into())],
+            );
+        }
+        None => add(" ORDER BY p.display_name, p.email LIMIT ?", Vec::new()),
+    }
     sql.push_str(COMPLETE);
     (sql, values)
 }
@@ -168,7 +191,8 @@ pub struct MemberFilterChoices {
 }
 
 impl Scoped {
-    /// The members list for `filter` (at most `filter.limit` rows, 500 when 0).
+    /// The members list for `filter` (at most `filter.limit` rows, 500 when 0), in name order,
+    /// from `filter.page` when given (a page key whose membership is gone: the first page).
     pub(crate) async fn filtered_members(
         &self,
         filter: &MemberFilter,
@@ -178,7 +202,17 @@ impl Scoped {
         } else {
             Large::default()
         };
-        let (sql, values) = statement(filter, large);
+        let key = match filter.page {
+            Some(PageFrom::After(id)) => self.page_key(id).await?.map(|k| (k, false)),
+            Some(PageFrom::Before(id)) => self.page_key(id).await?.map(|k| (k, true)),
+            None => None,
+        };
+        let (sql, values) = statement(
+            filter,
+            large,
+            key.as_ref()
+                .map(|((name, email), before)| (name.as_str(), email.as_str(), *before)),
+        );
         let limit = if filter.limit > 0 { filter.limit } else { 500 };
         Ok(on!(self.db.reader(), |c| {
             let mut query =
@@ -191,6 +225,19 @@ impl Scoped {
             }
             query.bind(limit).fetch_all(c).await
         })?)
+    }
+
+    /// A membership's place in name order: its person's display name and email.
+    async fn page_key(&self, membership: MembershipId) -> StoreResult<Option<(String, String)>> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+            "SELECT p.display_name, p.email FROM membership m \
+             JOIN person p ON p.society_id = m.society_id AND p.id = m.person_id \
+             WHERE m.society_id = $1 AND m.id = $2"
+        )
+        .bind(self.society.id.0)
+        .bind(membership.0)
+        .fetch_optional(c)
+        .await)?)
     }
 
     /// Count (through each filter's index) which filters in use match many rows. When two or
