@@ -667,6 +667,50 @@ mod membership {
         })
         .await;
         assert_eq!(emails(&found), ["sam.a@alpha.test"]);
+
+        // "Renewal due": every term ends on 31 December; a renewal moves Bea's to 2027.
+        let due = |page| MemberFilter {
+            term_end_between: Some((
+                jiff::civil::date(2026, 11, 21),
+                jiff::civil::date(2026, 12, 31),
+            )),
+            limit: 3,
+            page,
+            ..Default::default()
+        };
+        let bea = found_id(&sa, "bea").await;
+        assert_eq!(list(due(None)).await.len(), 3);
+        m::renew(&f.app, &sa, bea, "2026-12-31", &Actor::default())
+            .await
+            .unwrap();
+        let rows = sa.members(&MemberFilter::default()).await.unwrap();
+        let row = rows.iter().find(|r| r.id == bea).unwrap();
+        assert_eq!(row.term_end.as_deref(), Some("2027-12-31"));
+        let one = list(due(None)).await;
+        assert_eq!(
+            emails(&one),
+            ["al@alpha.test", "cy@alpha.test", "dee@alpha.test"]
+        );
+        let two = list(due(Some(PageFrom::After(one[2].1)))).await;
+        assert_eq!(
+            emails(&two),
+            ["eve@alpha.test", "sam.a@alpha.test", "sam.b@alpha.test"]
+        );
+    }
+
+    async fn found_id(
+        scoped: &chapterhouse_store::Scoped,
+        search: &str,
+    ) -> chapterhouse_core::MembershipId {
+        scoped
+            .members(&chapterhouse_store::MemberFilter {
+                search: Some(search.into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .remove(0)
+            .id
     }
 
     #[tokio::test]

@@ -12,16 +12,15 @@ use uuid::Uuid;
 
 use crate::{MemberFilter, MemberRow, PageFrom, Scoped, StoreResult, on};
 
-/// The page is chosen first (ids and names only), then completed: the level, the dates and the
-/// latest term's end are looked up for the page's rows, not for every row that matched.
+/// The page is chosen first (ids and names only), then completed: the level and the dates are
+/// looked up for the page's rows, not for every row that matched.
 const PAGE: &str = "WITH page AS MATERIALIZED (SELECT m.id AS membership_id, \
     p.display_name AS display_name, p.email AS email \
     FROM membership m \
     JOIN person p ON p.society_id = m.society_id AND p.id = m.person_id \
     WHERE m.society_id = $1";
 const COMPLETE: &str = ") SELECT m.id, m.person_id, page.display_name, page.email, l.name AS level_name, \
-    m.status, m.status_since, m.joined_on, (SELECT MAX(t.end_on) FROM membership_term t \
-      WHERE t.society_id = m.society_id AND t.membership_id = m.id) AS term_end \
+    m.status, m.status_since, m.joined_on, m.latest_term_end AS term_end \
     FROM page \
     JOIN membership m ON m.society_id = $1 AND m.id = page.membership_id \
     JOIN membership_level l ON l.society_id = m.society_id AND l.id = m.level_id \
@@ -32,9 +31,10 @@ enum Value {
     Id(Uuid),
 }
 
-/// A filter matching more rows than this is checked row by row while the name index is walked
-/// (stopping at the page's last row), rather than used to find its rows and sort them all.
-const LARGE_GROUP: i64 = 10_000;
+/// A filter matching at most this many rows always finds them through its index; a larger one
+/// may be checked row by row while the name index is walked (stopping at the page's last row),
+/// rather than used to find its rows and sort them all (see `large_filters`).
+const SMALL_GROUP: i64 = 1_000;
 
 /// Which of the filters in use match many rows (SQLite only; PostgreSQL's statistics know).
 #[derive(Clone, Copy, Debug, Default)]
@@ -148,16 +148,12 @@ fn statement(
         );
     }
     if let Some((from, to)) = filter.term_end_between {
+        // `latest_term_end` is kept by triggers on membership_term (migration 0019).
         add(
             pick(
                 large.due,
-                " AND (SELECT MAX(t.end_on) FROM membership_term t \
-                   WHERE t.society_id = m.society_id AND t.membership_id = m.id) BETWEEN ? AND ?",
-                " AND m.id IN (SELECT t.membership_id FROM membership_term t \
-                   WHERE t.society_id = $1 AND t.end_on >= ? AND t.end_on <= ? \
-                   AND NOT EXISTS (SELECT 1 FROM membership_term t2 \
-                     WHERE t2.society_id = t.society_id AND t2.membership_id = t.membership_id \
-                     AND (t2.end_on IS NULL OR t2.end_on > t.end_on)))",
+                " AND +m.latest_term_end >= ? AND +m.latest_term_end <= ?",
+                " AND m.latest_term_end >= ? AND m.latest_term_end <= ?",
             ),
             vec![Value::Text(from.to_string()), Value::Text(to.to_string())],
         );
@@ -262,7 +258,8 @@ impl Scoped {
         }
         if let Some(state) = &filter.state {
             let n: i64 = on!(self.db.reader(), |c| sqlx::query_scalar(
-                "SELECT COUNT(*) FROM person_address WHERE society_id = $1 AND state = $2"
+                "SELECT COUNT(*) FROM person_address WHERE society_id = $1 \
+                 AND kind = 'practice' AND state = $2"
             )
             .bind(society)
             .bind(state)
@@ -272,8 +269,8 @@ impl Scoped {
         }
         if let Some((from, to)) = filter.term_end_between {
             let n: i64 = on!(self.db.reader(), |c| sqlx::query_scalar(
-                "SELECT COUNT(*) FROM membership_term WHERE society_id = $1 \
-                 AND end_on >= $2 AND end_on <= $3"
+                "SELECT COUNT(*) FROM membership WHERE society_id = $1 \
+                 AND latest_term_end >= $2 AND latest_term_end <= $3"
             )
             .bind(society)
             .bind(from.to_string())
@@ -282,28 +279,36 @@ impl Scoped {
             .await)?;
             counts.push((3, n));
         }
-        let mut large: Vec<(u8, i64)> = counts
-            .iter()
-            .copied()
-            .filter(|(_, n)| *n > LARGE_GROUP)
-            .collect();
-        let other_driver =
-            filter.practice.is_some() || filter.committee.is_some() || large.len() < counts.len();
-        if large.len() >= 2 && !other_driver {
-            let total: i64 = on!(self.db.reader(), |c| sqlx::query_scalar(
+        let limit = if filter.limit > 0 { filter.limit } else { 500 };
+        // Walking the name index reads about `limit × total / n` rows to fill a page with a
+        // filter matching `n` of `total`; finding the `n` rows through the filter's index reads
+        // (and sorts) `n`. A filter is large when the walk reads fewer.
+        let total: i64 = if counts.iter().any(|(_, n)| *n > SMALL_GROUP) {
+            on!(self.db.reader(), |c| sqlx::query_scalar(
                 "SELECT COUNT(*) FROM membership WHERE society_id = $1"
             )
             .bind(society)
             .fetch_one(c)
-            .await)?;
-            // Rows the walk reads to fill a page, if the filters are independent.
-            let share: f64 = large
-                .iter()
-                .map(|(_, n)| *n as f64 / total.max(1) as f64)
-                .product();
-            let limit = if filter.limit > 0 { filter.limit } else { 500 };
-            if limit as f64 / share.max(1e-9) > (4 * LARGE_GROUP) as f64 {
-                large.sort_by_key(|(_, n)| *n);
+            .await)?
+        } else {
+            0
+        };
+        let share = |n: i64| n as f64 / total.max(1) as f64;
+        let walk = |share: f64| limit as f64 / share.max(1e-9);
+        let mut large: Vec<(u8, i64)> = counts
+            .iter()
+            .copied()
+            .filter(|(_, n)| *n > SMALL_GROUP && walk(share(*n)) < *n as f64)
+            .collect();
+        let other_driver =
+            filter.practice.is_some() || filter.committee.is_some() || large.len() < counts.len();
+        if large.len() >= 2 && !other_driver {
+            // When large filters meet (a specialty in a state), their overlap may be small: the
+            // walk reads `limit / (product of shares)` rows if they are independent. Past the
+            // smallest filter's own size, that one finds its rows through its index after all.
+            let overlap: f64 = large.iter().map(|(_, n)| share(*n)).product();
+            large.sort_by_key(|(_, n)| *n);
+            if walk(overlap) > large[0].1 as f64 {
                 large.remove(0);
             }
         }

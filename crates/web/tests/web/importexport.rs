@@ -443,7 +443,7 @@ fn link(body: &str, rel: &str) -> Option<String> {
     regex_lite::Regex::new(&format!(r#"href="([^"]*)" rel="{rel}""#))
         .unwrap()
         .captures(body)
-        .map(|c| c[1].replace("&amp;", "&"))
+        .map(|c| c[1].replace("&#38;", "&").replace("&amp;", "&"))
 }
 
 #[tokio::test]
