@@ -16,9 +16,26 @@ use crate::{MemberFilter, MemberRow, PageFrom, Scoped, StoreResult, on};
 /// looked up for the page's rows, not for every row that matched.
 const PAGE: &str = "WITH page AS MATERIALIZED (SELECT m.id AS membership_id, \
     p.display_name AS display_name, p.email AS email \
-    FROM membership m \
-    JOIN person p ON p.society_id = m.society_id AND p.id = m.person_id \
+    FROM membership m JOIN ";
+const PAGE_PEOPLE: &str = " p ON p.society_id = m.society_id AND p.id = m.person_id \
     WHERE m.society_id = $1";
+
+/// A search on PostgreSQL first looks only at the next this-many people in name order (a short
+/// walk of the name index), and only when they do not fill the page at all the people: walking
+/// the whole index for a rare name costs a heap read per person, far more than one scan.
+const SEARCH_WINDOW: &str = " LIMIT 2000)";
+
+/// How a search on PostgreSQL reads the people (see [`SEARCH_WINDOW`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Search {
+    /// As the planner likes (no search, or SQLite: its name index covers the searched columns).
+    Plain,
+    /// The next few thousand people in name order.
+    Window,
+    /// Every person, then sorted: the name index is kept out of the plan (`display_name || ''`
+    /// is the same order but not the index's column).
+    Scan,
+}
 const COMPLETE: &str = ") SELECT m.id, m.person_id, page.display_name, page.email, l.name AS level_name, \
     m.status, m.status_since, m.joined_on, m.latest_term_end AS term_end \
     FROM page \
@@ -55,6 +72,7 @@ fn statement(
     filter: &MemberFilter,
     large: Large,
     key: Option<(&str, &str, bool)>,
+    search: Search,
 ) -> (String, Vec<Value>) {
     let mut sql = String::from(PAGE);
     let mut values = Vec::new();
@@ -70,6 +88,28 @@ fn statement(
         sql.push_str(&out);
         values.extend(new);
     };
+    if search == Search::Window {
+        match key {
+            Some((name, email, before)) => add(
+                if before {
+                    "(SELECT * FROM person WHERE society_id = $1 \
+                     AND (display_name, email) < (?, ?) ORDER BY display_name DESC, email DESC"
+                } else {
+                    "(SELECT * FROM person WHERE society_id = $1 \
+                     AND (display_name, email) > (?, ?) ORDER BY display_name, email"
+                },
+                vec![Value::Text(name.into()), Value::Text(email.into())],
+            ),
+            None => add(
+                "(SELECT * FROM person WHERE society_id = $1 ORDER BY display_name, email",
+                Vec::new(),
+            ),
+        }
+        add(SEARCH_WINDOW, Vec::new());
+    } else {
+        add("person", Vec::new());
+    }
+    add(PAGE_PEOPLE, Vec::new());
     let pick = |large: bool, check: &'static str, index: &'static str| {
         if large { check } else { index }
     };
@@ -158,22 +198,27 @@ fn statement(
             vec![Value::Text(from.to_string()), Value::Text(to.to_string())],
         );
     }
-    match key {
-        Some((name, email, before)) => {
-            // A row value comparison, which both backends match against the name index.
-            add(
-                if before {
-                    " AND (p.display_name, p.email) < (?, ?) \
-                     ORDER BY p.display_name DESC, p.email DESC LIMIT ?"
-                } else {
-                    " AND (p.display_name, p.email) > (?, ?) \
-                     ORDER BY p.display_name, p.email LIMIT ?"
-                },
-                vec![Value::Text(name.into()), Value::Text(email.into())],
-            );
-        }
-        None => add(" ORDER BY p.display_name, p.email LIMIT ?", Vec::new()),
+    let name = if search == Search::Scan {
+        "(p.display_name || '')"
+    } else {
+        "p.display_name"
+    };
+    let (compare, order) = match key {
+        Some((_, _, true)) => (" < (?, ?)", " DESC"),
+        Some(_) => (" > (?, ?)", ""),
+        None => ("", ""),
+    };
+    if let Some((key_name, key_email, _)) = key {
+        // A row value comparison, which both backends match against the name index.
+        add(
+            &format!(" AND ({name}, p.email){compare}"),
+            vec![Value::Text(key_name.into()), Value::Text(key_email.into())],
+        );
     }
+    add(
+        &format!(" ORDER BY {name}{order}, p.email{order} LIMIT ?"),
+        Vec::new(),
+    );
     sql.push_str(COMPLETE);
     (sql, values)
 }
@@ -203,13 +248,31 @@ impl Scoped {
             Some(PageFrom::Before(id)) => self.page_key(id).await?.map(|k| (k, true)),
             None => None,
         };
-        let (sql, values) = statement(
-            filter,
-            large,
-            key.as_ref()
-                .map(|((name, email), before)| (name.as_str(), email.as_str(), *before)),
-        );
+        let key = key
+            .as_ref()
+            .map(|((name, email), before)| (name.as_str(), email.as_str(), *before));
         let limit = if filter.limit > 0 { filter.limit } else { 500 };
+        let postgres = matches!(self.db, crate::Db::Postgres(_));
+        if postgres && filter.search.is_some() {
+            let (sql, values) = statement(filter, large, key, Search::Window);
+            let rows = self.run_members(sql, values, limit).await?;
+            if rows.len() as i64 >= limit {
+                return Ok(rows);
+            }
+            // A rare name: one scan of everyone.
+            let (sql, values) = statement(filter, large, key, Search::Scan);
+            return self.run_members(sql, values, limit).await;
+        }
+        let (sql, values) = statement(filter, large, key, Search::Plain);
+        self.run_members(sql, values, limit).await
+    }
+
+    async fn run_members(
+        &self,
+        sql: String,
+        values: Vec<Value>,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberRow>> {
         Ok(on!(self.db.reader(), |c| {
             let mut query =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(self.society.id.0);
