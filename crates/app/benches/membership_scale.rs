@@ -4,9 +4,10 @@
 //! Measures, per backend:
 //!
 //! - the staff members list over 200 mixed filters (status, level, practice, specialty,
-//!   committee, state, renewal due, search; 500 rows a page), each run three times: p50/p95/max
-//!   of the first runs (target: p95 < 50 ms) and of the best of three, and p50/p95/max per kind
-//!   of filter;
+//!   committee, state, renewal due, search), each a page as the page reads it
+//!   (`member_list::member_page`, 100 rows), run three times: p50/p95/max of the first runs
+//!   (target: p95 < 50 ms) and of the best of three, and p50/p95/max per kind of filter; then
+//!   the next page of some of them (keyset paging);
 //! - the next midnight's daily run (target: < 10 s), with each step's time, then a repeated run
 //!   (which must do nothing).
 //!
@@ -28,7 +29,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chapterhouse_app::member_list::{MemberQuery, PAGE_LIMIT};
+use chapterhouse_app::member_list::{MemberQuery, PAGE_LIMIT, member_page};
 use chapterhouse_app::membership::{LevelForm, create_level, today};
 use chapterhouse_app::societies::{self, NewSocietyForm};
 use chapterhouse_app::{Actor, App, LinkSettings, daily, levels};
@@ -402,10 +403,7 @@ async fn measure(backend: &str, db: Db, members: usize, practices: usize) -> Sum
     // Warm up, then ~200 mixed filters.
     let mut rng = Rng(0x1234_5678_9abc_def1);
     for q in mixed_queries(&world, &mut rng, 16) {
-        scoped
-            .members(&q.to_filter(today, PAGE_LIMIT))
-            .await
-            .expect("warm-up");
+        member_page(&scoped, &q, today).await.expect("warm-up");
     }
     let queries = mixed_queries(&world, &mut rng, 200);
     // Each query runs three times: the first time as a visitor would meet it, and the fastest
@@ -418,10 +416,7 @@ async fn measure(backend: &str, db: Db, members: usize, practices: usize) -> Sum
         let mut best = Duration::MAX;
         for run in 0..3 {
             let started = Instant::now();
-            let rows = scoped
-                .members(&q.to_filter(today, PAGE_LIMIT))
-                .await
-                .expect("members");
+            let rows = member_page(&scoped, q, today).await.expect("members").rows;
             let took = started.elapsed();
             if run == 0 {
                 first_times.push(took);
@@ -433,6 +428,30 @@ async fn measure(backend: &str, db: Db, members: usize, practices: usize) -> Sum
         }
         best_times.push(best);
         by_kind.entry(i % 8).or_default().push(best);
+    }
+    // The next page of each of the first 80 queries that has one (keyset: after its last row).
+    let mut next_times = Vec::new();
+    for q in queries.iter().take(80) {
+        let page = member_page(&scoped, q, today).await.expect("members");
+        let Some(last) = page.rows.last().filter(|_| page.next.is_some()) else {
+            continue;
+        };
+        let next = MemberQuery {
+            after: last.id.to_string(),
+            from: (page.last() + 1).to_string(),
+            ..q.clone()
+        };
+        let started = Instant::now();
+        member_page(&scoped, &next, today).await.expect("next page");
+        next_times.push(started.elapsed());
+    }
+    next_times.sort();
+    if !next_times.is_empty() {
+        eprintln!(
+            "  next pages ({} of them, first run): {}",
+            next_times.len(),
+            Spread::of(&next_times)
+        );
     }
     first_times.sort();
     best_times.sort();

@@ -77,6 +77,8 @@ pub async fn members_csv(
     let rows = scoped
         .members(&MemberFilter {
             limit: i64::MAX,
+            // Every matching row, whichever page the list was showing.
+            page: None,
             ..filter.clone()
         })
         .await?;

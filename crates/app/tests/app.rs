@@ -571,6 +571,149 @@ mod membership {
     }
 
     #[tokio::test]
+    async fn the_members_list_pages_by_name_both_ways_within_its_filter() {
+        use chapterhouse_store::{MemberFilter, PageFrom};
+        let f = fixture().await;
+        let a = society(&f, "alpha").await;
+        let sa = f.app.scoped(&a);
+        let level = m::create_level(&f.app, &sa, &level_form("Active"), &Actor::default())
+            .await
+            .unwrap();
+        // Two Sam Lees: the email decides their order.
+        for (name, email) in [
+            ("Sam Lee", "sam.b@alpha.test"),
+            ("Bea Lee", "bea@alpha.test"),
+            ("Cy Moss", "cy@alpha.test"),
+            ("Sam Lee", "sam.a@alpha.test"),
+            ("Al Lee", "al@alpha.test"),
+            ("Dee Ray", "dee@alpha.test"),
+            ("Eve Lee", "eve@alpha.test"),
+        ] {
+            m::add_member(
+                &f.app,
+                &sa,
+                &MemberForm {
+                    display_name: name.into(),
+                    email: email.into(),
+                    level: level.to_string(),
+                    joined_on: String::new(),
+                    paid: Some("on".into()),
+                },
+                &Actor::default(),
+            )
+            .await
+            .unwrap();
+        }
+        let list = |filter: MemberFilter| {
+            let sa = sa.clone();
+            async move {
+                sa.members(&filter)
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|r| (r.email, r.id))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let emails = |rows: &[(String, chapterhouse_core::MembershipId)]| {
+            rows.iter().map(|r| r.0.clone()).collect::<Vec<_>>()
+        };
+        let page = |limit, page| MemberFilter {
+            limit,
+            page,
+            ..Default::default()
+        };
+        let one = list(page(3, None)).await;
+        assert_eq!(
+            emails(&one),
+            ["al@alpha.test", "bea@alpha.test", "cy@alpha.test"]
+        );
+        let two = list(page(3, Some(PageFrom::After(one[2].1)))).await;
+        assert_eq!(
+            emails(&two),
+            ["dee@alpha.test", "eve@alpha.test", "sam.a@alpha.test"]
+        );
+        let three = list(page(3, Some(PageFrom::After(two[2].1)))).await;
+        assert_eq!(emails(&three), ["sam.b@alpha.test"]);
+        // Back from the last page: the three rows just before it, still in name order.
+        let back = list(page(3, Some(PageFrom::Before(three[0].1)))).await;
+        assert_eq!(back, two);
+        let back = list(page(3, Some(PageFrom::Before(two[0].1)))).await;
+        assert_eq!(back, one);
+        assert!(
+            list(page(3, Some(PageFrom::Before(one[0].1))))
+                .await
+                .is_empty()
+        );
+
+        // Within a filter (a search, any case): the Lees, two at a time.
+        let lees = |page| MemberFilter {
+            search: Some("LEE".into()),
+            limit: 2,
+            page,
+            ..Default::default()
+        };
+        let one = list(lees(None)).await;
+        assert_eq!(emails(&one), ["al@alpha.test", "bea@alpha.test"]);
+        let two = list(lees(Some(PageFrom::After(one[1].1)))).await;
+        assert_eq!(emails(&two), ["eve@alpha.test", "sam.a@alpha.test"]);
+        let three = list(lees(Some(PageFrom::After(two[1].1)))).await;
+        assert_eq!(emails(&three), ["sam.b@alpha.test"]);
+        assert_eq!(list(lees(Some(PageFrom::Before(three[0].1)))).await, two);
+        // An email search in capitals finds the lowercased address on both backends.
+        let found = list(MemberFilter {
+            search: Some("SAM.A@ALPHA".into()),
+            ..Default::default()
+        })
+        .await;
+        assert_eq!(emails(&found), ["sam.a@alpha.test"]);
+
+        // "Renewal due": every term ends on 31 December; a renewal moves Bea's to 2027.
+        let due = |page| MemberFilter {
+            term_end_between: Some((
+                jiff::civil::date(2026, 11, 21),
+                jiff::civil::date(2026, 12, 31),
+            )),
+            limit: 3,
+            page,
+            ..Default::default()
+        };
+        let bea = found_id(&sa, "bea").await;
+        assert_eq!(list(due(None)).await.len(), 3);
+        m::renew(&f.app, &sa, bea, "2026-12-31", &Actor::default())
+            .await
+            .unwrap();
+        let rows = sa.members(&MemberFilter::default()).await.unwrap();
+        let row = rows.iter().find(|r| r.id == bea).unwrap();
+        assert_eq!(row.term_end.as_deref(), Some("2027-12-31"));
+        let one = list(due(None)).await;
+        assert_eq!(
+            emails(&one),
+            ["al@alpha.test", "cy@alpha.test", "dee@alpha.test"]
+        );
+        let two = list(due(Some(PageFrom::After(one[2].1)))).await;
+        assert_eq!(
+            emails(&two),
+            ["eve@alpha.test", "sam.a@alpha.test", "sam.b@alpha.test"]
+        );
+    }
+
+    async fn found_id(
+        scoped: &chapterhouse_store::Scoped,
+        search: &str,
+    ) -> chapterhouse_core::MembershipId {
+        scoped
+            .members(&chapterhouse_store::MemberFilter {
+                search: Some(search.into()),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .remove(0)
+            .id
+    }
+
+    #[tokio::test]
     async fn levels_validate_and_names_are_unique() {
         let f = fixture().await;
         let s = society(&f, "alpha").await;

@@ -7,21 +7,37 @@
 //! member being checked in name order. No value is ever written into the SQL text.
 
 use chapterhouse_core::membership::Status;
-use chapterhouse_core::{CommitteeId, PracticeId};
+use chapterhouse_core::{CommitteeId, MembershipId, PracticeId};
 use uuid::Uuid;
 
-use crate::{MemberFilter, MemberRow, Scoped, StoreResult, on};
+use crate::{MemberFilter, MemberRow, PageFrom, Scoped, StoreResult, on};
 
-/// The page is chosen first (ids and names only), then completed: the level, the dates and the
-/// latest term's end are looked up for the page's rows, not for every row that matched.
+/// The page is chosen first (ids and names only), then completed: the level and the dates are
+/// looked up for the page's rows, not for every row that matched.
 const PAGE: &str = "WITH page AS MATERIALIZED (SELECT m.id AS membership_id, \
     p.display_name AS display_name, p.email AS email \
-    FROM membership m \
-    JOIN person p ON p.society_id = m.society_id AND p.id = m.person_id \
+    FROM membership m JOIN ";
+const PAGE_PEOPLE: &str = " p ON p.society_id = m.society_id AND p.id = m.person_id \
     WHERE m.society_id = $1";
+
+/// A search on PostgreSQL first looks only at the next this-many people in name order (a short
+/// walk of the name index), and only when they do not fill the page at all the people: walking
+/// the whole index for a rare name costs a heap read per person, far more than one scan.
+const SEARCH_WINDOW: &str = " LIMIT 2000)";
+
+/// How a search on PostgreSQL reads the people (see [`SEARCH_WINDOW`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Search {
+    /// As the planner likes (no search, or SQLite: its name index covers the searched columns).
+    Plain,
+    /// The next few thousand people in name order.
+    Window,
+    /// Every person, then sorted: the name index is kept out of the plan (`display_name || ''`
+    /// is the same order but not the index's column).
+    Scan,
+}
 const COMPLETE: &str = ") SELECT m.id, m.person_id, page.display_name, page.email, l.name AS level_name, \
-    m.status, m.status_since, m.joined_on, (SELECT MAX(t.end_on) FROM membership_term t \
-      WHERE t.society_id = m.society_id AND t.membership_id = m.id) AS term_end \
+    m.status, m.status_since, m.joined_on, m.latest_term_end AS term_end \
     FROM page \
     JOIN membership m ON m.society_id = $1 AND m.id = page.membership_id \
     JOIN membership_level l ON l.society_id = m.society_id AND l.id = m.level_id \
@@ -32,9 +48,10 @@ enum Value {
     Id(Uuid),
 }
 
-/// A filter matching more rows than this is checked row by row while the name index is walked
-/// (stopping at the page's last row), rather than used to find its rows and sort them all.
-const LARGE_GROUP: i64 = 10_000;
+/// A filter matching at most this many rows always finds them through its index; a larger one
+/// may be checked row by row while the name index is walked (stopping at the page's last row),
+/// rather than used to find its rows and sort them all (see `large_filters`).
+const SMALL_GROUP: i64 = 1_000;
 
 /// Which of the filters in use match many rows (SQLite only; PostgreSQL's statistics know).
 #[derive(Clone, Copy, Debug, Default)]
@@ -49,7 +66,14 @@ struct Large {
 /// index; a large one is a check on each row (SQLite's unary `+` keeps a column off its index),
 /// so when every filter is large the page is read in name order. SQLite's statistics cannot
 /// tell a 20-member status from an 80,000-member one, hence the counts in [`Large`].
-fn statement(filter: &MemberFilter, large: Large) -> (String, Vec<Value>) {
+///
+/// `key` is the (display name, email) the page starts after, or ends before when `before`.
+fn statement(
+    filter: &MemberFilter,
+    large: Large,
+    key: Option<(&str, &str, bool)>,
+    search: Search,
+) -> (String, Vec<Value>) {
     let mut sql = String::from(PAGE);
     let mut values = Vec::new();
     let mut add = |fragment: &str, new: Vec<Value>| {
@@ -64,6 +88,28 @@ fn statement(filter: &MemberFilter, large: Large) -> (String, Vec<Value>) {
         sql.push_str(&out);
         values.extend(new);
     };
+    if search == Search::Window {
+        match key {
+            Some((name, email, before)) => add(
+                if before {
+                    "(SELECT * FROM person WHERE society_id = $1 \
+                     AND (display_name, email) < (?, ?) ORDER BY display_name DESC, email DESC"
+                } else {
+                    "(SELECT * FROM person WHERE society_id = $1 \
+                     AND (display_name, email) > (?, ?) ORDER BY display_name, email"
+                },
+                vec![Value::Text(name.into()), Value::Text(email.into())],
+            ),
+            None => add(
+                "(SELECT * FROM person WHERE society_id = $1 ORDER BY display_name, email",
+                Vec::new(),
+            ),
+        }
+        add(SEARCH_WINDOW, Vec::new());
+    } else {
+        add("person", Vec::new());
+    }
+    add(PAGE_PEOPLE, Vec::new());
     let pick = |large: bool, check: &'static str, index: &'static str| {
         if large { check } else { index }
     };
@@ -88,6 +134,8 @@ fn statement(filter: &MemberFilter, large: Large) -> (String, Vec<Value>) {
         );
     }
     if let Some(search) = &filter.search {
+        // Case-insensitive on both backends although PostgreSQL's LIKE is not: the pattern is
+        // lowercased, and so are stored emails (`normalize_email`), so only names need LOWER.
         let pattern = format!("%{}%", search.to_lowercase());
         add(
             " AND (LOWER(p.display_name) LIKE ? OR p.email LIKE ?)",
@@ -140,21 +188,37 @@ fn statement(filter: &MemberFilter, large: Large) -> (String, Vec<Value>) {
         );
     }
     if let Some((from, to)) = filter.term_end_between {
+        // `latest_term_end` is kept by triggers on membership_term (migration 0019).
         add(
             pick(
                 large.due,
-                " AND (SELECT MAX(t.end_on) FROM membership_term t \
-                   WHERE t.society_id = m.society_id AND t.membership_id = m.id) BETWEEN ? AND ?",
-                " AND m.id IN (SELECT t.membership_id FROM membership_term t \
-                   WHERE t.society_id = $1 AND t.end_on >= ? AND t.end_on <= ? \
-                   AND NOT EXISTS (SELECT 1 FROM membership_term t2 \
-                     WHERE t2.society_id = t.society_id AND t2.membership_id = t.membership_id \
-                     AND (t2.end_on IS NULL OR t2.end_on > t.end_on)))",
+                " AND +m.latest_term_end >= ? AND +m.latest_term_end <= ?",
+                " AND m.latest_term_end >= ? AND m.latest_term_end <= ?",
             ),
             vec![Value::Text(from.to_string()), Value::Text(to.to_string())],
         );
     }
-    add(" ORDER BY p.display_name, p.email LIMIT ?", Vec::new());
+    let name = if search == Search::Scan {
+        "(p.display_name || '')"
+    } else {
+        "p.display_name"
+    };
+    let (compare, order) = match key {
+        Some((_, _, true)) => (" < (?, ?)", " DESC"),
+        Some(_) => (" > (?, ?)", ""),
+        None => ("", ""),
+    };
+    if let Some((key_name, key_email, _)) = key {
+        // A row value comparison, which both backends match against the name index.
+        add(
+            &format!(" AND ({name}, p.email){compare}"),
+            vec![Value::Text(key_name.into()), Value::Text(key_email.into())],
+        );
+    }
+    add(
+        &format!(" ORDER BY {name}{order}, p.email{order} LIMIT ?"),
+        Vec::new(),
+    );
     sql.push_str(COMPLETE);
     (sql, values)
 }
@@ -168,7 +232,8 @@ pub struct MemberFilterChoices {
 }
 
 impl Scoped {
-    /// The members list for `filter` (at most `filter.limit` rows, 500 when 0).
+    /// The members list for `filter` (at most `filter.limit` rows, 500 when 0), in name order,
+    /// from `filter.page` when given (a page key whose membership is gone: the first page).
     pub(crate) async fn filtered_members(
         &self,
         filter: &MemberFilter,
@@ -178,8 +243,36 @@ impl Scoped {
         } else {
             Large::default()
         };
-        let (sql, values) = statement(filter, large);
+        let key = match filter.page {
+            Some(PageFrom::After(id)) => self.page_key(id).await?.map(|k| (k, false)),
+            Some(PageFrom::Before(id)) => self.page_key(id).await?.map(|k| (k, true)),
+            None => None,
+        };
+        let key = key
+            .as_ref()
+            .map(|((name, email), before)| (name.as_str(), email.as_str(), *before));
         let limit = if filter.limit > 0 { filter.limit } else { 500 };
+        let postgres = matches!(self.db, crate::Db::Postgres(_));
+        if postgres && filter.search.is_some() {
+            let (sql, values) = statement(filter, large, key, Search::Window);
+            let rows = self.run_members(sql, values, limit).await?;
+            if rows.len() as i64 >= limit {
+                return Ok(rows);
+            }
+            // A rare name: one scan of everyone.
+            let (sql, values) = statement(filter, large, key, Search::Scan);
+            return self.run_members(sql, values, limit).await;
+        }
+        let (sql, values) = statement(filter, large, key, Search::Plain);
+        self.run_members(sql, values, limit).await
+    }
+
+    async fn run_members(
+        &self,
+        sql: String,
+        values: Vec<Value>,
+        limit: i64,
+    ) -> StoreResult<Vec<MemberRow>> {
         Ok(on!(self.db.reader(), |c| {
             let mut query =
                 sqlx::query_as(sqlx::AssertSqlSafe(sql.clone())).bind(self.society.id.0);
@@ -191,6 +284,19 @@ impl Scoped {
             }
             query.bind(limit).fetch_all(c).await
         })?)
+    }
+
+    /// A membership's place in name order: its person's display name and email.
+    async fn page_key(&self, membership: MembershipId) -> StoreResult<Option<(String, String)>> {
+        Ok(on!(self.db.reader(), |c| sqlx::query_as(
+            "SELECT p.display_name, p.email FROM membership m \
+             JOIN person p ON p.society_id = m.society_id AND p.id = m.person_id \
+             WHERE m.society_id = $1 AND m.id = $2"
+        )
+        .bind(self.society.id.0)
+        .bind(membership.0)
+        .fetch_optional(c)
+        .await)?)
     }
 
     /// Count (through each filter's index) which filters in use match many rows. When two or
@@ -215,7 +321,8 @@ impl Scoped {
         }
         if let Some(state) = &filter.state {
             let n: i64 = on!(self.db.reader(), |c| sqlx::query_scalar(
-                "SELECT COUNT(*) FROM person_address WHERE society_id = $1 AND state = $2"
+                "SELECT COUNT(*) FROM person_address WHERE society_id = $1 \
+                 AND kind = 'practice' AND state = $2"
             )
             .bind(society)
             .bind(state)
@@ -225,8 +332,8 @@ impl Scoped {
         }
         if let Some((from, to)) = filter.term_end_between {
             let n: i64 = on!(self.db.reader(), |c| sqlx::query_scalar(
-                "SELECT COUNT(*) FROM membership_term WHERE society_id = $1 \
-                 AND end_on >= $2 AND end_on <= $3"
+                "SELECT COUNT(*) FROM membership WHERE society_id = $1 \
+                 AND latest_term_end >= $2 AND latest_term_end <= $3"
             )
             .bind(society)
             .bind(from.to_string())
@@ -235,28 +342,36 @@ impl Scoped {
             .await)?;
             counts.push((3, n));
         }
-        let mut large: Vec<(u8, i64)> = counts
-            .iter()
-            .copied()
-            .filter(|(_, n)| *n > LARGE_GROUP)
-            .collect();
-        let other_driver =
-            filter.practice.is_some() || filter.committee.is_some() || large.len() < counts.len();
-        if large.len() >= 2 && !other_driver {
-            let total: i64 = on!(self.db.reader(), |c| sqlx::query_scalar(
+        let limit = if filter.limit > 0 { filter.limit } else { 500 };
+        // Walking the name index reads about `limit × total / n` rows to fill a page with a
+        // filter matching `n` of `total`; finding the `n` rows through the filter's index reads
+        // (and sorts) `n`. A filter is large when the walk reads fewer.
+        let total: i64 = if counts.iter().any(|(_, n)| *n > SMALL_GROUP) {
+            on!(self.db.reader(), |c| sqlx::query_scalar(
                 "SELECT COUNT(*) FROM membership WHERE society_id = $1"
             )
             .bind(society)
             .fetch_one(c)
-            .await)?;
-            // Rows the walk reads to fill a page, if the filters are independent.
-            let share: f64 = large
-                .iter()
-                .map(|(_, n)| *n as f64 / total.max(1) as f64)
-                .product();
-            let limit = if filter.limit > 0 { filter.limit } else { 500 };
-            if limit as f64 / share.max(1e-9) > (4 * LARGE_GROUP) as f64 {
-                large.sort_by_key(|(_, n)| *n);
+            .await)?
+        } else {
+            0
+        };
+        let share = |n: i64| n as f64 / total.max(1) as f64;
+        let walk = |share: f64| limit as f64 / share.max(1e-9);
+        let mut large: Vec<(u8, i64)> = counts
+            .iter()
+            .copied()
+            .filter(|(_, n)| *n > SMALL_GROUP && walk(share(*n)) < *n as f64)
+            .collect();
+        let other_driver =
+            filter.practice.is_some() || filter.committee.is_some() || large.len() < counts.len();
+        if large.len() >= 2 && !other_driver {
+            // When large filters meet (a specialty in a state), their overlap may be small: the
+            // walk reads `limit / (product of shares)` rows if they are independent. Past the
+            // smallest filter's own size, that one finds its rows through its index after all.
+            let overlap: f64 = large.iter().map(|(_, n)| share(*n)).product();
+            large.sort_by_key(|(_, n)| *n);
+            if walk(overlap) > large[0].1 as f64 {
                 large.remove(0);
             }
         }

@@ -82,6 +82,19 @@ pub struct MemberFilter {
     /// The society's today: committee seats that ended before it do not count.
     pub today: Option<Date>,
     pub limit: i64,
+    /// Where the page starts, in name order (none: the first page).
+    pub page: Option<PageFrom>,
+}
+
+/// Keyset paging of the members list, which is in name order (display name, then email: an
+/// email is unique in a society, so the pair is too). A page is found through the name index
+/// from a row's key, never by counting rows to skip.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PageFrom {
+    /// The rows after this membership's row (the next page).
+    After(MembershipId),
+    /// The rows before this membership's row (the previous page), still listed in name order.
+    Before(MembershipId),
 }
 
 /// What the status rules need about one membership.

@@ -27,13 +27,13 @@ pub static SQLITE: &[Migration] = migrations!("sqlite":
     1 "0001_foundation", 2 "0002_membership", 3 "0003_members_billing",
     6 "0006_import_uploads", 7 "0007_practices_run", 8 "0008_stripe", 9 "0009_person_records",
     13 "0013_events", 14 "0014_spk", 15 "0015_chk", 16 "0016_perf", 17 "0017_fix",
-    18 "0018_gaps", 19 "0019_checkin",
+    18 "0018_gaps", 19 "0019_checkin", 20 "0020_mlist",
 );
 pub static POSTGRES: &[Migration] = migrations!("postgres":
     1 "0001_foundation", 2 "0002_membership", 3 "0003_members_billing",
     6 "0006_import_uploads", 7 "0007_practices_run", 8 "0008_stripe", 9 "0009_person_records",
     13 "0013_events", 14 "0014_spk", 15 "0015_chk", 16 "0016_perf", 17 "0017_fix",
-    18 "0018_gaps", 19 "0019_checkin",
+    18 "0018_gaps", 19 "0019_checkin", 20 "0020_mlist",
 );
 
 const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migration (

@@ -3,7 +3,7 @@
 use axum::extract::{Path, Query};
 use axum::response::{IntoResponse, Redirect};
 use chapterhouse_app::AppError;
-use chapterhouse_app::member_list::{MemberQuery, PAGE_LIMIT};
+use chapterhouse_app::member_list::{MemberQuery, member_page};
 use chapterhouse_app::membership::{self, LevelForm, MemberForm};
 use chapterhouse_core::MembershipId;
 use chapterhouse_core::membership::Status;
@@ -95,7 +95,7 @@ const STATUSES: [Status; 6] = [
 
 pub async fn members(RequireRole { ctx, .. }: Staff, Query(q): Query<MemberQuery>) -> WebResult {
     let today = membership::today(&ctx.app, &ctx.scoped);
-    let rows = ctx.scoped.members(&q.to_filter(today, PAGE_LIMIT)).await?;
+    let page = member_page(&ctx.scoped, &q, today).await?;
     let statuses = STATUSES
         .iter()
         .map(|s| (s.as_str().to_string(), capitalise(s.as_str())))
@@ -103,7 +103,7 @@ pub async fn members(RequireRole { ctx, .. }: Staff, Query(q): Query<MemberQuery
     let choices = ctx.scoped.member_filter_choices().await?;
     ok(&MembersView {
         chrome: ctx.chrome(None).await?,
-        rows,
+        page,
         statuses,
         levels: ctx
             .scoped

@@ -233,7 +233,8 @@ pub struct LevelsView {
 #[template(path = "staff/members.html")]
 pub struct MembersView {
     pub chrome: Chrome,
-    pub rows: Vec<chapterhouse_store::MemberRow>,
+    /// One page of the list, with its links either side.
+    pub page: chapterhouse_app::member_list::MemberPage,
     /// The filter as given in the query string.
     pub query: chapterhouse_app::member_list::MemberQuery,
     pub statuses: Vec<(String, String)>,

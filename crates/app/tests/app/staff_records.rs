@@ -788,6 +788,24 @@ async fn merging_a_duplicate_with_invoices_moves_everything_and_keeps_one_accoun
         .map(|t| t.start_on)
         .collect();
     assert_eq!(terms, vec!["2026-11-21", "2025-01-01"]);
+    // The members list's "paid through" (kept by the terms' triggers) is still the latest end.
+    let latest = scoped
+        .term_list(keep_m)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter_map(|t| t.end_on)
+        .max();
+    let listed = scoped
+        .members(&chapterhouse_store::MemberFilter {
+            search: Some("ada@alpha.test".into()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].term_end, latest);
+    assert!(latest.is_some());
     assert_eq!(stored_status(&scoped, keep).await, "active");
     // The invoice now names the kept person and membership, and reads as it was issued.
     let invoice = sql::texts(

@@ -197,6 +197,7 @@ impl Scoped {
                 "status",
                 "status_since",
                 "created_at",
+                "latest_term_end",
             ],
         );
         let mut terms = Rows::new(
@@ -272,7 +273,9 @@ impl Scoped {
                 ]);
             }
             let membership = MembershipId::new();
-            let (level, joined, status) = match seat {
+            // The latest term end is written with the membership, so the terms' trigger (migration
+            // 0019) finds it right and leaves the row alone.
+            let (level, joined, status, latest) = match seat {
                 Some(p) => {
                     let (term, practice_status) = practice_plans[p];
                     let status = membership::status(&StatusInput {
@@ -298,7 +301,7 @@ impl Scoped {
                         Value::Bool(n % SEATS == 0),
                         Value::Int(now),
                     ]);
-                    (scale.practice_level, term.start, status)
+                    (scale.practice_level, term.start, status, None)
                 }
                 None => {
                     let (level, anchor) = *rng.pick(&scale.levels);
@@ -336,7 +339,8 @@ impl Scoped {
                             Value::Int(now),
                         ]);
                     }
-                    (level, joined, status)
+                    let latest = held.iter().filter_map(|t| t.end).max();
+                    (level, joined, status, latest)
                 }
             };
             memberships.push(vec![
@@ -348,6 +352,7 @@ impl Scoped {
                 Value::Text(status.as_str().into()),
                 day(joined),
                 Value::Int(now),
+                Value::OptText(latest.map(|d| d.to_string())),
             ]);
         }
         out.people = people.len();

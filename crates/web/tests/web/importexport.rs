@@ -437,3 +437,91 @@ async fn staff_add_a_custom_field_and_edit_a_persons_values() {
         StatusCode::NOT_FOUND
     );
 }
+
+/// The `href` of the link with this `rel`, as the browser would follow it.
+fn link(body: &str, rel: &str) -> Option<String> {
+    regex_lite::Regex::new(&format!(r#"href="([^"]*)" rel="{rel}""#))
+        .unwrap()
+        .captures(body)
+        .map(|c| c[1].replace("&#38;", "&").replace("&amp;", "&"))
+}
+
+#[tokio::test]
+async fn the_members_list_pages_by_100_keeping_the_filter_and_the_export_has_every_row() {
+    let t = TestApp::new().await;
+    society_with_levels(&t).await;
+    let mut client = staff(&t).await;
+    let scoped = t
+        .app
+        .scoped(&t.app.store.society_by_slug("gsco").await.unwrap().unwrap());
+    // 250 members: the odd ones retired (125 of them), listed by name Zed001, Zed003, …
+    let mut file = String::from("First name,Last name,Email,Membership level\n");
+    for i in 0..250 {
+        let level = if i % 2 == 1 {
+            "Retired"
+        } else {
+            "Active physician"
+        };
+        file.push_str(&format!("Alex,Zed{i:03},zed{i:03}@example.org,{level}\n"));
+    }
+    let outcome = chapterhouse_app::import::import(
+        &t.app,
+        &scoped,
+        "members.csv",
+        file.as_bytes(),
+        &[],
+        &Actor::default(),
+        &chapterhouse_app::import::NoProgress,
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        outcome,
+        chapterhouse_app::import::ImportOutcome::Imported(_)
+    ));
+    let retired = scoped
+        .levels()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|l| l.name == "Retired")
+        .unwrap()
+        .id;
+
+    let first = client.get(&format!("/staff/members?level={retired}")).await;
+    assert_eq!(first.status, StatusCode::OK);
+    assert!(first.body.contains("Showing 1–100"), "{}", first.body);
+    assert!(first.body.contains("Alex Zed001") && first.body.contains("Alex Zed199"));
+    assert!(!first.body.contains("Alex Zed201") && !first.body.contains("Alex Zed002"));
+    assert!(link(&first.body, "prev").is_none());
+    let next = link(&first.body, "next").expect("a Next link");
+    assert!(next.contains(&format!("level={retired}")), "{next}");
+    assert!(first.body.contains(">Next 100<"));
+
+    let second = client.get(&next).await;
+    assert!(second.body.contains("Showing 101–125"), "{}", second.body);
+    assert!(second.body.contains("Alex Zed201") && second.body.contains("Alex Zed249"));
+    assert!(!second.body.contains("Alex Zed199") && !second.body.contains("Alex Zed202"));
+    assert!(link(&second.body, "next").is_none(), "the last page");
+    let previous = link(&second.body, "prev").expect("a Previous link");
+    assert!(previous.contains(&format!("level={retired}")));
+
+    let back = client.get(&previous).await;
+    assert!(back.body.contains("Showing 1–100"), "{}", back.body);
+    assert!(back.body.contains("Alex Zed001") && back.body.contains("Alex Zed199"));
+    assert!(!back.body.contains("Alex Zed201"));
+    assert!(link(&back.body, "prev").is_none() && link(&back.body, "next").is_some());
+
+    // The export of the filtered list has every matching member, not a page of them.
+    let export = client
+        .get(&format!("/staff/members.csv?level={retired}"))
+        .await;
+    assert_eq!(export.status, StatusCode::OK);
+    let rows = export.body.lines().count() - 1;
+    assert_eq!(rows, 125, "{}", export.body);
+    // The export ignores paging parameters (they are not part of the filter).
+    let export = client
+        .get(&next.replace("/staff/members?", "/staff/members.csv?"))
+        .await;
+    assert_eq!(export.body.lines().count() - 1, 125);
+}
