@@ -33,7 +33,7 @@ use chapterhouse_store::{DuesBasis, NewAudit, Scoped};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
-use crate::billing::{self, PreparedInvoice};
+use crate::billing::{self, IssuedBatch, PreparedInvoice};
 use crate::mail::{EmailJob, enqueue_email};
 use crate::membership::{period_of_months, today};
 use crate::payments::{self, ChargeOutcome};
@@ -146,6 +146,38 @@ pub struct RenewalInvoices {
 /// repeated run reads little and writes nothing. Not emailed on their own: the reminder sent
 /// the same day names them.
 pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalInvoices> {
+    renewal_invoices_in_batches(app, scoped, Batches::default()).await
+}
+
+/// How [`renewal_invoices_in_batches`] splits the members' invoices into transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Batches {
+    /// Invoices per transaction.
+    pub size: usize,
+    /// Stop after this many batches (the rest is left for the next run, as a crash would
+    /// leave it; tests use it). None: all of them.
+    pub limit: Option<usize>,
+}
+
+impl Default for Batches {
+    fn default() -> Self {
+        Batches {
+            size: BATCH,
+            limit: None,
+        }
+    }
+}
+
+/// [`renewal_invoices`] with the members' invoices issued `batches.size` per transaction (each
+/// batch numbered as one block of consecutive numbers and committed on its own), stopping
+/// after `batches.limit` batches if given. A run that stops (or crashes) between batches leaves
+/// whole batches behind it, and the next run issues exactly the invoices still missing, with
+/// the next numbers.
+pub async fn renewal_invoices_in_batches(
+    app: &App,
+    scoped: &Scoped,
+    batches: Batches,
+) -> AppResult<RenewalInvoices> {
     let today = today(app, scoped);
     let now = app.now();
     let levels = scoped.level_rules_all().await?;
@@ -188,12 +220,11 @@ pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalIn
         })
         .collect();
     let mut members = 0;
-    for chunk in due.chunks(BATCH) {
-        let mut tx = scoped.begin().await?;
-        members += billing::issue_invoices_in(&mut tx, now, &actor, chunk.to_vec(), today)
-            .await?
-            .len();
-        tx.commit().await?;
+    for batch in due
+        .chunks(batches.size.max(1))
+        .take(batches.limit.unwrap_or(usize::MAX))
+    {
+        members += issue_batch(scoped, now, &actor, batch, today).await?;
     }
 
     let mut practices = 0;
@@ -228,6 +259,46 @@ pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalIn
         }
     }
     Ok(RenewalInvoices { members, practices })
+}
+
+/// One batch of renewal invoices in one transaction. A key taken since the candidates were
+/// read (the member renewed in the portal meanwhile) rolls the batch back, numbers included,
+/// and it is issued again without that member.
+async fn issue_batch(
+    scoped: &Scoped,
+    now: chapterhouse_core::Timestamp,
+    actor: &Actor,
+    batch: &[PreparedInvoice],
+    today: Date,
+) -> AppResult<usize> {
+    let mut taken = std::collections::HashSet::new();
+    loop {
+        let batch: Vec<PreparedInvoice> = batch
+            .iter()
+            .filter(|p| {
+                p.invoice
+                    .dedup_key
+                    .as_ref()
+                    .is_none_or(|key| !taken.contains(key))
+            })
+            .cloned()
+            .collect();
+        let mut tx = scoped.begin().await?;
+        match billing::issue_invoices_in(&mut tx, now, actor, batch, today).await? {
+            IssuedBatch::Issued(ids) => {
+                tx.commit().await?;
+                return Ok(ids.len());
+            }
+            // Dropping the transaction rolls it back.
+            IssuedBatch::KeysTaken(keys) => {
+                tracing::info!(
+                    count = keys.len(),
+                    "renewal invoices issued meanwhile; batch retried without them"
+                );
+                taken.extend(keys);
+            }
+        }
+    }
 }
 
 /// What [`first_charges`] did.
