@@ -1293,24 +1293,12 @@ impl ScopedTx {
         .execute(c)
         .await)
         .map_err(conflict_on("invoice"))?;
-        for (n, line) in lines.iter().enumerate() {
-            exec!(self.tx.conn(), |c| sqlx::query(
-                "INSERT INTO invoice_line (society_id, invoice_id, line_no, description, quantity, \
-                 unit_cents, amount_cents, revenue_account_id, person_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            )
-            .bind(society)
-            .bind(id.0)
-            .bind(n as i64 + 1)
-            .bind(&line.description)
-            .bind(line.quantity)
-            .bind(line.unit.0)
-            .bind(line.amount.0)
-            .bind(line.revenue_account.0)
-            .bind(line.person.map(|p| p.0))
-            .execute(c)
-            .await)?;
-        }
+        let numbered: Vec<(InvoiceId, i64, &NewInvoiceLineRow)> = lines
+            .iter()
+            .enumerate()
+            .map(|(n, line)| (id, n as i64 + 1, line))
+            .collect();
+        self.insert_invoice_lines(&numbered).await?;
         Ok(id)
     }
 
@@ -1398,6 +1386,17 @@ impl ScopedTx {
                     .map(move |(n, line)| (*id, n as i64 + 1, line))
             })
             .collect();
+        self.insert_invoice_lines(&lines).await?;
+        Ok(InsertedInvoices::Written(ids))
+    }
+
+    /// Invoice lines (invoice, line number, line) with one statement per few thousand.
+    async fn insert_invoice_lines(
+        &mut self,
+        lines: &[(InvoiceId, i64, &NewInvoiceLineRow)],
+    ) -> StoreResult<()> {
+        let society = self.society_id.0;
+        let numbered = self.tx.is_postgres();
         for chunk in lines.chunks(crate::import::batch_rows(9)) {
             let sql = crate::import::values_sql(
                 "INSERT INTO invoice_line (society_id, invoice_id, line_no, description, \
@@ -1424,7 +1423,7 @@ impl ScopedTx {
                 q.execute(c).await
             })?;
         }
-        Ok(InsertedInvoices::Written(ids))
+        Ok(())
     }
 
     /// An invoice with its sums, read inside the transaction (so it counts this transaction's

@@ -318,12 +318,21 @@ async fn issue_in(
         bill_to.po_number = invoice.po_number.trim().to_string();
     }
     let mut errors = FieldErrors::new();
+    // A practice's invoice has a line per seat, mostly on one account: each is read once.
+    let mut usable_accounts = std::collections::HashMap::new();
     for (i, line) in invoice.lines.iter().enumerate() {
         if let Some(account) = line.revenue_account {
-            let usable = tx
-                .revenue_account(account)
-                .await?
-                .is_some_and(|a| !a.archived);
+            let usable = match usable_accounts.get(&account) {
+                Some(usable) => *usable,
+                None => {
+                    let usable = tx
+                        .revenue_account(account)
+                        .await?
+                        .is_some_and(|a| !a.archived);
+                    usable_accounts.insert(account, usable);
+                    usable
+                }
+            };
             errors.check(
                 !usable,
                 &format!("account_{}", i + 1),
