@@ -34,7 +34,7 @@ use jiff::ToSpan;
 use jiff::civil::Date;
 
 use crate::billing::{self, IssuedBatch, PreparedInvoice};
-use crate::mail::{EmailJob, enqueue_email};
+use crate::mail::{EmailJob, enqueue_email, enqueue_emails};
 use crate::membership::{period_of_months, today};
 use crate::payments::{self, ChargeOutcome};
 use crate::{Actor, App, AppError, AppResult};
@@ -475,14 +475,19 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
     let invoices = scoped.invoices_by_dedup_keys(&keys).await?;
     let mut sent = 0;
     for chunk in due.chunks(BATCH) {
+        // The notice rows first: those already there (a repeated or half-crashed run) come
+        // back as not new, and their mail is not written again.
+        let notices: Vec<(MembershipId, String, Date)> = chunk
+            .iter()
+            .map(|(c, end, step)| (c.membership_id, reminder_kind(*step), *end))
+            .collect();
         let mut tx = scoped.begin().await?;
-        for (c, end, step) in chunk {
-            if !tx
-                .insert_membership_notice(c.membership_id, &reminder_kind(*step), *end, now)
-                .await?
-            {
-                continue;
-            }
+        let new = tx.insert_membership_notices(&notices, now).await?;
+        let mut emails = Vec::with_capacity(new.len());
+        for (c, end, _) in chunk
+            .iter()
+            .filter(|(c, _, _)| new.contains(&c.membership_id))
+        {
             let ended = *end < today;
             let invoice = end
                 .tomorrow()
@@ -522,18 +527,14 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
                     ""
                 },
             );
-            enqueue_email(
-                &mut tx,
-                &EmailJob {
-                    to: c.email.clone(),
-                    subject,
-                    text,
-                },
-                now,
-            )
-            .await?;
-            sent += 1;
+            emails.push(EmailJob {
+                to: c.email.clone(),
+                subject,
+                text,
+            });
         }
+        enqueue_emails(&mut tx, &emails, now).await?;
+        sent += emails.len();
         tx.commit().await?;
     }
     Ok(sent)
