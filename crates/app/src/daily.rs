@@ -41,6 +41,9 @@ use crate::{Actor, App, AppError, AppResult};
 
 /// Rows written per transaction by the batched steps.
 const BATCH: usize = 500;
+/// Practices' renewal invoices issued per transaction (each is a few statements and a line per
+/// seat).
+const PRACTICE_BATCH: usize = 50;
 /// The `membership_notice` kind that records a yearly level transition.
 pub const TRANSITION_NOTICE: &str = "level_transition";
 
@@ -141,9 +144,9 @@ pub struct RenewalInvoices {
 /// term is another) or already invoiced (by the portal or an earlier run); never a zero
 /// invoice. Members' invoices are written in batches of [`BATCH`], keyed
 /// `renew:<membership>:<term start>` as the portal keys them; practices' go through
-/// [`crate::practices::issue_renewal_invoice`] one practice at a time (a handful a day). The
-/// candidates' query leaves out whoever already has an invoice for their next term, so a
-/// repeated run reads little and writes nothing. Not emailed on their own: the reminder sent
+/// [`crate::practices::issue_renewal_invoice_in`], [`PRACTICE_BATCH`] practices per
+/// transaction. The candidates' query leaves out whoever already has an invoice for their next
+/// term, so a repeated run reads little and writes nothing. Not emailed on their own: the reminder sent
 /// the same day names them.
 pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalInvoices> {
     renewal_invoices_in_batches(app, scoped, Batches::default()).await
@@ -227,7 +230,9 @@ pub async fn renewal_invoices_in_batches(
         members += issue_batch(scoped, now, &actor, batch, today).await?;
     }
 
-    let mut practices = 0;
+    // The practices due, then their invoices a batch of practices per transaction (a commit
+    // each is what costs on PostgreSQL).
+    let mut due_practices = Vec::new();
     for c in scoped.practice_renewal_candidates(after, through).await? {
         let (Ok(end), Ok(steps)) = (
             c.end_on.parse::<Date>(),
@@ -235,28 +240,35 @@ pub async fn renewal_invoices_in_batches(
         ) else {
             continue;
         };
-        if !level_rules::renewal_invoice_due(end, &steps, today) {
-            continue;
+        if level_rules::renewal_invoice_due(end, &steps, today) {
+            due_practices.push((c.practice_id, end.tomorrow().unwrap_or(end)));
         }
-        let next_start = end.tomorrow().unwrap_or(end);
-        match crate::practices::issue_renewal_invoice(
-            app,
-            scoped,
-            c.practice_id,
-            Some(next_start),
-            None,
-            &actor,
-        )
-        .await
-        {
-            Ok(issued) => practices += usize::from(issued.new),
-            // Nothing to invoice (no seats yet, no level) or the practice moved on: its
-            // reminder still goes out.
-            Err(AppError::Invalid(errors)) => {
-                tracing::info!(practice = %c.practice_id, ?errors, "no practice renewal invoice");
+    }
+    let mut practices = 0;
+    for batch in due_practices.chunks(PRACTICE_BATCH) {
+        let mut tx = scoped.begin().await?;
+        for (practice, next_start) in batch {
+            match crate::practices::issue_renewal_invoice_in(
+                app,
+                scoped,
+                &mut tx,
+                *practice,
+                Some(*next_start),
+                None,
+                &actor,
+            )
+            .await
+            {
+                Ok(issued) => practices += usize::from(issued.new),
+                // Nothing to invoice (no seats yet, no level) or the practice moved on: its
+                // reminder still goes out. Nothing was written for it.
+                Err(AppError::Invalid(errors)) => {
+                    tracing::info!(%practice, ?errors, "no practice renewal invoice");
+                }
+                Err(error) => return Err(error),
             }
-            Err(error) => return Err(error),
         }
+        tx.commit().await?;
     }
     Ok(RenewalInvoices { members, practices })
 }
