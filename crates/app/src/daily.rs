@@ -33,14 +33,17 @@ use chapterhouse_store::{DuesBasis, NewAudit, Scoped};
 use jiff::ToSpan;
 use jiff::civil::Date;
 
-use crate::billing::{self, PreparedInvoice};
-use crate::mail::{EmailJob, enqueue_email};
+use crate::billing::{self, IssuedBatch, PreparedInvoice};
+use crate::mail::{EmailJob, enqueue_email, enqueue_emails};
 use crate::membership::{period_of_months, today};
 use crate::payments::{self, ChargeOutcome};
 use crate::{Actor, App, AppError, AppResult};
 
 /// Rows written per transaction by the batched steps.
 const BATCH: usize = 500;
+/// Practices' renewal invoices issued per transaction (each is a few statements and a line per
+/// seat).
+const PRACTICE_BATCH: usize = 50;
 /// The `membership_notice` kind that records a yearly level transition.
 pub const TRANSITION_NOTICE: &str = "level_transition";
 
@@ -141,11 +144,43 @@ pub struct RenewalInvoices {
 /// term is another) or already invoiced (by the portal or an earlier run); never a zero
 /// invoice. Members' invoices are written in batches of [`BATCH`], keyed
 /// `renew:<membership>:<term start>` as the portal keys them; practices' go through
-/// [`crate::practices::issue_renewal_invoice`] one practice at a time (a handful a day). The
-/// candidates' query leaves out whoever already has an invoice for their next term, so a
-/// repeated run reads little and writes nothing. Not emailed on their own: the reminder sent
+/// [`crate::practices::issue_renewal_invoice_in`], [`PRACTICE_BATCH`] practices per
+/// transaction. The candidates' query leaves out whoever already has an invoice for their next
+/// term, so a repeated run reads little and writes nothing. Not emailed on their own: the reminder sent
 /// the same day names them.
 pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalInvoices> {
+    renewal_invoices_in_batches(app, scoped, Batches::default()).await
+}
+
+/// How [`renewal_invoices_in_batches`] splits the members' invoices into transactions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Batches {
+    /// Invoices per transaction.
+    pub size: usize,
+    /// Stop after this many batches (the rest is left for the next run, as a crash would
+    /// leave it; tests use it). None: all of them.
+    pub limit: Option<usize>,
+}
+
+impl Default for Batches {
+    fn default() -> Self {
+        Batches {
+            size: BATCH,
+            limit: None,
+        }
+    }
+}
+
+/// [`renewal_invoices`] with the members' invoices issued `batches.size` per transaction (each
+/// batch numbered as one block of consecutive numbers and committed on its own), stopping
+/// after `batches.limit` batches if given. A run that stops (or crashes) between batches leaves
+/// whole batches behind it, and the next run issues exactly the invoices still missing, with
+/// the next numbers.
+pub async fn renewal_invoices_in_batches(
+    app: &App,
+    scoped: &Scoped,
+    batches: Batches,
+) -> AppResult<RenewalInvoices> {
     let today = today(app, scoped);
     let now = app.now();
     let levels = scoped.level_rules_all().await?;
@@ -188,15 +223,16 @@ pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalIn
         })
         .collect();
     let mut members = 0;
-    for chunk in due.chunks(BATCH) {
-        let mut tx = scoped.begin().await?;
-        members += billing::issue_invoices_in(&mut tx, now, &actor, chunk.to_vec(), today)
-            .await?
-            .len();
-        tx.commit().await?;
+    for batch in due
+        .chunks(batches.size.max(1))
+        .take(batches.limit.unwrap_or(usize::MAX))
+    {
+        members += issue_batch(scoped, now, &actor, batch, today).await?;
     }
 
-    let mut practices = 0;
+    // The practices due, then their invoices a batch of practices per transaction (a commit
+    // each is what costs on PostgreSQL).
+    let mut due_practices = Vec::new();
     for c in scoped.practice_renewal_candidates(after, through).await? {
         let (Ok(end), Ok(steps)) = (
             c.end_on.parse::<Date>(),
@@ -204,30 +240,77 @@ pub async fn renewal_invoices(app: &App, scoped: &Scoped) -> AppResult<RenewalIn
         ) else {
             continue;
         };
-        if !level_rules::renewal_invoice_due(end, &steps, today) {
-            continue;
-        }
-        let next_start = end.tomorrow().unwrap_or(end);
-        match crate::practices::issue_renewal_invoice(
-            app,
-            scoped,
-            c.practice_id,
-            Some(next_start),
-            None,
-            &actor,
-        )
-        .await
-        {
-            Ok(issued) => practices += usize::from(issued.new),
-            // Nothing to invoice (no seats yet, no level) or the practice moved on: its
-            // reminder still goes out.
-            Err(AppError::Invalid(errors)) => {
-                tracing::info!(practice = %c.practice_id, ?errors, "no practice renewal invoice");
-            }
-            Err(error) => return Err(error),
+        if level_rules::renewal_invoice_due(end, &steps, today) {
+            due_practices.push((c.practice_id, end.tomorrow().unwrap_or(end)));
         }
     }
+    let mut practices = 0;
+    for batch in due_practices.chunks(PRACTICE_BATCH) {
+        let mut tx = scoped.begin().await?;
+        for (practice, next_start) in batch {
+            match crate::practices::issue_renewal_invoice_in(
+                app,
+                scoped,
+                &mut tx,
+                *practice,
+                Some(*next_start),
+                None,
+                &actor,
+            )
+            .await
+            {
+                Ok(issued) => practices += usize::from(issued.new),
+                // Nothing to invoice (no seats yet, no level) or the practice moved on: its
+                // reminder still goes out. Nothing was written for it.
+                Err(AppError::Invalid(errors)) => {
+                    tracing::info!(%practice, ?errors, "no practice renewal invoice");
+                }
+                Err(error) => return Err(error),
+            }
+        }
+        tx.commit().await?;
+    }
     Ok(RenewalInvoices { members, practices })
+}
+
+/// One batch of renewal invoices in one transaction. A key taken since the candidates were
+/// read (the member renewed in the portal meanwhile) rolls the batch back, numbers included,
+/// and it is issued again without that member.
+async fn issue_batch(
+    scoped: &Scoped,
+    now: chapterhouse_core::Timestamp,
+    actor: &Actor,
+    batch: &[PreparedInvoice],
+    today: Date,
+) -> AppResult<usize> {
+    let mut taken = std::collections::HashSet::new();
+    loop {
+        let batch: Vec<PreparedInvoice> = batch
+            .iter()
+            .filter(|p| {
+                p.invoice
+                    .dedup_key
+                    .as_ref()
+                    .is_none_or(|key| !taken.contains(key))
+            })
+            .cloned()
+            .collect();
+        let mut tx = scoped.begin().await?;
+        match billing::issue_invoices_in(&mut tx, now, actor, batch, today).await? {
+            IssuedBatch::Issued(ids) => {
+                tx.commit().await?;
+                return Ok(ids.len());
+            }
+            // Dropping the transaction rolls it back.
+            IssuedBatch::KeysTaken(keys) => {
+                tracing::info!(
+                    count = keys.len(),
+                    "renewal invoices issued meanwhile; batch retried without them"
+                );
+                taken.extend(keys);
+            }
+        }
+    }
 }
 
 /// What [`first_charges`] did.
@@ -404,14 +487,19 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
     let invoices = scoped.invoices_by_dedup_keys(&keys).await?;
     let mut sent = 0;
     for chunk in due.chunks(BATCH) {
+        // The notice rows first: those already there (a repeated or half-crashed run) come
+        // back as not new, and their mail is not written again.
+        let notices: Vec<(MembershipId, String, Date)> = chunk
+            .iter()
+            .map(|(c, end, step)| (c.membership_id, reminder_kind(*step), *end))
+            .collect();
         let mut tx = scoped.begin().await?;
-        for (c, end, step) in chunk {
-            if !tx
-                .insert_membership_notice(c.membership_id, &reminder_kind(*step), *end, now)
-                .await?
-            {
-                continue;
-            }
+        let new = tx.insert_membership_notices(&notices, now).await?;
+        let mut emails = Vec::with_capacity(new.len());
+        for (c, end, _) in chunk
+            .iter()
+            .filter(|(c, _, _)| new.contains(&c.membership_id))
+        {
             let ended = *end < today;
             let invoice = end
                 .tomorrow()
@@ -451,18 +539,14 @@ pub async fn member_reminders(app: &App, scoped: &Scoped) -> AppResult<usize> {
                     ""
                 },
             );
-            enqueue_email(
-                &mut tx,
-                &EmailJob {
-                    to: c.email.clone(),
-                    subject,
-                    text,
-                },
-                now,
-            )
-            .await?;
-            sent += 1;
+            emails.push(EmailJob {
+                to: c.email.clone(),
+                subject,
+                text,
+            });
         }
+        enqueue_emails(&mut tx, &emails, now).await?;
+        sent += emails.len();
         tx.commit().await?;
     }
     Ok(sent)

@@ -51,6 +51,32 @@ pub async fn enqueue_email(tx: &mut ScopedTx, email: &EmailJob, now: Timestamp) 
     enqueue_email_with(tx, email, &[], now).await
 }
 
+/// [`enqueue_email`] for many mails at once (the daily run's reminders): one statement per few
+/// thousand.
+pub async fn enqueue_emails(
+    tx: &mut ScopedTx,
+    emails: &[EmailJob],
+    now: Timestamp,
+) -> AppResult<()> {
+    let mut jobs = Vec::with_capacity(emails.len());
+    for email in emails {
+        let payload = serde_json::to_string(&EmailPayload {
+            email: email.clone(),
+            attachments: Vec::new(),
+        })
+        .map_err(anyhow::Error::from)?;
+        jobs.push(NewJob {
+            kind: SEND_EMAIL,
+            payload,
+            run_at: now,
+            dedup_key: None,
+            max_attempts: 8,
+        });
+    }
+    tx.enqueue_many(&jobs, now).await?;
+    Ok(())
+}
+
 /// [`enqueue_email`] with files attached.
 pub async fn enqueue_email_with(
     tx: &mut ScopedTx,

@@ -601,9 +601,28 @@ pub async fn issue_renewal_invoice(
     email: Option<&str>,
     actor: &Actor,
 ) -> AppResult<PracticeInvoice> {
+    let mut tx = scoped.begin().await?;
+    let issued =
+        issue_renewal_invoice_in(app, scoped, &mut tx, practice, expected_start, email, actor)
+            .await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+/// [`issue_renewal_invoice`] in the caller's transaction (the daily run issues a batch of
+/// practices' invoices per transaction). An `Invalid` or `NotFound` answer has written nothing,
+/// so the transaction stays usable for the next practice.
+pub async fn issue_renewal_invoice_in(
+    app: &App,
+    scoped: &Scoped,
+    tx: &mut ScopedTx,
+    practice: PracticeId,
+    expected_start: Option<Date>,
+    email: Option<&str>,
+    actor: &Actor,
+) -> AppResult<PracticeInvoice> {
     let today = today(app, scoped);
     let now = app.now();
-    let mut tx = scoped.begin().await?;
     if !tx.lock_practice(practice).await? {
         return Err(AppError::NotFound);
     }
@@ -619,7 +638,7 @@ pub async fn issue_renewal_invoice(
     }
     let invoice = quoted_invoice(scoped, practice, &quote, today).await?;
     let (id, new) =
-        billing::issue_practice_dues_in(&mut tx, now, actor, invoice, quote.term, today).await?;
+        billing::issue_practice_dues_in(tx, now, actor, invoice, quote.term, today).await?;
     if new && let Some(end) = quote.term.end {
         tx.mark_seats_billed(practice, end).await?;
     }
@@ -631,14 +650,13 @@ pub async fn issue_renewal_invoice(
                 "{intro}\n\nSee the invoice and pay it online, or how to pay by check:\n{base}/account/renew?practice={practice}"
             );
             enqueue_email(
-                &mut tx,
+                tx,
                 &crate::join::invoice_email(app, scoped, &issued, &intro),
                 now,
             )
             .await?;
         }
     }
-    tx.commit().await?;
     Ok(PracticeInvoice {
         invoice: id,
         term: quote.term,

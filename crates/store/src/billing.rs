@@ -250,6 +250,15 @@ pub struct DuesBasis {
     pub revenue_account: Option<RevenueAccountId>,
 }
 
+/// What [`ScopedTx::insert_invoices`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum InsertedInvoices {
+    /// Every invoice and line, in order.
+    Written(Vec<InvoiceId>),
+    /// These dedup keys were already taken: roll back.
+    KeysTaken(Vec<String>),
+}
+
 /// An invoice found by its dedup key (the reminders name the renewal invoice).
 #[derive(Clone, Debug)]
 pub struct KeyedInvoice {
@@ -1159,31 +1168,6 @@ impl ScopedTx {
         Ok(id.map(InvoiceId))
     }
 
-    /// Which of `keys` an invoice already carries (read inside the transaction, after the
-    /// counter lock, so a batch never trips the unique index).
-    pub async fn existing_dedup_keys(
-        &mut self,
-        keys: &[String],
-    ) -> StoreResult<std::collections::HashSet<String>> {
-        let society = self.society_id.0;
-        let mut found = std::collections::HashSet::new();
-        for chunk in keys.chunks(500) {
-            let sql = dedup_key_sql(
-                "SELECT dedup_key FROM invoice WHERE society_id = $1 AND dedup_key IN (",
-                chunk.len(),
-            );
-            let rows: Vec<String> = on!(self.tx.conn(), |c| {
-                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(society);
-                for key in chunk {
-                    q = q.bind(key);
-                }
-                q.fetch_all(c).await
-            })?;
-            found.extend(rows);
-        }
-        Ok(found)
-    }
-
     /// A person's name, email and postal address (practice address, else home) for an invoice.
     pub async fn person_bill_to(&mut self, person: PersonId) -> StoreResult<Option<BillToDetails>> {
         let society = self.society_id.0;
@@ -1309,34 +1293,27 @@ impl ScopedTx {
         .execute(c)
         .await)
         .map_err(conflict_on("invoice"))?;
-        for (n, line) in lines.iter().enumerate() {
-            exec!(self.tx.conn(), |c| sqlx::query(
-                "INSERT INTO invoice_line (society_id, invoice_id, line_no, description, quantity, \
-                 unit_cents, amount_cents, revenue_account_id, person_id) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
-            )
-            .bind(society)
-            .bind(id.0)
-            .bind(n as i64 + 1)
-            .bind(&line.description)
-            .bind(line.quantity)
-            .bind(line.unit.0)
-            .bind(line.amount.0)
-            .bind(line.revenue_account.0)
-            .bind(line.person.map(|p| p.0))
-            .execute(c)
-            .await)?;
-        }
+        let numbered: Vec<(InvoiceId, i64, &NewInvoiceLineRow)> = lines
+            .iter()
+            .enumerate()
+            .map(|(n, line)| (id, n as i64 + 1, line))
+            .collect();
+        self.insert_invoice_lines(&numbered).await?;
         Ok(id)
     }
 
     /// Many invoices and their lines in a few multi-row statements (the daily run's renewal
-    /// invoices). Returns their ids in order.
+    /// invoices), unless a dedup key is already taken: an invoice whose key another carries
+    /// (issued meanwhile by the portal or a concurrent run) is not written, no line is written
+    /// and the taken keys come back as [`InsertedInvoices::KeysTaken`]. The invoices written
+    /// then leave holes in the numbers the caller took, so the caller must roll the transaction
+    /// back (and may retry without those keys). No lookup of the keys beforehand: the unique
+    /// index is the check, so a batch costs the same however many invoices the society has.
     pub async fn insert_invoices(
         &mut self,
         invoices: &[(NewInvoiceRow, Vec<NewInvoiceLineRow>)],
         now: Timestamp,
-    ) -> StoreResult<Vec<InvoiceId>> {
+    ) -> StoreResult<InsertedInvoices> {
         let society = self.society_id.0;
         let numbered = self.tx.is_postgres();
         let ids: Vec<InvoiceId> = invoices.iter().map(|_| InvoiceId::new()).collect();
@@ -1345,6 +1322,7 @@ impl ScopedTx {
             .copied()
             .zip(invoices.iter().map(|(r, _)| r))
             .collect();
+        let mut taken = Vec::new();
         for chunk in rows.chunks(crate::import::batch_rows(21)) {
             let sql = crate::import::values_sql(
                 "INSERT INTO invoice (society_id, id, number, person_id, practice_id, \
@@ -1353,11 +1331,11 @@ impl ScopedTx {
                  term_end, dedup_key, created_at, created_by)",
                 21,
                 chunk.len(),
-                "",
+                " ON CONFLICT (society_id, dedup_key) DO NOTHING RETURNING id",
                 numbered,
             );
-            exec!(self.tx.conn(), |c| {
-                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            let written: Vec<Uuid> = on!(self.tx.conn(), |c| {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
                 for (id, row) in chunk {
                     q = q
                         .bind(society)
@@ -1382,9 +1360,21 @@ impl ScopedTx {
                         .bind(now.0)
                         .bind(row.created_by.map(|u| u.0));
                 }
-                q.execute(c).await
+                q.fetch_all(c).await
             })
             .map_err(conflict_on("invoice"))?;
+            if written.len() < chunk.len() {
+                let written: std::collections::HashSet<Uuid> = written.into_iter().collect();
+                taken.extend(
+                    chunk
+                        .iter()
+                        .filter(|(id, _)| !written.contains(&id.0))
+                        .filter_map(|(_, row)| row.dedup_key.clone()),
+                );
+            }
+        }
+        if !taken.is_empty() {
+            return Ok(InsertedInvoices::KeysTaken(taken));
         }
         let lines: Vec<(InvoiceId, i64, &NewInvoiceLineRow)> = ids
             .iter()
@@ -1396,6 +1386,17 @@ impl ScopedTx {
                     .map(move |(n, line)| (*id, n as i64 + 1, line))
             })
             .collect();
+        self.insert_invoice_lines(&lines).await?;
+        Ok(InsertedInvoices::Written(ids))
+    }
+
+    /// Invoice lines (invoice, line number, line) with one statement per few thousand.
+    async fn insert_invoice_lines(
+        &mut self,
+        lines: &[(InvoiceId, i64, &NewInvoiceLineRow)],
+    ) -> StoreResult<()> {
+        let society = self.society_id.0;
+        let numbered = self.tx.is_postgres();
         for chunk in lines.chunks(crate::import::batch_rows(9)) {
             let sql = crate::import::values_sql(
                 "INSERT INTO invoice_line (society_id, invoice_id, line_no, description, \
@@ -1422,7 +1423,7 @@ impl ScopedTx {
                 q.execute(c).await
             })?;
         }
-        Ok(ids)
+        Ok(())
     }
 
     /// An invoice with its sums, read inside the transaction (so it counts this transaction's

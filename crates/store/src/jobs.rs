@@ -73,6 +73,39 @@ impl ScopedTx {
         let society = self.society_id;
         insert_job(self.tx.conn(), Some(society), job, now).await
     }
+
+    /// [`Self::enqueue`] for many jobs, with one statement per few thousand (the daily run's
+    /// reminders). A job whose dedup key was already used is left out.
+    pub async fn enqueue_many(&mut self, jobs: &[NewJob<'_>], now: Timestamp) -> StoreResult<()> {
+        let society = self.society_id.0;
+        let numbered = self.tx.is_postgres();
+        for chunk in jobs.chunks(crate::import::batch_rows(8)) {
+            let sql = crate::import::values_sql(
+                "INSERT INTO job (id, society_id, kind, payload, run_at, max_attempts, dedup_key, \
+                 created_at)",
+                8,
+                chunk.len(),
+                " ON CONFLICT (dedup_key) DO NOTHING",
+                numbered,
+            );
+            exec!(self.tx.conn(), |c| {
+                let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for job in chunk {
+                    q = q
+                        .bind(JobId::new().0)
+                        .bind(society)
+                        .bind(job.kind)
+                        .bind(&job.payload)
+                        .bind(job.run_at.0)
+                        .bind(job.max_attempts)
+                        .bind(&job.dedup_key)
+                        .bind(now.0);
+                }
+                q.execute(c).await
+            })?;
+        }
+        Ok(())
+    }
 }
 
 impl Store {

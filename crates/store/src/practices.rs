@@ -827,4 +827,41 @@ impl ScopedTx {
         })?;
         Ok(n == 1)
     }
+
+    /// Many notices (membership, kind, term end) with one statement per few thousand, each
+    /// recorded once: returns the memberships whose notice is new (a repeated run gets none).
+    /// A membership appears at most once in `notices` (one reminder step a day).
+    pub async fn insert_membership_notices(
+        &mut self,
+        notices: &[(MembershipId, String, Date)],
+        now: Timestamp,
+    ) -> StoreResult<std::collections::HashSet<MembershipId>> {
+        let society = self.society_id.0;
+        let numbered = self.tx.is_postgres();
+        let mut new = std::collections::HashSet::new();
+        for chunk in notices.chunks(crate::import::batch_rows(5)) {
+            let sql = crate::import::values_sql(
+                "INSERT INTO membership_notice (society_id, membership_id, kind, for_end_on, \
+                 sent_at)",
+                5,
+                chunk.len(),
+                " ON CONFLICT DO NOTHING RETURNING membership_id",
+                numbered,
+            );
+            let written: Vec<Uuid> = on!(self.tx.conn(), |c| {
+                let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql));
+                for (membership, kind, end) in chunk {
+                    q = q
+                        .bind(society)
+                        .bind(membership.0)
+                        .bind(kind)
+                        .bind(end.to_string())
+                        .bind(now.0);
+                }
+                q.fetch_all(c).await
+            })?;
+            new.extend(written.into_iter().map(MembershipId));
+        }
+        Ok(new)
+    }
 }

@@ -25,8 +25,8 @@ use chapterhouse_core::{
     RevenueAccountId, Timestamp,
 };
 use chapterhouse_store::{
-    BillToDetails, DuesBasis, Invoice, NewAudit, NewCreditMemoRow, NewInvoiceLineRow,
-    NewInvoiceRow, NewPaymentRow, NewRefundRow, Scoped, ScopedTx, StoreError,
+    BillToDetails, DuesBasis, InsertedInvoices, Invoice, NewAudit, NewCreditMemoRow,
+    NewInvoiceLineRow, NewInvoiceRow, NewPaymentRow, NewRefundRow, Scoped, ScopedTx, StoreError,
 };
 pub use jiff::civil::Date;
 
@@ -318,12 +318,21 @@ async fn issue_in(
         bill_to.po_number = invoice.po_number.trim().to_string();
     }
     let mut errors = FieldErrors::new();
+    // A practice's invoice has a line per seat, mostly on one account: each is read once.
+    let mut usable_accounts = std::collections::HashMap::new();
     for (i, line) in invoice.lines.iter().enumerate() {
         if let Some(account) = line.revenue_account {
-            let usable = tx
-                .revenue_account(account)
-                .await?
-                .is_some_and(|a| !a.archived);
+            let usable = match usable_accounts.get(&account) {
+                Some(usable) => *usable,
+                None => {
+                    let usable = tx
+                        .revenue_account(account)
+                        .await?
+                        .is_some_and(|a| !a.archived);
+                    usable_accounts.insert(account, usable);
+                    usable
+                }
+            };
             errors.check(
                 !usable,
                 &format!("account_{}", i + 1),
@@ -439,33 +448,39 @@ pub struct PreparedInvoice {
     pub bill_to: BillToDetails,
 }
 
+/// What [`issue_invoices_in`] did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum IssuedBatch {
+    /// The invoices issued (all that passed validation), in order.
+    Issued(Vec<InvoiceId>),
+    /// These dedup keys were taken meanwhile (a renewal issued by the portal, or a concurrent
+    /// run): the invoices written leave holes in the numbers, so the caller rolls the
+    /// transaction back and issues the batch again without them.
+    KeysTaken(Vec<String>),
+}
+
 /// Issue many invoices in the caller's transaction with a few statements per few hundred: the
-/// daily run's renewal invoices. Like [`issue_invoice_in`], the counter is locked first and an
-/// invoice whose dedup key is already used is skipped, so numbers stay gapless and a repeated
-/// run issues nothing. An invoice that fails validation is skipped and logged (one bad level
-/// does not stop the others). Returns the ids of the invoices issued.
+/// daily run's renewal invoices. The batch takes a block of consecutive numbers in one update
+/// (locking the counter until the transaction ends, so numbers stay gapless), then writes the
+/// invoices, their lines and their audit entries with multi-row inserts. A dedup key repeated
+/// in the batch is issued once; a key already used by a stored invoice is found by the unique
+/// index itself (no lookup beforehand, so a batch costs the same however many invoices the
+/// society has) and answered with [`IssuedBatch::KeysTaken`]. An invoice that fails validation
+/// is skipped and logged (one bad level does not stop the others).
 pub async fn issue_invoices_in(
     tx: &mut ScopedTx,
     now: Timestamp,
     actor: &Actor,
     prepared: Vec<PreparedInvoice>,
     today: Date,
-) -> AppResult<Vec<InvoiceId>> {
-    if prepared.is_empty() {
-        return Ok(Vec::new());
-    }
-    tx.lock_document_counter(DocumentKind::Invoice).await?;
-    let keys: Vec<String> = prepared
-        .iter()
-        .filter_map(|p| p.invoice.dedup_key.clone())
-        .collect();
-    let mut taken = tx.existing_dedup_keys(&keys).await?;
+) -> AppResult<IssuedBatch> {
+    let mut seen = std::collections::HashSet::new();
     let mut usable_accounts = std::collections::HashMap::new();
     let mut default_account = None;
     let mut rows = Vec::with_capacity(prepared.len());
     for PreparedInvoice { invoice, bill_to } in prepared {
         if let Some(key) = &invoice.dedup_key
-            && !taken.insert(key.clone())
+            && !seen.insert(key.clone())
         {
             continue;
         }
@@ -499,7 +514,7 @@ pub async fn issue_invoices_in(
         rows.push((invoice, bill_to, total, lines));
     }
     if rows.is_empty() {
-        return Ok(Vec::new());
+        return Ok(IssuedBatch::Issued(Vec::new()));
     }
     let count = rows.len() as i64;
     let last = tx
@@ -519,7 +534,10 @@ pub async fn issue_invoices_in(
             lines,
         ));
     }
-    let ids = tx.insert_invoices(&stored, now).await?;
+    let ids = match tx.insert_invoices(&stored, now).await? {
+        InsertedInvoices::Written(ids) => ids,
+        InsertedInvoices::KeysTaken(keys) => return Ok(IssuedBatch::KeysTaken(keys)),
+    };
     let entries: Vec<NewAudit> = audits
         .iter()
         .map(|(subject, detail)| NewAudit {
@@ -531,7 +549,7 @@ pub async fn issue_invoices_in(
         })
         .collect();
     tx.audit_many(&entries, now).await?;
-    Ok(ids)
+    Ok(IssuedBatch::Issued(ids))
 }
 
 /// "November 21, 2026".

@@ -586,6 +586,195 @@ async fn the_daily_run_issues_renewal_invoices_once_and_never_for_a_seat_the_pra
     )));
 }
 
+/// Members on a $400 level renewing on 1 January, each paid through 31 December 2026 (no
+/// invoice of their own yet).
+async fn paid_members(f: &Fixture, scoped: &Scoped, emails: &[&str]) -> Vec<MembershipId> {
+    let level = m::create_level(
+        &f.app,
+        scoped,
+        &LevelForm {
+            name: "Active physician".into(),
+            fee: "400".into(),
+            period: "1-year".into(),
+            fixed_day: "01-01".into(),
+            grace_days: "30".into(),
+            ..Default::default()
+        },
+        &Actor::default(),
+    )
+    .await
+    .unwrap();
+    let mut ids = Vec::new();
+    for email in emails {
+        let added = m::add_member(
+            &f.app,
+            scoped,
+            &MemberForm {
+                display_name: format!("Dr {email}"),
+                email: (*email).into(),
+                level: level.to_string(),
+                joined_on: String::new(),
+                paid: Some("on".into()),
+            },
+            &Actor::default(),
+        )
+        .await
+        .unwrap();
+        ids.push(added.id);
+    }
+    ids
+}
+
+/// Every invoice of the society, by number.
+async fn all_invoices(scoped: &Scoped) -> Vec<chapterhouse_store::Invoice> {
+    let mut all = scoped
+        .invoices_issued_between(date(2000, 1, 1), date(2100, 1, 1))
+        .await
+        .unwrap();
+    all.sort_by_key(|i| i.number);
+    all
+}
+
+/// The numbers run 1, 2, 3… with no hole.
+fn assert_gapless(invoices: &[chapterhouse_store::Invoice]) {
+    let numbers: Vec<i64> = invoices.iter().map(|i| i.number).collect();
+    let expected: Vec<i64> = (1..=invoices.len() as i64).collect();
+    assert_eq!(numbers, expected, "gapless invoice numbers");
+}
+
+#[tokio::test]
+async fn a_daily_run_stopped_after_its_first_batch_is_finished_by_the_next_with_the_next_numbers() {
+    let f = fixture().await;
+    let scoped = paying_society(&f, "alpha").await;
+    let emails = [
+        "ada@alpha.test",
+        "ben@alpha.test",
+        "cy@alpha.test",
+        "dee@alpha.test",
+        "eli@alpha.test",
+    ];
+    let members = paid_members(&f, &scoped, &emails).await;
+    let before = all_invoices(&scoped).await.len();
+
+    // A run that stops after its first batch of two, as a crash between batches would leave it.
+    let first = daily::renewal_invoices_in_batches(
+        &f.app,
+        &scoped,
+        daily::Batches {
+            size: 2,
+            limit: Some(1),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(first.members, 2);
+    assert_eq!(all_invoices(&scoped).await.len(), before + 2);
+
+    // The next run issues exactly the three still missing; a third issues nothing.
+    let report = daily::membership_daily(&f.app, &scoped).await.unwrap();
+    assert_eq!(report.renewal_invoices, 3);
+    assert_eq!(
+        daily::renewal_invoices(&f.app, &scoped).await.unwrap(),
+        daily::RenewalInvoices::default()
+    );
+
+    // One renewal invoice per member, numbered on from the others without a hole.
+    let all = all_invoices(&scoped).await;
+    assert_gapless(&all);
+    let renewals: Vec<&chapterhouse_store::Invoice> = all
+        .iter()
+        .filter(|i| i.term_start == Some(date(2027, 1, 1)))
+        .collect();
+    assert_eq!(renewals.len(), 5);
+    let mut renewed: Vec<MembershipId> = renewals.iter().filter_map(|i| i.membership).collect();
+    renewed.sort();
+    renewed.dedup();
+    let mut expected = members.clone();
+    expected.sort();
+    assert_eq!(renewed, expected, "each member invoiced once");
+    for invoice in &renewals {
+        assert_eq!(invoice.amounts.total, Cents(40_000));
+        let membership = invoice.membership.unwrap();
+        assert_eq!(
+            invoice.dedup_key.as_deref(),
+            Some(format!("renew:{membership}:2027-01-01").as_str())
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_renewal_batch_meeting_an_invoice_issued_meanwhile_writes_nothing_and_the_run_skips_it() {
+    let f = fixture().await;
+    let scoped = paying_society(&f, "alpha").await;
+    let members = paid_members(&f, &scoped, &["ada@alpha.test", "ben@alpha.test"]).await;
+    let today = date(2026, 11, 21);
+    let term = Term {
+        start: date(2027, 1, 1),
+        end: Some(date(2027, 12, 31)),
+    };
+    let mut prepared = Vec::new();
+    for membership in &members {
+        let basis = scoped.dues_basis(*membership).await.unwrap().unwrap();
+        let (name, email) = scoped.person_brief(basis.person).await.unwrap().unwrap();
+        prepared.push(billing::PreparedInvoice {
+            invoice: billing::dues_invoice(
+                &basis,
+                term,
+                basis.fee,
+                Some(format!("renew:{membership}:2027-01-01")),
+                today,
+            ),
+            bill_to: chapterhouse_store::BillToDetails {
+                name,
+                email,
+                address: String::new(),
+                po_number: String::new(),
+            },
+        });
+    }
+    let now = f.app.now();
+    // Ada renews in the portal while the run is reading its candidates...
+    let mut tx = scoped.begin().await.unwrap();
+    let issued = billing::issue_invoices_in(
+        &mut tx,
+        now,
+        &Actor::default(),
+        prepared[..1].to_vec(),
+        today,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert!(matches!(issued, billing::IssuedBatch::Issued(ref ids) if ids.len() == 1));
+    let after_ada = all_invoices(&scoped).await;
+
+    // ... so the run's batch with both finds Ada's key taken; rolled back, it leaves nothing.
+    let mut tx = scoped.begin().await.unwrap();
+    let outcome =
+        billing::issue_invoices_in(&mut tx, now, &Actor::default(), prepared.clone(), today)
+            .await
+            .unwrap();
+    drop(tx);
+    assert_eq!(
+        outcome,
+        billing::IssuedBatch::KeysTaken(vec![format!("renew:{}:2027-01-01", members[0])])
+    );
+    assert_eq!(all_invoices(&scoped).await.len(), after_ada.len());
+
+    // The daily run invoices Ben alone, with the next number.
+    let report = daily::membership_daily(&f.app, &scoped).await.unwrap();
+    assert_eq!(report.renewal_invoices, 1);
+    let all = all_invoices(&scoped).await;
+    assert_gapless(&all);
+    assert_eq!(all.len(), after_ada.len() + 1);
+    assert_eq!(all.last().unwrap().membership, Some(members[1]));
+    let renewals = all
+        .iter()
+        .filter(|i| i.term_start == Some(date(2027, 1, 1)))
+        .count();
+    assert_eq!(renewals, 2);
+}
+
 #[tokio::test]
 async fn the_first_automatic_charge_renews_and_a_declined_one_is_retried_later() {
     let f = fixture().await;
