@@ -1373,6 +1373,7 @@ pub async fn registrants_csv(scoped: &Scoped, event: EventId) -> AppResult<Strin
     let regs = scoped
         .event_registrations(event, &Default::default())
         .await?;
+    let types = scoped.registration_types(event).await?;
     let mut guests: HashMap<RegistrationId, Vec<String>> = HashMap::new();
     for (id, g) in scoped.event_guests(event).await? {
         guests.entry(id).or_default().push(if g.email.is_empty() {
@@ -1389,7 +1390,7 @@ pub async fn registrants_csv(scoped: &Scoped, event: EventId) -> AppResult<Strin
             text(&r.last_name),
             text(&r.first_name),
             text(&r.email),
-            text(&r.type_name),
+            text(r.type_name(&types)),
             RegStatus::parse(&r.status)
                 .map(RegStatus::label)
                 .unwrap_or("")

@@ -122,6 +122,7 @@ async fn demo_seeding_is_idempotent_and_refuses_real_databases() {
         .find(|r| r.email == "member@gsco.example")
         .expect("the demo member is registered");
     assert!(mine.member_price && mine.price_cents == 32_500);
+    let mine = scoped.registration(mine.id).await.unwrap().unwrap();
     let invoice = scoped
         .invoice(mine.invoice().expect("an invoice"))
         .await

@@ -570,6 +570,17 @@ pub struct CountLine {
     pub seats: String,
 }
 
+/// A row of the staff registrant list.
+pub struct StaffLine {
+    pub href: String,
+    pub name: String,
+    pub email: String,
+    pub type_name: String,
+    pub status: String,
+    pub seats: i64,
+    pub price: String,
+}
+
 #[derive(Template)]
 #[template(path = "registrations/staff.html")]
 pub struct StaffView {
@@ -577,7 +588,7 @@ pub struct StaffView {
     pub event_id: String,
     pub event_title: String,
     pub counts: Vec<CountLine>,
-    pub lines: Vec<RegLine>,
+    pub lines: Vec<StaffLine>,
     pub q: String,
     pub status: String,
     pub statuses: Vec<(String, String)>,
@@ -641,7 +652,18 @@ pub async fn staff_list(
         counts,
         lines: regs
             .iter()
-            .map(|r| line(r, format!("/staff/registrations/{}", r.id), &e.time_zone))
+            .map(|r| StaffLine {
+                href: format!("/staff/registrations/{}", r.id),
+                name: r.name(),
+                email: r.email.clone(),
+                type_name: r.type_name(&types).to_string(),
+                status: RegStatus::parse(&r.status)
+                    .map(RegStatus::label)
+                    .unwrap_or("")
+                    .to_string(),
+                seats: r.seats,
+                price: price_words(Cents(r.price_cents)),
+            })
             .collect(),
         q: q.q.clone(),
         status,

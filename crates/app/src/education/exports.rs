@@ -444,7 +444,7 @@ pub fn question_results(questions: &[EvaluationQuestion]) -> Vec<QuestionResult>
 #[derive(Clone, Debug)]
 pub struct Relationship {
     pub company: String,
-    /// As shown to people ("Consulting", "Speakers' bureau").
+    /// As shown to people (`core::disclosure::Nature::label`: "Consulting fee", "Speakers' bureau").
     pub nature: String,
     pub has_ended: bool,
     /// The planner's decision; `None` until reviewed.

@@ -439,6 +439,18 @@ async fn staff_search_filter_download_and_register_someone_on_a_complimentary_ty
     assert_eq!(list.status, StatusCode::OK);
     assert!(list.body.contains("3 registrations"), "{}", list.body);
     assert!(list.body.contains("Grace Hopper") && list.body.contains("Alan Hopper"));
+    // Each line: email, type, status, seats and price, by last name then first name.
+    assert!(
+        list.body.contains(
+            "<td>grace@example.org</td><td>Student</td><td>Confirmed</td><td>1</td><td>Free</td>"
+        ),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body.find("Alan Hopper").unwrap() < list.body.find("Grace Hopper").unwrap(),
+        "by name"
+    );
     // The workshop's row: one confirmed, one waiting, its one seat taken.
     assert!(
         list.body.contains(
