@@ -209,7 +209,8 @@ fn sign_in_href(path: &str) -> String {
     format!("/sign-in?next={next}")
 }
 
-fn price_words(c: Cents) -> String {
+/// A price as the event pages show it: "Free" for nothing.
+pub(crate) fn price_words(c: Cents) -> String {
     if c.0 == 0 {
         "Free".into()
     } else {

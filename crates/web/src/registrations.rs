@@ -20,6 +20,7 @@ use serde::Deserialize;
 
 use crate::ctx::{Chrome, Ctx, Form, Staff};
 use crate::error::{WebError, WebResult};
+use crate::events::price_words;
 use crate::forms::{csrf_of, parse_id};
 use crate::staff_events::load_event;
 use crate::views::{MessageView, ok, render};
@@ -68,14 +69,6 @@ pub struct FormView {
     pub guest_rows: Vec<(usize, String, String)>,
     pub any_guests: bool,
     pub any_code: bool,
-}
-
-fn price_words(c: Cents) -> String {
-    if c.0 == 0 {
-        "Free".into()
-    } else {
-        c.to_string()
-    }
 }
 
 async fn event_by_slug(ctx: &Ctx, slug: &str) -> Result<Event, WebError> {
