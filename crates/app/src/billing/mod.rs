@@ -297,6 +297,25 @@ pub(crate) async fn issue_practice_dues_in(
     issue_in(tx, now, actor, invoice, Some(term), today).await
 }
 
+/// Which revenue accounts invoice lines may use (present and not archived), each read from the
+/// store once however many lines name it.
+#[derive(Default)]
+struct UsableAccounts(std::collections::HashMap<RevenueAccountId, bool>);
+
+impl UsableAccounts {
+    async fn check(&mut self, tx: &mut ScopedTx, account: RevenueAccountId) -> AppResult<bool> {
+        if let Some(usable) = self.0.get(&account) {
+            return Ok(*usable);
+        }
+        let usable = tx
+            .revenue_account(account)
+            .await?
+            .is_some_and(|a| !a.archived);
+        self.0.insert(account, usable);
+        Ok(usable)
+    }
+}
+
 async fn issue_in(
     tx: &mut ScopedTx,
     now: Timestamp,
@@ -319,20 +338,10 @@ async fn issue_in(
     }
     let mut errors = FieldErrors::new();
     // A practice's invoice has a line per seat, mostly on one account: each is read once.
-    let mut usable_accounts = std::collections::HashMap::new();
+    let mut usable_accounts = UsableAccounts::default();
     for (i, line) in invoice.lines.iter().enumerate() {
         if let Some(account) = line.revenue_account {
-            let usable = match usable_accounts.get(&account) {
-                Some(usable) => *usable,
-                None => {
-                    let usable = tx
-                        .revenue_account(account)
-                        .await?
-                        .is_some_and(|a| !a.archived);
-                    usable_accounts.insert(account, usable);
-                    usable
-                }
-            };
+            let usable = usable_accounts.check(tx, account).await?;
             errors.check(
                 !usable,
                 &format!("account_{}", i + 1),
@@ -475,7 +484,7 @@ pub async fn issue_invoices_in(
     today: Date,
 ) -> AppResult<IssuedBatch> {
     let mut seen = std::collections::HashSet::new();
-    let mut usable_accounts = std::collections::HashMap::new();
+    let mut usable_accounts = UsableAccounts::default();
     let mut default_account = None;
     let mut rows = Vec::with_capacity(prepared.len());
     for PreparedInvoice { invoice, bill_to } in prepared {
@@ -493,18 +502,7 @@ pub async fn issue_invoices_in(
         };
         let mut accounts_ok = true;
         for account in invoice.lines.iter().filter_map(|l| l.revenue_account) {
-            let usable = match usable_accounts.get(&account) {
-                Some(usable) => *usable,
-                None => {
-                    let usable = tx
-                        .revenue_account(account)
-                        .await?
-                        .is_some_and(|a| !a.archived);
-                    usable_accounts.insert(account, usable);
-                    usable
-                }
-            };
-            accounts_ok &= usable;
+            accounts_ok &= usable_accounts.check(tx, account).await?;
         }
         if !accounts_ok {
             tracing::warn!(to = %bill_to.name, "invoice not issued: its revenue account is archived");
