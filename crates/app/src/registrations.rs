@@ -907,7 +907,7 @@ async fn resend_details(app: &App, scoped: &Scoped, reg: &Registration) -> AppRe
                 "Hello,\n\nSomeone (probably you) tried to register this address for {} again. You are already registered ({}: {}).\n\nYour registration: {base}{}\n",
                 reg.event_title,
                 reg.type_name,
-                RegStatus::parse(&reg.status).map(RegStatus::label).unwrap_or(""),
+                RegStatus::label_of(&reg.status),
                 registration_path(app, scoped, reg),
             ),
         },
@@ -1391,10 +1391,7 @@ pub async fn registrants_csv(scoped: &Scoped, event: EventId) -> AppResult<Strin
             text(&r.first_name),
             text(&r.email),
             text(r.type_name(&types)),
-            RegStatus::parse(&r.status)
-                .map(RegStatus::label)
-                .unwrap_or("")
-                .to_string(),
+            RegStatus::label_of(&r.status).to_string(),
             r.seats.to_string(),
             format!("{}.{:02}", r.price_cents / 100, r.price_cents % 100),
             if r.member_price { "yes" } else { "no" }.to_string(),

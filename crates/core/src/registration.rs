@@ -67,6 +67,11 @@ impl RegStatus {
         }
     }
 
+    /// The label of a stored status (empty when unknown).
+    pub fn label_of(s: &str) -> &'static str {
+        Self::parse(s).map(RegStatus::label).unwrap_or("")
+    }
+
     /// Live registrations count against the one-per-person rule.
     pub fn is_live(self) -> bool {
         matches!(

@@ -27,9 +27,7 @@ fn parse_reg(id: &str) -> Result<RegistrationId, WebError> {
 }
 
 fn status_label(r: &Registration) -> &'static str {
-    RegStatus::parse(&r.status)
-        .map(RegStatus::label)
-        .unwrap_or("")
+    RegStatus::label_of(&r.status)
 }
 
 fn when_of(e: &Event) -> String {

@@ -320,10 +320,7 @@ fn line(r: &Registration, href: String, zone: &str) -> RegLine {
         event: r.event_title.clone(),
         event_href: format!("/events/{}", r.event_slug),
         type_name: r.type_name.clone(),
-        status: RegStatus::parse(&r.status)
-            .map(RegStatus::label)
-            .unwrap_or("")
-            .to_string(),
+        status: RegStatus::label_of(&r.status).to_string(),
         seats: r.seats,
         price: price_words(Cents(r.price_cents)),
         when: Timestamp(r.event_starts_at)
@@ -650,10 +647,7 @@ pub async fn staff_list(
                 name: r.name(),
                 email: r.email.clone(),
                 type_name: r.type_name(&types).to_string(),
-                status: RegStatus::parse(&r.status)
-                    .map(RegStatus::label)
-                    .unwrap_or("")
-                    .to_string(),
+                status: RegStatus::label_of(&r.status).to_string(),
                 seats: r.seats,
                 price: price_words(Cents(r.price_cents)),
             })
